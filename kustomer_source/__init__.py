@@ -1,0 +1,1 @@
+"""Kustomer CRM source for dlt."""

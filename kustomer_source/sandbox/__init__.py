@@ -1,0 +1,1 @@
+"""A local, faithful Kustomer API for tests, the demo and benchmarks."""
