@@ -1,1 +1,203 @@
-"""Kustomer CRM source for dlt."""
+"""Kustomer CRM source for dlt: one resource per Kustomer object, typed and incremental.
+
+Settings live under `[sources.kustomer]` in `.dlt/config.toml` and `.dlt/secrets.toml`, or in
+`SOURCES__KUSTOMER__<KEY>` environment variables: `api_key` (secret), `org` or `base_url`,
+`start_date`, `end_date`, `hard_delete`, `rate_limit_share`, `page_size`, `search_page_size`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import dlt
+from dlt.common import logger
+from dlt.common.configuration.exceptions import ConfigurationException
+from dlt.common.time import ensure_pendulum_datetime
+from dlt.common.typing import TAnyDateTime
+from dlt.extract.resource import DltResource
+
+from kustomer_source.catalog import CATALOG, OBJECTS, KustomerObject, UnknownObjectError
+from kustomer_source.client import (
+    KustomerAuthError,
+    KustomerClient,
+    KustomerConnectionError,
+    KustomerError,
+    KustomerPermissionError,
+    KustomerResponseError,
+    UnsafeNextLinkError,
+)
+from kustomer_source.limits import RateLimiter
+from kustomer_source.sync import (
+    TPage,
+    read_audit_logs,
+    read_list,
+    read_search_object,
+    read_single,
+)
+
+__all__ = [
+    "CATALOG",
+    "OBJECTS",
+    "KustomerAuthError",
+    "KustomerConnectionError",
+    "KustomerError",
+    "KustomerPermissionError",
+    "KustomerResponseError",
+    "UnknownObjectError",
+    "UnsafeNextLinkError",
+    "kustomer_source",
+    "resolve_base_url",
+]
+
+ORG_HOST = "https://{org}.api.kustomerapp.com"
+REGIONAL_HOSTS = {
+    "us": "https://api.kustomerapp.com",
+    "eu": "https://api.prod2.kustomerapp.com",
+    "in": "https://api.prod4.kustomerapp.com",
+}
+
+
+class MissingHostError(ConfigurationException):
+    """Neither `org` nor `base_url` is configured."""
+
+
+def resolve_base_url(org: str | None, base_url: str | None) -> str:
+    """The API host: `base_url` (or a region name us/eu/in) wins, else the org's own host."""
+    if base_url:
+        return REGIONAL_HOSTS.get(base_url.lower(), base_url).rstrip("/")
+    if org:
+        match = re.match(r"^(?:https?://)?([a-z0-9][a-z0-9-]*)(?:\.|$)", org.strip().lower())
+        if not match:
+            raise MissingHostError(f"sources.kustomer.org {org!r} is not a Kustomer subdomain")
+        return ORG_HOST.format(org=match.group(1))
+    raise MissingHostError(
+        "Set sources.kustomer.org to your Kustomer subdomain (acme for acme.kustomerapp.com) in "
+        ".dlt/config.toml or SOURCES__KUSTOMER__ORG, or sources.kustomer.base_url to a regional "
+        "host (us, eu, in or a URL)."
+    )
+
+
+def to_api_time(value: TAnyDateTime | None) -> str | None:
+    """Any date or datetime as Kustomer's ISO 8601 UTC with milliseconds (None stays None)."""
+    if value is None or value == "":
+        return None
+    moment = ensure_pendulum_datetime(value).in_tz("UTC")
+    return moment.format("YYYY-MM-DDTHH:mm:ss.SSS") + "Z"
+
+
+@dlt.source(name="kustomer", section="kustomer")
+def kustomer_source(
+    api_key: str = dlt.secrets.value,
+    org: str | None = None,
+    base_url: str | None = None,
+    start_date: TAnyDateTime | None = None,
+    end_date: TAnyDateTime | None = None,
+    hard_delete: bool = False,
+    rate_limit_share: float = 0.5,
+    page_size: int = 100,
+    search_page_size: int = 500,
+) -> Iterator[DltResource]:
+    """All 48 Kustomer objects as dlt resources; pick some with `.with_resources(...)`.
+
+    Args:
+        api_key: A Kustomer API key with read roles for the objects to load.
+        org: The org's subdomain; the API host is then `https://<org>.api.kustomerapp.com`.
+        base_url: Another API host instead: `us`, `eu`, `in` or a URL (the sandbox's, say).
+        start_date: Load only records changed (or audit entries created) from this time on.
+        end_date: Load only up to this time; with start_date a bounded, stateless range.
+        hard_delete: Delete soft-deleted records from the destination instead of flagging them.
+        rate_limit_share: The share of the org's request budget this pipeline may use.
+        page_size: Page size for list endpoints (each endpoint's maximum caps it).
+        search_page_size: Page size for search requests (at most 500).
+    """
+    limiter = RateLimiter(share=rate_limit_share)
+    client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)
+    start, end = to_api_time(start_date), to_api_time(end_date)
+    settings = dict(page_size=page_size, search_page_size=search_page_size)
+    for obj in OBJECTS:
+        yield object_resource(client, obj, start, end, hard_delete, settings)
+
+
+def object_resource(
+    client: KustomerClient,
+    obj: KustomerObject,
+    start: str | None,
+    end: str | None,
+    hard_delete: bool,
+    settings: dict[str, int],
+) -> DltResource:
+    """The dlt resource of one catalog entry: its reader, cursor, disposition and column hints."""
+    columns: dict[str, Any] = obj.column_hints()
+    if obj.sync == "search":
+        columns["deleted"] = {"data_type": "bool", "hard_delete": hard_delete}
+
+        def read_changes(
+            updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
+                "updatedAt",
+                initial_value=start,
+                end_value=end,
+                range_start="closed",
+                primary_key=(),  # ties at the cursor are re-read and merged on id, not hashed
+                allow_external_schedulers=True,
+            ),
+        ) -> Iterator[TPage]:
+            with skip_on_missing_role(obj):
+                yield from read_search_object(
+                    client,
+                    obj,
+                    updated_at.last_value,
+                    updated_at.end_value,
+                    settings["page_size"],
+                    settings["search_page_size"],
+                )
+
+        reader: Any = read_changes
+    elif obj.sync == "append":
+
+        def read_new_entries(
+            created_at: dlt.sources.incremental[str] = dlt.sources.incremental(
+                "createdAt",
+                initial_value=start,
+                end_value=end,
+                range_start="closed",
+                allow_external_schedulers=True,
+            ),
+        ) -> Iterator[TPage]:
+            with skip_on_missing_role(obj):
+                yield from read_audit_logs(client, obj, created_at.last_value, created_at.end_value)
+
+        reader = read_new_entries
+    else:
+
+        def read_all() -> Iterator[TPage]:
+            with skip_on_missing_role(obj):
+                if obj.read == "single":
+                    yield from read_single(client, obj)
+                else:
+                    yield from read_list(client, obj, settings["page_size"])
+
+        reader = read_all
+
+    return dlt.resource(
+        reader,
+        name=obj.table,
+        write_disposition=obj.write_disposition,
+        primary_key="id",
+        columns=columns,
+        parallelized=True,
+    )
+
+
+@contextmanager
+def skip_on_missing_role(obj: KustomerObject) -> Iterator[None]:
+    """A 403 ends this object's reader with a warning that names the role it needs."""
+    try:
+        yield
+    except KustomerPermissionError as exc:
+        logger.warning(
+            f"Skipping {obj.table}: the API key lacks the role {obj.role or 'to read it'} "
+            f"({exc}). Use a key with that role to load it."
+        )

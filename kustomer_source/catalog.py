@@ -1,0 +1,710 @@
+"""The 48 Kustomer objects as data: where each is read, how it syncs, and its typed fields.
+
+One `KustomerObject` per object of Amazon AppFlow's Kustomer connector. Field names are the API's
+own camelCase attribute names; dlt's snake_case naming turns them into the destination columns
+(`displayColor` -> `display_color`). Scalar fields carry a column hint so a null or an empty
+first page never changes a column's type; `struct` fields become `field__key` columns and `list`
+fields become child tables `<table>__<field>`, both left to dlt's normalizer.
+
+String fields that hold timestamps (`importedAt` on conversations, `createdAt` on routing queue
+rules, `modifiedAt` on KB forms) stay `text`, as the API documents them as strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.schema.typing import TWriteDisposition
+
+ReadKind = Literal["pages", "single", "audit_log"]
+"""pages: `page`/`pageSize` lists that follow `links.next`; single: one record per org;
+audit_log: the cursor-paged audit log, filtered by `filter[start]`/`filter[end]`."""
+
+SyncKind = Literal["replace", "search", "append"]
+"""replace: every run reads the whole list and replaces the table (also drops deleted records);
+search: incremental on `updatedAt` through `POST /v1/customers/search`, merged on `id`;
+append: incremental on `createdAt` through the endpoint's own date filter, appended."""
+
+FieldType = Literal["timestamp", "text", "bool", "bigint", "double", "struct", "list"]
+
+SYNC_REASONS: dict[SyncKind, str] = {
+    "replace": (
+        "The list endpoint has no time filter, so each run reads it whole; replacing the table "
+        "also removes records deleted in Kustomer."
+    ),
+    "search": (
+        "Search filters and sorts on updatedAt, so each run reads only what changed since the "
+        "last one and merges it on id."
+    ),
+    "append": (
+        "Entries never change once written; the createdAt range filter reads only new ones."
+    ),
+}
+
+_naming = NamingConvention()
+
+
+def fields(**groups: str) -> dict[str, FieldType]:
+    """Turns space-separated field names grouped by type into a name -> type map."""
+    return {name: kind for kind, names in groups.items() for name in names.split()}  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class KustomerObject:
+    """How one Kustomer object is read, synced and typed."""
+
+    table: str
+    path: str
+    role: str | None
+    fields: dict[str, FieldType]
+    read: ReadKind = "pages"
+    sync: SyncKind = "replace"
+    page_size: int = 100
+    search_context: str | None = None
+    secrets: tuple[str, ...] = ()
+    why: str = ""
+    cursor: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        cursor = {"search": "updatedAt", "append": "createdAt"}.get(self.sync)
+        object.__setattr__(self, "cursor", cursor)
+        if not self.why:
+            object.__setattr__(self, "why", SYNC_REASONS[self.sync])
+
+    @property
+    def write_disposition(self) -> TWriteDisposition:
+        """dlt write disposition that matches the sync kind."""
+        dispositions: dict[SyncKind, TWriteDisposition] = {
+            "replace": "replace",
+            "search": "merge",
+            "append": "append",
+        }
+        return dispositions[self.sync]
+
+    def column_hints(self) -> dict[str, dict[str, str]]:
+        """dlt column hints for the scalar fields (nested ones are left to the normalizer)."""
+        hints = {"id": {"data_type": "text"}}
+        for name, kind in self.fields.items():
+            if kind not in ("struct", "list"):
+                hints[_naming.normalize_identifier(name)] = {"data_type": kind}
+        return hints
+
+
+OBJECTS: tuple[KustomerObject, ...] = (
+    KustomerObject(
+        "apps",
+        "/v1/apps",
+        role="org.permission.apps.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt statusAt updatedAt",
+            text="current name settingsPageConfig status version",
+            bool="autoUpdate disabled",
+            struct=(
+                "actions cards commands events hooks klasses kviews meta outboundWebhooks "
+                "settings shortcuts templates triggers workflows"
+            ),
+            list="dataSubscriptions inboundHookUris roles widgets",
+        ),
+    ),
+    KustomerObject(
+        "audit_logs",
+        "/v1/audit-logs",
+        read="audit_log",
+        page_size=1000,
+        role="org.permission.audit_logs.read",
+        sync="append",
+        fields=fields(
+            timestamp="createdAt expiresAt publishedAt",
+            text="client eventName eventVerb ip objectId objectType org userId userType",
+            struct="changes",
+        ),
+    ),
+    KustomerObject(
+        "auth_customer_settings",
+        "/v1/auth/customer/settings",
+        read="single",
+        role="org.admin",
+        secrets=("secret",),
+        fields=fields(
+            timestamp="createdAt updatedAt",
+            text="secret",
+            list="corsWhitelist",
+        ),
+    ),
+    KustomerObject(
+        "auth_roles",
+        "/v1/auth/roles",
+        role="org.permission.security",
+        fields=fields(),
+    ),
+    KustomerObject(
+        "auth_tokens",
+        "/v1/auth/tokens",
+        role="org.permission.security",
+        fields=fields(
+            timestamp="createdAt updatedAt expireAt lastAccessedAt",
+            text="ipAddress lastTokenChars name",
+            list="cidr roles",
+        ),
+    ),
+    KustomerObject(
+        "brands",
+        "/v1/brands",
+        role="org.permission.brand.read",
+        fields=fields(
+            timestamp="createdAt updatedAt modifiedAt",
+            text="iconUrl name",
+            bool="default",
+        ),
+    ),
+    KustomerObject(
+        "cards",
+        "/v1/cards",
+        role="org.permission.apps.read",
+        fields=fields(
+            timestamp="createdAt updatedAt modifiedAt",
+            text="description name url",
+            list="contexts",
+        ),
+    ),
+    KustomerObject(
+        "categories",
+        "/v1/kb/categories",
+        role="org.permission.kb.read",
+        fields=fields(
+            timestamp="createdAt updatedAt modifiedAt",
+            text="hash",
+            bool="published root",
+            struct="langs",
+            list="categoryPositions positions",
+        ),
+    ),
+    KustomerObject(
+        "chat_settings",
+        "/v1/chat/settings",
+        read="single",
+        role=None,
+        fields=fields(
+            timestamp="modifiedAt updatedAt",
+            text=(
+                "autoreply embedIconColor embedIconUrl fallbackEmailIntroduction "
+                "fallbackEmailSubject greeting offhoursImageUrl offhoursMessage teamName "
+                "widgetType"
+            ),
+            bool=(
+                "closableChat default disableAttachments enabled noHistory outboundChatEnabled "
+                "showBrandingIdentifier showEmailInputBanner showTypingIndicatorCustomerWeb "
+                "showTypingIndicatorWeb singleSessionChat suppressConversationReopen"
+            ),
+            bigint="settingsVersion version",
+            struct="colors pushSettings volumeControl",
+        ),
+    ),
+    KustomerObject(
+        "companies",
+        "/v1/companies",
+        role="org.permission.company.read",
+        sync="search",
+        search_context="company",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="name",
+            bigint="rev",
+            list="domains emails locations phones roleGroupVersions socials tags urls whatsapps",
+        ),
+    ),
+    KustomerObject(
+        "conversations",
+        "/v1/conversations",
+        role="org.permission.conversation.read",
+        sync="search",
+        search_context="conversation",
+        fields=fields(
+            timestamp="createdAt endedAt lastActivityAt lastMessageAt modifiedAt updatedAt",
+            text=(
+                "direction endedByType endedReason importedAt lastMessageDirection name phase "
+                "preview sentiment status"
+            ),
+            bool="ended spam",
+            bigint=(
+                "inboundMessageCount messageCount noteCount outboundMessageCount priority rev "
+                "satisfaction"
+            ),
+            struct=(
+                "assistant firstDone firstMessageIn firstMessageOut firstResponse "
+                "firstResponseSinceLastDone lastDone lastMessageIn lastMessageOut "
+                "lastMessageUnrespondedTo lastMessageUnrespondedToSinceLastDone lastResponse "
+                "satisfactionLevel"
+            ),
+            list=(
+                "accessOverride assignedTeams assignedUsers channels matchedTimeBasedRules "
+                "predictions roleGroupVersions skills suggestedShortcuts suggestedTags tags"
+            ),
+        ),
+    ),
+    KustomerObject(
+        "customers",
+        "/v1/customers",
+        role="org.permission.customer.read",
+        sync="search",
+        search_context="customer",
+        fields=fields(
+            timestamp="createdAt lastActivityAt modifiedAt updatedAt",
+            text=(
+                "displayColor displayIcon displayName externalId locale name companyName "
+                "defaultLang firstName gender lastName progressiveStatus timeZone"
+            ),
+            bool="deleted verified",
+            bigint="rev",
+            struct="conversationCounts lastConversation preview recentLocation satisfactionLevel",
+            list=(
+                "externalIds accessOverride activeUsers emails facebookIds instagramIds "
+                "locations phones recentItems roleGroupVersions sharedEmails sharedExternalIds "
+                "sharedPhones sharedSocials socials tags urls watchers whatsapps"
+            ),
+        ),
+    ),
+    KustomerObject(
+        "customers_searches",
+        "/v1/customers/searches",
+        role="org.permission.search.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="badgeColor dataHash defaultVisibility icon name",
+            bool="cacheable private showBadge",
+            bigint="position",
+            struct="data",
+            list="accessTeams accessUsers teamVisibilities userVisibilities",
+        ),
+    ),
+    KustomerObject(
+        "customers_searches_pinned",
+        "/v1/customers/searches/pinned",
+        role="org.permission.search_pinned.read",
+        fields=fields(
+            timestamp="createdAt",
+            text="search",
+        ),
+    ),
+    KustomerObject(
+        "customers_searches_positions",
+        "/v1/customers/searches/positions",
+        read="single",
+        role="org.permission.search.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            bigint="rev",
+            list="children positions",
+        ),
+    ),
+    KustomerObject(
+        "hooks_email",
+        "/v1/hooks/email",
+        role="org.hooks",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="description email eventName hash key title",
+            bool="debug",
+        ),
+    ),
+    KustomerObject(
+        "hooks_web",
+        "/v1/hooks/web",
+        role="org.hooks",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="description eventName hash title url",
+            bool="debug",
+            bigint="version",
+        ),
+    ),
+    KustomerObject(
+        "kb_articles",
+        "/v1/kb/articles",
+        role="org.permission.kb.read",
+        fields=fields(
+            timestamp="createdAt deletedAt modifiedAt publishedAt updatedAt",
+            text="hash metaDescription metaTitle scope source status title",
+            bool="deleted",
+            struct="langVersions latestLangs",
+            list="categories knowledgeBases metaKeywords tags",
+        ),
+    ),
+    KustomerObject(
+        "kb_forms",
+        "/v1/kb/forms",
+        role="org.permission.kb.read",
+        fields=fields(
+            timestamp="createdAt publishedAt updatedAt",
+            text="body channel hash klass modifiedAt name replyFrom slug",
+            bool="advanced deflection formHookEnabled published recaptcha wcag",
+            struct="componentsV2 conditions",
+            list="layout layoutV2 snippets",
+        ),
+    ),
+    KustomerObject(
+        "kb_routes",
+        "/v1/kb/routes",
+        role="org.permission.kb.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="routableId routableType url",
+        ),
+    ),
+    KustomerObject(
+        "kb_tags",
+        "/v3/kb/tags",
+        role="org.permission.kb.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="name",
+        ),
+    ),
+    KustomerObject(
+        "kb_templates",
+        "/v3/kb/templates",
+        role="org.permission.kb.read",
+        fields=fields(
+            timestamp="createdAt updatedAt",
+            text="description title version",
+            bool="beta",
+            struct="manifest",
+            list="images jsxSnippets",
+        ),
+    ),
+    KustomerObject(
+        "kb_themes",
+        "/v3/kb/themes",
+        role="org.permission.kb.read",
+        fields=fields(
+            timestamp="createdAt lastFileUpdatedAt modifiedAt updatedAt",
+            text="name status templateTitle templateVersion templateVersionId",
+            bool="active custom default",
+            bigint="rev",
+            struct="manifest",
+            list="configSnippets jsxSnippets",
+        ),
+    ),
+    KustomerObject(
+        "kviews",
+        "/v1/kviews",
+        role="org.permission.kview.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="context resource template",
+            bool="advanced appDisabled enabled",
+            bigint="rev",
+            struct="components conditions meta",
+            list="layout",
+        ),
+    ),
+    KustomerObject(
+        "messages",
+        "/v1/messages",
+        role="org.permission.message.read",
+        sync="search",
+        search_context="message",
+        fields=fields(
+            timestamp="createdAt errorAt modifiedAt sentAt updatedAt",
+            text="app channel direction directionType externalId preview status subject",
+            bool="auto redacted",
+            bigint="rev size",
+            struct="meta",
+            list="assignedTeams assignedUsers createdByTeams intentDetections reactions",
+        ),
+    ),
+    KustomerObject(
+        "notes",
+        "/v1/notes",
+        role="org.permission.note.read",
+        sync="search",
+        search_context="note",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="body",
+            list="createdByTeams",
+        ),
+    ),
+    KustomerObject(
+        "notifications",
+        "/v1/notifications",
+        role="org.permission.notification.read",
+        fields=fields(
+            timestamp="createdAt updatedAt",
+            text="name status",
+            struct="event",
+        ),
+    ),
+    KustomerObject(
+        "outbound_accounts",
+        "/v1/outboundAccounts",
+        role="org.permission.apps.read",
+        fields=fields(
+            text="account app channel name",
+            bool="aliasUsername",
+        ),
+    ),
+    KustomerObject(
+        "outbound_webhooks",
+        "/v1/outbound-webhooks",
+        role="org.permission.outbound_webhook.read",
+        secrets=("token",),
+        fields=fields(
+            timestamp="createdAt updatedAt",
+            text="name token url",
+            bool="appDisabled enabled isError",
+            bigint="consecutiveErrorsCount",
+            list="events headers",
+        ),
+    ),
+    KustomerObject(
+        "outbound_webhooks_events",
+        "/v1/outbound-webhooks/events",
+        read="single",
+        role="org.permission.outbound_webhook.read",
+        fields=fields(
+            list="events",
+        ),
+    ),
+    KustomerObject(
+        "outbound_webhooks_transactions",
+        "/v1/outbound-webhooks/transactions",
+        role="org.permission.outbound_webhook.read",
+        fields=fields(
+            text="eventName nextRetry status webhookId",
+            bigint="sentAt",
+        ),
+    ),
+    KustomerObject(
+        "routing_queue_rules",
+        "/v1/routing/queue-rules",
+        role="org.permission.queue_rule.read",
+        fields=fields(
+            text="createdAt description modifiedAt name updatedAt",
+            bool="enabled",
+            struct="criteria",
+        ),
+    ),
+    KustomerObject(
+        "routing_queues",
+        "/v1/routing/queues",
+        role="org.permission.queue.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="description displayName name",
+            bool="deleted restrictTransfersByUsers system",
+            bigint="itemSize priority",
+            struct="settings",
+        ),
+    ),
+    KustomerObject(
+        "routing_settings",
+        "/v1/routing/settings",
+        role="org.permission.routing.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            bool="enabled",
+            bigint="workItemCapacity",
+            struct="capacity",
+            list="externalQueues",
+        ),
+    ),
+    KustomerObject(
+        "routing_statuses",
+        "/v1/routing/statuses",
+        role="org.permission.routing.read",
+        fields=fields(
+            timestamp="createdAt updatedAt",
+            text="description name statusType",
+            bool="enabled routable selectable system",
+        ),
+    ),
+    KustomerObject(
+        "routing_work_items",
+        "/v1/routing/work-items",
+        role="org.permission.routing.read",
+        fields=fields(
+            timestamp=(
+                "completedAt createdAt firstEnterQueueAt modifiedAt resourceCreatedAt updatedAt"
+            ),
+            text="channel resourceDirection resourceType status",
+            bool="hasSkills paused",
+            bigint=(
+                "itemSize priority queuedCount resourceFirstQueueTime resourceRev rev "
+                "workItemNumber"
+            ),
+            struct="handle ivr lastRevision resource",
+            list="skills",
+        ),
+    ),
+    KustomerObject(
+        "routing_work_sessions",
+        "/v1/routing/work-sessions",
+        role="org.permission.routing.read",
+        fields=fields(
+            timestamp="createdAt idleSince modifiedAt signedInAt signedOutAt updatedAt",
+            text="capacityStatus statusType totalAvailableIdleCapacity",
+            bool="hasPendingItem hasSkills routable",
+            bigint=(
+                "capacityRemaining handledConversationCount handledItemCount pausedWorkItemCount "
+                "rev totalCapacity workItemCount"
+            ),
+            struct=(
+                "lastRevision totalAvailable totalAvailableAtCapacity totalTimeByStatus "
+                "totalUnavailable totalUnavailableAtCapacity"
+            ),
+            list="capacity skills",
+        ),
+    ),
+    KustomerObject(
+        "satisfaction",
+        "/v1/satisfaction",
+        role="org.permission.satisfaction.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text=(
+                "channel description followUpType formType introduction metaDescription "
+                "metaTitle name ratingPrompt"
+            ),
+            bool="enabled",
+            double="delayTime",
+            struct="criteria from scale",
+            list="allQuestions negativeQuestions positiveQuestions questions",
+        ),
+    ),
+    KustomerObject(
+        "schedules",
+        "/v1/schedules",
+        role="org.permission.schedule.read",
+        fields=fields(
+            timestamp="createdAt updatedAt modifiedAt",
+            text="name timezone",
+            bool="default",
+            struct="hours",
+        ),
+    ),
+    KustomerObject(
+        "settings",
+        "/v1/settings",
+        role="org.permission.setting.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt",
+            text="app category name type value",
+        ),
+    ),
+    KustomerObject(
+        "shortcuts",
+        "/v1/shortcuts",
+        role="org.permission.shortcut.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="name",
+            bool="appDisabled deleted isPrivate",
+            bigint="rev",
+            struct="conversation draft payload",
+        ),
+    ),
+    KustomerObject(
+        "shortcuts_categories",
+        "/v1/shortcuts/categories",
+        role="org.permission.shortcut.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="name",
+            bool="root",
+            list="categoryPositions shortcutPositions",
+        ),
+    ),
+    KustomerObject(
+        "snippets",
+        "/v1/snippets",
+        role="org.permission.snippet.read",
+        fields=fields(
+            timestamp="createdAt",
+            text="app description key name source",
+            struct="langs",
+        ),
+    ),
+    KustomerObject(
+        "snoozes",
+        "/v1/snoozes",
+        role="org.permission.snooze.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="name type value",
+            bool="enabled",
+        ),
+    ),
+    KustomerObject(
+        "spam_senders",
+        "/v1/spam/senders",
+        role="org.permission.spam.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="channel list sender",
+        ),
+    ),
+    KustomerObject(
+        "teams",
+        "/v1/teams",
+        page_size=500,
+        role="org.permission.team.read",
+        fields=fields(
+            timestamp="createdAt modifiedAt updatedAt",
+            text="displayName icon name",
+            bool="deleted",
+            list="members roleGroups",
+        ),
+    ),
+    KustomerObject(
+        "users",
+        "/v1/users",
+        page_size=500,
+        role="org.permission.user.read",
+        secrets=("password",),
+        fields=fields(
+            timestamp=(
+                "createdAt emailVerifiedAt firstEmailVerifiedAt modifiedAt updatedAt firstLoginAt"
+            ),
+            text="displayName email name userType",
+            bool="isEmailValid",
+            struct="password",
+            list="roleGroups roles",
+        ),
+    ),
+    KustomerObject(
+        "klasses",
+        "/v1/klasses",
+        role="org.permission.klass.read",
+        fields=fields(
+            timestamp="createdAt updatedAt",
+            text="color icon name s3DataUrl status",
+            bool="appDisabled",
+        ),
+    ),
+)
+
+CATALOG: dict[str, KustomerObject] = {obj.table: obj for obj in OBJECTS}
+
+
+def select(names: list[str] | None) -> list[KustomerObject]:
+    """The catalog entries for `names` (all when None); an unknown name lists the valid ones."""
+    if not names:
+        return list(OBJECTS)
+    unknown = [name for name in names if name not in CATALOG]
+    if unknown:
+        raise UnknownObjectError(unknown)
+    return [CATALOG[name] for name in names]
+
+
+class UnknownObjectError(ValueError):
+    """Raised for object names that are not in the catalog."""
+
+    def __init__(self, unknown: list[str]) -> None:
+        self.unknown = unknown
+        super().__init__(
+            f"Unknown Kustomer object(s): {', '.join(unknown)}. "
+            f"Valid objects: {', '.join(sorted(CATALOG))}"
+        )

@@ -1,0 +1,263 @@
+"""One HTTP client for a run: dlt's RESTClient with bearer auth, the shared rate budget, retries,
+same-origin paging and errors that say what went wrong without ever showing the API key."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from dlt.common import logger
+from dlt.sources.helpers.requests import Client
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
+from dlt.sources.helpers.rest_client.paginators import BaseNextUrlPaginator
+from requests.adapters import HTTPAdapter
+from requests.exceptions import ChunkedEncodingError, HTTPError, Timeout
+
+from kustomer_source.limits import BudgetKind, RateLimiter
+
+_JSON_ATTR = "_kustomer_json"
+USER_AGENT = "kustomer-dlt/0.1 (+dlt)"
+
+
+class KustomerError(Exception):
+    """Base of the errors this source raises; messages never contain the API key."""
+
+
+class KustomerAuthError(KustomerError):
+    """401: the API key is wrong, expired or from another region."""
+
+
+class KustomerPermissionError(KustomerError):
+    """403: the API key lacks the role that an object needs."""
+
+
+class KustomerConnectionError(KustomerError):
+    """The host cannot be reached (wrong org, wrong base_url or no network)."""
+
+
+class KustomerResponseError(KustomerError):
+    """Kustomer answered with something that is not the documented JSON envelope."""
+
+
+class UnsafeNextLinkError(KustomerError):
+    """A `links.next` pointed at another origin: the key is only sent to the configured host."""
+
+
+class MalformedResponse(requests.RequestException):
+    """A 2xx response whose body is not valid JSON (retried like a dropped connection)."""
+
+
+def response_json(response: requests.Response) -> Any:
+    """The response body parsed once by `_check_json` and kept on the response."""
+    if not hasattr(response, _JSON_ATTR):
+        setattr(response, _JSON_ATTR, response.json())
+    return getattr(response, _JSON_ATTR)
+
+
+def _check_json(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """Response hook: parse 2xx bodies once; a malformed one raises a retryable error."""
+    if response.status_code < 300:
+        try:
+            setattr(response, _JSON_ATTR, json.loads(response.content))
+        except ValueError as exc:
+            raise MalformedResponse(
+                f"Malformed JSON from {_safe_url(response.url)}", response=response
+            ) from exc
+
+
+def _raise_for_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """Response hook: error statuses raise HTTPError (dlt's retry decides what to retry)."""
+    if response.status_code >= 400:
+        raise HTTPError(
+            f"{response.status_code} for {_safe_url(response.url)}: {error_detail(response)}",
+            response=response,
+        )
+
+
+def _hooks() -> dict[str, Any]:
+    return {"response": [_raise_for_status, _check_json]}
+
+
+def _safe_url(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def error_detail(response: requests.Response) -> str:
+    """The message of Kustomer's `errors` array (either documented shape), else the status text."""
+    try:
+        errors = response.json().get("errors") or []
+        first = errors[0]
+        return str(first.get("detail") or first.get("title") or first.get("message") or first)
+    except Exception:
+        return response.reason or str(response.status_code)
+
+
+class _LimitedAdapter(HTTPAdapter):
+    """Transport that takes a slot of the run's rate budget for every attempt, retries too."""
+
+    def __init__(self, limiter: RateLimiter, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limiter = limiter
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        kind: BudgetKind = (
+            "search" if urlsplit(request.url or "").path.endswith("/search") else "org"
+        )
+        self.limiter.acquire(kind)
+        response = super().send(request, *args, **kwargs)
+        self.limiter.observe(response, kind)
+        return response
+
+
+class _HttpClient(Client):
+    """dlt's retrying requests client on a rate-limited transport; also retries malformed bodies."""
+
+    def __init__(self, limiter: RateLimiter, max_connections: int = 32) -> None:
+        super().__init__(
+            raise_for_status=False,
+            max_connections=max_connections,
+            exceptions=(requests.ConnectionError, Timeout, ChunkedEncodingError, MalformedResponse),
+        )
+        self.configure()  # [runtime] request_timeout, request_max_attempts, ... from dlt config
+        self._adapter = _LimitedAdapter(limiter, pool_maxsize=max_connections)
+
+
+class SameOriginLinkPaginator(BaseNextUrlPaginator):
+    """Follows `links.next` (relative or absolute) while it stays on the configured origin; stops on
+    a null link or an empty page."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.origin = urlsplit(base_url)[:2]
+
+    def update_state(self, response: requests.Response, data: list[Any] | None = None) -> None:
+        links = response_json(response).get("links") or {}
+        next_link = links.get("next") if data else None
+        if next_link:
+            absolute = urljoin(response.url, next_link)
+            if urlsplit(absolute)[:2] != self.origin:
+                raise UnsafeNextLinkError(
+                    f"links.next of {_safe_url(response.url)} points at another host "
+                    f"({urlsplit(absolute).netloc}); refusing to send the API key there"
+                )
+            next_link = absolute
+        self._next_reference = next_link
+
+
+class _RESTClient(RESTClient):
+    """RESTClient that reads the body parsed by the JSON check instead of parsing it again."""
+
+    def extract_response(self, response: requests.Response, data_selector: Any) -> list[Any]:
+        body = response_json(response)
+        data = body.get(data_selector) if isinstance(body, dict) else None
+        if data is None:
+            return []
+        return data if isinstance(data, list) else [data]
+
+
+class KustomerClient:
+    """The run's HTTP client: every request of every resource goes through it."""
+
+    def __init__(self, base_url: str, api_key: str, limiter: RateLimiter) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.limiter = limiter
+        http = _HttpClient(limiter)
+        self.rest = _RESTClient(
+            base_url=self.base_url,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            auth=BearerTokenAuth(api_key),
+            data_selector="data",
+            session=http.session,
+        )
+        self._http = http
+
+    def pages(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+        what: str = "",
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yields the `data` of each page, following `links.next` on this host until it ends."""
+        pages = self.rest.paginate(
+            path,
+            method=method,  # type: ignore[arg-type]
+            params=params,
+            json=body,
+            paginator=SameOriginLinkPaginator(self.base_url),
+            hooks=_hooks(),
+        )
+        with self.translate_errors(what or path):
+            yield from pages
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None, what: str = "") -> Any:
+        """One GET; returns the parsed body."""
+        with self.translate_errors(what or path):
+            return response_json(self.rest.get(path, params=params, hooks=_hooks()))
+
+    def post_json(
+        self, path: str, body: dict[str, Any], params: dict[str, Any], what: str = ""
+    ) -> Any:
+        """One POST with a JSON body; returns the parsed body."""
+        with self.translate_errors(what or path):
+            return response_json(self.rest.post(path, json=body, params=params, hooks=_hooks()))
+
+    def translate_errors(self, what: str) -> _ErrorTranslator:
+        return _ErrorTranslator(self.base_url, what)
+
+
+class _ErrorTranslator:
+    """Turns transport and HTTP errors into KustomerErrors with one clear line each."""
+
+    def __init__(self, base_url: str, what: str) -> None:
+        self.base_url = base_url
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> Literal[False]:
+        if exc is None or isinstance(exc, KustomerError | GeneratorExit):
+            return False
+        if isinstance(exc, HTTPError) and exc.response is not None:
+            raise _from_status(exc.response, self.base_url, self.what) from None
+        if isinstance(exc, MalformedResponse):
+            raise KustomerResponseError(
+                f"Kustomer sent a malformed (not JSON) response for {self.what} several times "
+                f"in a row; nothing from this page was loaded"
+            ) from None
+        if isinstance(exc, requests.ConnectionError | Timeout):
+            raise KustomerConnectionError(
+                f"Cannot reach Kustomer at {self.base_url} ({type(exc).__name__}). Check "
+                "sources.kustomer.org (your subdomain) or sources.kustomer.base_url."
+            ) from None
+        if isinstance(exc, ValueError | AttributeError) and not isinstance(exc, KustomerError):
+            raise KustomerResponseError(
+                f"Unexpected response shape for {self.what}: {type(exc).__name__}"
+            ) from None
+        return False
+
+
+def _from_status(response: requests.Response, base_url: str, what: str) -> KustomerError:
+    status, detail = response.status_code, error_detail(response)
+    if status == 401:
+        return KustomerAuthError(
+            f"Kustomer rejected the API key (401: {detail}). It is wrong, expired or belongs to "
+            f"another region than {base_url}; set a valid key in sources.kustomer.api_key "
+            "(.dlt/secrets.toml or SOURCES__KUSTOMER__API_KEY)."
+        )
+    if status == 403:
+        return KustomerPermissionError(f"403 on {what}: {detail}")
+    if status == 404:
+        return KustomerResponseError(
+            f"404 for {what} at {base_url}: {detail}. Is sources.kustomer.org / base_url a "
+            "Kustomer API host?"
+        )
+    logger.warning(f"Kustomer answered {status} for {what}")
+    return KustomerResponseError(f"Kustomer answered {status} for {what}: {detail}")

@@ -1,0 +1,116 @@
+"""The run's shared rate budget: Kustomer's org budget and the separate search budget.
+
+dlt retries 429s but has no proactive limiter, so this module paces requests. Every request of a
+run, from every resource and thread, takes a slot from `RateLimiter.acquire` before it is sent;
+every response feeds `observe`, which learns the budget from `x-ratelimit-*` headers and, on a 429
+or a nearly spent window, holds every thread until the window resets.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from requests import Response
+
+BudgetKind = Literal["org", "search"]
+
+# Kustomer's lowest plan allows 300 requests a minute; assumed until a response says otherwise.
+DEFAULT_ORG_LIMIT = 300
+# API keys may send 100 search requests a minute (Kustomer rate-limit docs).
+DEFAULT_SEARCH_LIMIT = 100
+WINDOW_S = 60.0
+
+
+def parse_reset(value: str | None, now: float) -> float | None:
+    """`x-ratelimit-reset` as an absolute epoch time; accepts epoch seconds, epoch ms or seconds to
+    go (Kustomer does not document the unit: inferred from peers that read it both ways)."""
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if number > 1e12:  # epoch milliseconds
+        return number / 1000.0
+    if number > 1e9:  # epoch seconds
+        return number
+    return now + max(number, 0.0)
+
+
+@dataclass
+class Budget:
+    """One per-minute budget, paced evenly: a request every 60 / (limit * share) seconds."""
+
+    limit: float
+    share: float
+    next_slot: float = 0.0
+    blocked_until: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def interval(self) -> float:
+        return WINDOW_S / max(self.limit * self.share, 1e-9)
+
+    def reserve(self) -> float:
+        """Books the next free slot and returns the time at which it may be used."""
+        with self.lock:
+            now = time.monotonic()
+            slot = max(now, self.next_slot, self.blocked_until)
+            self.next_slot = slot + self.interval
+            return slot
+
+    def block(self, until_monotonic: float) -> None:
+        with self.lock:
+            self.blocked_until = max(self.blocked_until, until_monotonic)
+
+
+class RateLimiter:
+    """Paces all requests of a run under `share` of the org budget and of the search budget."""
+
+    def __init__(
+        self,
+        share: float = 0.5,
+        org_limit: float = DEFAULT_ORG_LIMIT,
+        search_limit: float = DEFAULT_SEARCH_LIMIT,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError(f"rate_limit_share must be in (0, 1], got {share}")
+        self.share = share
+        self.budgets: dict[BudgetKind, Budget] = {
+            "org": Budget(org_limit, share),
+            "search": Budget(search_limit, share),
+        }
+        self.throttled = 0
+        self.requests = 0
+        self._count_lock = threading.Lock()
+
+    def acquire(self, kind: BudgetKind) -> None:
+        """Blocks until this request may be sent; a search request takes a slot of both budgets."""
+        kinds: tuple[BudgetKind, ...] = ("org", "search") if kind == "search" else ("org",)
+        slot = max(self.budgets[k].reserve() for k in kinds)
+        delay = slot - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        with self._count_lock:
+            self.requests += 1
+
+    def observe(self, response: Response, kind: BudgetKind) -> None:
+        """Learns the budget from the headers; holds everyone on a 429 or a spent window."""
+        headers = response.headers
+        budget = self.budgets[kind]
+        wall_now, mono_now = time.time(), time.monotonic()
+        limit = headers.get("x-ratelimit-limit")
+        if limit and limit.isdigit() and int(limit) > 0:
+            budget.limit = float(limit)
+        reset_at = parse_reset(headers.get("x-ratelimit-reset"), wall_now)
+        remaining = headers.get("x-ratelimit-remaining")
+        spent = remaining is not None and remaining.isdigit() and int(remaining) <= 0
+        if response.status_code == 429 or spent:
+            if response.status_code == 429:
+                with self._count_lock:
+                    self.throttled += 1
+            wait = (reset_at - wall_now) if reset_at else WINDOW_S
+            budget.block(mono_now + min(max(wait, 0.0), WINDOW_S) + 0.05)

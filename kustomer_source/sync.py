@@ -1,0 +1,182 @@
+"""How an object is read: list pages, single records, audit-log ranges and search windows.
+
+Each reader yields pages of rows (lists of dicts), never single rows, so dlt handles a page at a
+time and memory stays bounded whatever the size of the org.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dlt.common import logger
+
+from kustomer_source.catalog import KustomerObject
+from kustomer_source.client import KustomerClient, KustomerError
+from kustomer_source.rows import TRow, to_row
+
+SEARCH_PATH = "/v1/customers/search"
+SEARCH_PAGE_SIZE = 500  # documented maximum for search
+SEARCH_MAX_PAGES = 100  # documented hard limit of search paging
+TPage = list[TRow]
+
+
+def rows_of(obj: KustomerObject, records: list[dict[str, Any]]) -> TPage:
+    return [to_row(record, obj.secrets) for record in records]
+
+
+def read_list(client: KustomerClient, obj: KustomerObject, page_size: int) -> Iterator[TPage]:
+    """Every record of a `page`/`pageSize` list endpoint, following `links.next`."""
+    params = {"pageSize": min(page_size, obj.page_size)}
+    for page in client.pages(obj.path, params=params, what=obj.table):
+        yield rows_of(obj, page)
+
+
+def read_single(client: KustomerClient, obj: KustomerObject) -> Iterator[TPage]:
+    """The one record of a settings-like endpoint."""
+    body = client.get_json(obj.path, what=obj.table)
+    data = body.get("data") if isinstance(body, dict) else None
+    records = data if isinstance(data, list) else [data] if data else []
+    yield rows_of(obj, records)
+
+
+def read_audit_logs(
+    client: KustomerClient, obj: KustomerObject, start: str | None, end: str | None
+) -> Iterator[TPage]:
+    """Audit-log entries created in [start, end), paged by the log's own cursor links."""
+    params: dict[str, Any] = {"count": obj.page_size}
+    if start:
+        params["filter[start]"] = start
+    if end:
+        params["filter[end]"] = end
+    for page in client.pages(obj.path, params=params, what=obj.table):
+        yield rows_of(obj, page)
+
+
+def newest_updated_at(client: KustomerClient, obj: KustomerObject) -> str | None:
+    """The updatedAt of the most recently changed record, as search sees it (None when empty)."""
+    ctx = obj.search_context
+    body = {
+        "queryContext": ctx,
+        "sort": [{f"{ctx}_updated_at": "desc"}],
+        "includeDeleted": True,
+    }
+    found = client.post_json(SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{obj.table} search")
+    records = found.get("data") or []
+    return records[0]["attributes"]["updatedAt"] if records else None
+
+
+class SearchWindow:
+    """Reads the records of one search context changed in [start, end), oldest first.
+
+    Keyset paging: every request is page 1 of `updated_at >= cursor`, so the 100-page cap never
+    applies and records updated mid-run move ahead of the cursor instead of shifting pages. When a
+    whole page shares one updatedAt (a bulk import), that instant is paged apart on its own and the
+    scan resumes with `updated_at > instant`. Records already seen at the cursor instant are
+    skipped, so the only state is the set of ids at one instant.
+    """
+
+    def __init__(
+        self,
+        client: KustomerClient,
+        obj: KustomerObject,
+        start: str | None,
+        end: str | None,
+        page_size: int = SEARCH_PAGE_SIZE,
+    ) -> None:
+        self.client, self.obj = client, obj
+        self.start, self.end = start, end
+        self.page_size = min(page_size, SEARCH_PAGE_SIZE)
+        self.field = f"{obj.search_context}_updated_at"
+        self.requests = 0
+
+    def body(self, criteria: list[dict[str, Any]]) -> dict[str, Any]:
+        if self.end:
+            criteria = [*criteria, {self.field: {"lt": self.end}}]
+        return {
+            "queryContext": self.obj.search_context,
+            "and": criteria,
+            "sort": [{self.field: "asc"}],
+            "includeDeleted": True,
+        }
+
+    def query(self, criteria: list[dict[str, Any]], page: int = 1) -> tuple[list[Any], bool]:
+        """One search page: its records and whether `links.next` says more follow."""
+        params = {"page": page, "pageSize": self.page_size}
+        self.requests += 1
+        body = self.client.post_json(
+            SEARCH_PATH, self.body(criteria), params, f"{self.obj.table} search"
+        )
+        records = body.get("data") or []
+        has_next = bool((body.get("links") or {}).get("next")) and bool(records)
+        return records, has_next
+
+    def __iter__(self) -> Iterator[TPage]:
+        cursor, op = self.start, "gte"
+        seen_at_cursor: set[str] = set()
+        while True:
+            criteria = [{self.field: {op: cursor}}] if cursor else []
+            records, has_next = self.query(criteria)
+            fresh = [
+                r for r in records if not (_updated(r) == cursor and r.get("id") in seen_at_cursor)
+            ]
+            if fresh:
+                yield rows_of(self.obj, fresh)
+            if not has_next or len(records) < self.page_size:
+                return
+            first, last = _updated(records[0]), _updated(records[-1])
+            if first == last and last is not None:
+                yield from self.instant(last, already=seen_at_cursor | _ids(records))
+                cursor, op, seen_at_cursor = last, "gt", set()
+            else:
+                if last != cursor:
+                    seen_at_cursor = set()
+                seen_at_cursor |= {r["id"] for r in records if _updated(r) == last}
+                cursor, op = last, "gte"
+
+    def instant(self, at: str, already: set[str]) -> Iterator[TPage]:
+        """All records whose updatedAt is exactly `at`, paged by number (at most 100 pages)."""
+        criteria = [{self.field: {"gte": at}}, {self.field: {"lte": at}}]
+        page = 1
+        while True:
+            records, has_next = self.query(criteria, page)
+            fresh = [r for r in records if r.get("id") not in already]
+            if fresh:
+                yield rows_of(self.obj, fresh)
+            if not has_next:
+                return
+            if page >= SEARCH_MAX_PAGES:
+                raise KustomerError(
+                    f"More than {SEARCH_MAX_PAGES * self.page_size} {self.obj.table} share "
+                    f"updatedAt {at}; Kustomer search cannot page past {SEARCH_MAX_PAGES} pages"
+                )
+            page += 1
+
+
+def _updated(record: dict[str, Any]) -> str | None:
+    return (record.get("attributes") or {}).get("updatedAt")
+
+
+def _ids(records: list[dict[str, Any]]) -> set[str]:
+    return {r["id"] for r in records if r.get("id")}
+
+
+def read_search_object(
+    client: KustomerClient,
+    obj: KustomerObject,
+    start: str | None,
+    end: str | None,
+    list_page_size: int,
+    search_page_size: int,
+) -> Iterator[TPage]:
+    """A search-synced object: changes since `start`, or, on a first load without a start, every
+    record through the list endpoint (which also reaches records older than search's two-year
+    window) followed by a search for everything changed while the list was being read."""
+    if start is None and end is None:
+        changed_since = newest_updated_at(client, obj)
+        logger.info(f"{obj.table}: first full load through {obj.path}")
+        yield from read_list(client, obj, list_page_size)
+        if changed_since is None:
+            return
+        start = changed_since
+    yield from SearchWindow(client, obj, start, end, search_page_size)
