@@ -197,6 +197,8 @@ def skip_on_missing_role(obj: KustomerObject) -> Iterator[None]:
     try:
         yield
     except KustomerPermissionError as exc:
+        # A replace table that received nothing would be truncated: keep what it holds instead.
+        dlt.current.source().resources[obj.table].apply_hints(write_disposition="skip")
         logger.warning(
             f"Skipping {obj.table}: the API key lacks the role {obj.role or 'to read it'} "
             f"({exc}). Use a key with that role to load it."

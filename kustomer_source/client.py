@@ -201,12 +201,13 @@ class KustomerClient:
         with self.translate_errors(what or path):
             return response_json(self.rest.get(path, params=params, hooks=_hooks()))
 
-    def post_json(
+    def post(
         self, path: str, body: dict[str, Any], params: dict[str, Any], what: str = ""
-    ) -> Any:
-        """One POST with a JSON body; returns the parsed body."""
+    ) -> tuple[Any, requests.Response]:
+        """One POST with a JSON body; returns the parsed body and the response."""
         with self.translate_errors(what or path):
-            return response_json(self.rest.post(path, json=body, params=params, hooks=_hooks()))
+            response = self.rest.post(path, json=body, params=params, hooks=_hooks())
+            return response_json(response), response
 
     def translate_errors(self, what: str) -> _ErrorTranslator:
         return _ErrorTranslator(self.base_url, what)

@@ -7,6 +7,8 @@ time and memory stays bounded whatever the size of the org.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from dlt.common import logger
@@ -18,6 +20,7 @@ from kustomer_source.rows import TRow, to_row
 SEARCH_PATH = "/v1/customers/search"
 SEARCH_PAGE_SIZE = 500  # documented maximum for search
 SEARCH_MAX_PAGES = 100  # documented hard limit of search paging
+SEARCH_WINDOW_DAYS = 2 * 365  # standard search covers records updated in the last two years
 TPage = list[TRow]
 
 
@@ -53,17 +56,28 @@ def read_audit_logs(
         yield rows_of(obj, page)
 
 
-def newest_updated_at(client: KustomerClient, obj: KustomerObject) -> str | None:
-    """The updatedAt of the most recently changed record, as search sees it (None when empty)."""
+def newest_change(client: KustomerClient, obj: KustomerObject) -> tuple[str | None, datetime]:
+    """The updatedAt of the most recently changed record (None when there is none) and the
+    server's time from the response's `Date` header (the local clock if it sends none)."""
     ctx = obj.search_context
-    body = {
-        "queryContext": ctx,
-        "sort": [{f"{ctx}_updated_at": "desc"}],
-        "includeDeleted": True,
-    }
-    found = client.post_json(SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{obj.table} search")
+    body = {"queryContext": ctx, "sort": [{f"{ctx}_updated_at": "desc"}], "includeDeleted": True}
+    found, response = client.post(
+        SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{obj.table} search"
+    )
     records = found.get("data") or []
-    return records[0]["attributes"]["updatedAt"] if records else None
+    newest = _updated(records[0]) if records else None
+    try:
+        server_now = parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        server_now = datetime.now(timezone.utc)
+    return newest, server_now
+
+
+def search_floor(server_now: datetime) -> str:
+    """The oldest updatedAt that standard search surely covers: it sees the last two years
+    (Kustomer's search docs); a day of margin absorbs clock skew."""
+    floor = server_now - timedelta(days=SEARCH_WINDOW_DAYS - 1)
+    return floor.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 class SearchWindow:
@@ -104,7 +118,7 @@ class SearchWindow:
         """One search page: its records and whether `links.next` says more follow."""
         params = {"page": page, "pageSize": self.page_size}
         self.requests += 1
-        body = self.client.post_json(
+        body, _ = self.client.post(
             SEARCH_PATH, self.body(criteria), params, f"{self.obj.table} search"
         )
         records = body.get("data") or []
@@ -169,14 +183,17 @@ def read_search_object(
     list_page_size: int,
     search_page_size: int,
 ) -> Iterator[TPage]:
-    """A search-synced object: changes since `start`, or, on a first load without a start, every
-    record through the list endpoint (which also reaches records older than search's two-year
-    window) followed by a search for everything changed while the list was being read."""
-    if start is None and end is None:
-        changed_since = newest_updated_at(client, obj)
-        logger.info(f"{obj.table}: first full load through {obj.path}")
+    """A search-synced object: the records changed in [start, end).
+
+    Search only sees the last two years, so when `start` is older than that (or absent, on a first
+    full load) the list endpoint is read whole instead (dlt's incremental keeps [start, end)),
+    and then a search picks up everything changed while the list was being read.
+    """
+    newest, server_now = newest_change(client, obj)
+    if start is None or start < search_floor(server_now):
+        logger.info(f"{obj.table}: reading {obj.path} whole (older than search reaches)")
         yield from read_list(client, obj, list_page_size)
-        if changed_since is None:
+        if newest is None:
             return
-        start = changed_since
+        start = newest
     yield from SearchWindow(client, obj, start, end, search_page_size)
