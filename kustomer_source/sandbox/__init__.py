@@ -1,1 +1,122 @@
-"""A local, faithful Kustomer API for tests, the demo and benchmarks."""
+"""A local, faithful Kustomer API for tests, the demo and benchmarks.
+
+A real HTTP server on 127.0.0.1 that serves a synthetic org, deterministic for
+``(seed, scale)``, through Kustomer's documented endpoints: the 48 AppFlow objects'
+list paths (``page``/``pageSize``, ``links.next``), the single-object endpoints, audit
+logs (``count``/``after``/``before``, ``filter[start]``/``filter[end]``), and
+``POST /v1/customers/search``; with bearer auth and roles (401/403), rate limits
+(``x-ratelimit-*``, 429), added latency and injected faults. It never imports the dlt
+source: it is an independent model of the API. See ``README.md`` for the behaviours
+inferred where Kustomer's documentation is silent.
+
+Python::
+
+    from kustomer_source.sandbox import serve
+    with serve(seed=7, scale=20) as sb:
+        sb.base_url   # "http://127.0.0.1:<port>"
+        sb.token      # full-access API token
+        sb.control    # Control: create/update/soft_delete/hard_delete/bulk_import records,
+                      # advance_clock, create_token, set_limits/faults/latency, counters
+
+Command line::
+
+    python -m kustomer_source.sandbox --port 8787 [--seed 7 --scale 1000 ...]
+
+HTTP control API (JSON; no auth; loopback only; never counted, throttled or faulted)::
+
+    GET    /__sandbox                         token, clock, objects, seed, scale
+    GET    /__sandbox/objects                 {"objects": [48 names]}
+    GET    /__sandbox/objects/{obj}?include_deleted=true&offset=0&limit=100
+                                              {"count": n, "data": [records]}
+    GET    /__sandbox/objects/{obj}/count?include_deleted=true   {"count": n}
+    POST   /__sandbox/objects/{obj}           {"attributes": {...},
+                                               "relationships": {"customer": id}}
+                                              -> 201 {"data": record}
+    POST   /__sandbox/objects/{obj}/bulk      {"count": 5000,
+                                               "updated_at": "2026-10-01T00:00:00.000Z"}
+                                              -> 201 {"ids": [...]}
+    GET    /__sandbox/objects/{obj}/{id}      {"data": record}  (404 if hard-deleted)
+    PATCH  /__sandbox/objects/{obj}/{id}      {"attributes": {...}} -> {"data": record}
+    DELETE /__sandbox/objects/{obj}/{id}      soft delete; ?hard=true removes it
+    GET    /__sandbox/clock                   {"now": iso}
+    POST   /__sandbox/clock                   {"advance_seconds": 60} -> {"now": iso}
+    POST   /__sandbox/tokens                  {"roles": [...] | null, "expires_in_s": 3600}
+                                              -> 201 {"token": "..."}
+    GET    /__sandbox/stats?method=GET&path_prefix=/v1/customers
+                                              {"requests": n, "throttled": n}
+    POST   /__sandbox/stats/reset
+    POST   /__sandbox/limits                  {"rate_limit": 1000, "search_rate_limit": 100}
+    POST   /__sandbox/faults                  {"fault_5xx_rate": 0.1, "fault_drop_rate": 0,
+                                               "fault_malformed_rate": 0}
+    POST   /__sandbox/latency                 {"latency_ms": 50, "jitter_ms": 20}
+    GET    /__sandbox/roles                   {"all": [...], "search": [...], "objects": {...}}
+
+Control errors use the same ``{"errors": [...]}`` body: 404 unknown object or id, 400 bad
+input, 405 wrong method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .control import Control
+from .engine import Engine, Settings
+from .limits import ResetHeader
+from .server import Running, start
+
+__all__ = ["Control", "Sandbox", "Settings", "serve"]
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox."""
+
+    base_url: str
+    token: str
+    control: Control
+    engine: Engine
+    running: Running
+
+    def close(self) -> None:
+        """Stop the server."""
+        self.running.stop()
+
+
+@contextmanager
+def serve(
+    seed: int = 7,
+    scale: int = 20,
+    rate_limit: int = 0,
+    search_rate_limit: int = 0,
+    latency_ms: float = 0,
+    jitter_ms: float = 0,
+    fault_5xx_rate: float = 0.0,
+    fault_drop_rate: float = 0.0,
+    fault_malformed_rate: float = 0.0,
+    reset_header: ResetHeader = "epoch",
+    token: str | None = None,
+    port: int = 0,
+    missing_role_status: int = 403,
+    search_limit: str = "pages",
+    verbose: bool = False,
+) -> Iterator[Sandbox]:
+    """Serve a sandbox on 127.0.0.1 (``port=0``: a free port) until the block exits.
+
+    Rate limits default to off here so tests are fast; the CLI defaults to Kustomer's
+    1000 org / 100 search requests per minute.
+    """
+    settings = Settings(
+        seed=seed, scale=scale, rate_limit=rate_limit, search_rate_limit=search_rate_limit,
+        latency_ms=latency_ms, jitter_ms=jitter_ms, fault_5xx_rate=fault_5xx_rate,
+        fault_drop_rate=fault_drop_rate, fault_malformed_rate=fault_malformed_rate,
+        reset_header=reset_header, token=token, missing_role_status=missing_role_status,
+        search_limit=search_limit,
+    )
+    engine, running = start(settings, port=port, verbose=verbose)
+    sb = Sandbox(running.base_url, engine.token, running.server.control, engine, running)
+    try:
+        yield sb
+    finally:
+        sb.close()

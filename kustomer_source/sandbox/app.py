@@ -1,0 +1,318 @@
+"""The Kustomer API itself: routing, auth, rate limits, parameters and response bodies.
+
+Checks run in this order: path (404) and method (405), token (401), rate budget (429),
+role (403), then parameters and body (400). 401s do not touch the budget.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import audit, search
+from .api import (
+    AUDIT_DEFAULT_COUNT,
+    BY_OBJECT,
+    BY_PATH,
+    DEFAULT_PAGE_SIZE,
+    SEARCH_MAX_PAGE_SIZE,
+    SEARCH_MAX_PAGES,
+    SEARCH_MAX_ROWS,
+    SEARCH_PATH,
+    SEARCH_ROLES,
+    Endpoint,
+)
+from .engine import Engine
+from .envelope import (
+    cursor_link,
+    error_body,
+    json_body,
+    list_body,
+    paged_links,
+    single_body,
+)
+from .limits import Fault
+
+#: research §6: "Body size limits: 100 kB most endpoints"
+MAX_BODY = 100 * 1024
+_ID = re.compile(r"^[0-9a-f]{24}$")
+_INT = re.compile(r"^[0-9]+$")
+TOKEN_CURRENT = "/v1/auth/tokens/current"
+
+
+@dataclass
+class Request:
+    """One HTTP request as the API sees it."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class Response:
+    """What to send back; ``fault`` asks the server to drop or mangle it."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    fault: Fault | None = None
+
+
+class ApiError(Exception):
+    """Answer with a Kustomer ``errors`` body."""
+
+    def __init__(self, status: int, detail: str, parameter: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.parameter = parameter
+        self.headers = headers or {}
+
+
+def canonical_path(path: str) -> str:
+    """The path without a trailing slash (a trailing slash is accepted everywhere)."""
+    return path.rstrip("/") or "/"
+
+
+@dataclass
+class Route:
+    """What a path resolved to."""
+
+    kind: str  # list, single, cursor, record, search, token
+    methods: tuple[str, ...]
+    endpoint: Endpoint | None = None
+    record_id: str | None = None
+
+
+def route(path: str) -> Route | None:
+    """Resolve a canonical path, or None (404)."""
+    if path == SEARCH_PATH:
+        return Route("search", ("POST",))
+    if path == TOKEN_CURRENT:
+        return Route("token", ("GET",))
+    ep = BY_PATH.get(path)
+    if ep is not None:
+        kind = {"page": "list", "single": "single", "cursor": "cursor"}[ep.kind]
+        return Route(kind, ("GET",), ep)
+    head, _, tail = path.rpartition("/")
+    ep = BY_PATH.get(head)
+    if ep is not None and ep.kind != "single" and _ID.match(tail):
+        return Route("record", ("GET",), ep, tail)
+    return None
+
+
+class Api:
+    """Answers API requests from the engine's state."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def handle(self, req: Request) -> Response:
+        """Answer one API request (never raises for client errors)."""
+        rate_headers: dict[str, str] = {}
+        try:
+            path = canonical_path(req.path)
+            rt = route(path)
+            if rt is None:
+                raise ApiError(404, f"no route for {req.method} {req.path}")
+            if req.method not in rt.methods:
+                raise ApiError(405, f"{req.method} is not allowed on {path}",
+                               headers={"Allow": ", ".join(rt.methods)})
+            token = self._authenticate(req)
+            allowed, rate_headers = self.engine.limits.admit(rt.kind == "search")
+            if not allowed:
+                raise ApiError(429, "Rate limit exceeded; retry after the window resets")
+            self._authorize(rt, token.roles)
+            fault = self.engine.faults.draw()
+            if fault == "5xx":
+                status = self.engine.faults.status()
+                return Response(status, json_body(error_body(status, "injected server error")),
+                                dict(rate_headers))
+            resp = self._dispatch(rt, path, req, token)
+            resp.headers.update(rate_headers)
+            resp.fault = fault
+            return resp
+        except ApiError as err:
+            headers = dict(err.headers)
+            headers.update(rate_headers)
+            return Response(err.status, json_body(error_body(err.status, err.detail,
+                                                             err.parameter)), headers)
+
+    # ------------------------------------------------------------------ checks
+
+    def _authenticate(self, req: Request) -> Any:
+        header = req.headers.get("authorization")
+        if not header:
+            raise ApiError(401, "Missing Authorization header (use 'Bearer <API key>')")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise ApiError(401, "Authorization header must be 'Bearer <API key>'")
+        token = self.engine.tokens.lookup(value.strip())
+        if token is None:
+            raise ApiError(401, "Invalid token")
+        if token.expired(self.engine.clock.now_ms()):
+            raise ApiError(401, "Expired token")
+        return token
+
+    def _authorize(self, rt: Route, roles: frozenset[str]) -> None:
+        needed: list[tuple[str, ...]] = []
+        if rt.kind == "search":
+            needed.append(SEARCH_ROLES)
+        elif rt.endpoint is not None and rt.endpoint.roles:
+            needed.append(rt.endpoint.roles)
+        for options in needed:
+            if roles.isdisjoint(options):
+                raise ApiError(self.engine.settings.missing_role_status,
+                               f"token lacks a required role (any of: {', '.join(options)})")
+
+    # ------------------------------------------------------------------ endpoints
+
+    def _dispatch(self, rt: Route, path: str, req: Request, token: Any) -> Response:
+        if rt.kind == "search":
+            return self._search(req, token.roles)
+        if rt.kind == "token":
+            return self._token_current(token)
+        ep = rt.endpoint
+        assert ep is not None
+        if rt.kind == "list":
+            return self._list(ep, req)
+        if rt.kind == "cursor":
+            return self._audit(ep, req)
+        if rt.kind == "single":
+            text = self.engine.store.single(ep.obj)
+            if text is None:
+                raise ApiError(404, f"{ep.obj} not found")
+            return Response(200, single_body(text, ep.path))
+        assert rt.record_id is not None
+        rec = self.engine.store.get(ep.obj, rt.record_id)
+        if rec is None or rec["attributes"].get("deleted") is True:
+            raise ApiError(404, f"{ep.type_name} {rt.record_id} not found")
+        return Response(200, single_body(json.dumps(rec, separators=(",", ":")),
+                                         f"{ep.path}/{rt.record_id}"))
+
+    def _list(self, ep: Endpoint, req: Request) -> Response:
+        params = _params(req.query)
+        page = _int_param(params, "page", 1)
+        page_size = min(_int_param(params, "pageSize", DEFAULT_PAGE_SIZE), ep.max_page_size)
+        desc = False
+        if ep.id_sort and "sort" in params:
+            if params["sort"] not in ("asc", "desc"):
+                raise ApiError(400, "sort must be 'asc' or 'desc'", "sort")
+            desc = params["sort"] == "desc"
+        texts, total = self.engine.store.list_slice(ep.obj, (page - 1) * page_size, page_size,
+                                                    desc)
+        last_page = -(-total // page_size)
+        meta: dict[str, Any] = {"pageSize": page_size, "page": page}
+        if ep.totals:
+            meta.update(total=total, totalPages=last_page)
+        links = paged_links(ep.path, page, page_size, last_page, _extra(req.query))
+        return Response(200, list_body(meta, links, texts))
+
+    def _search(self, req: Request, roles: frozenset[str]) -> Response:
+        params = _params(req.query)
+        page = _int_param(params, "page", 1)
+        page_size = min(_int_param(params, "pageSize", DEFAULT_PAGE_SIZE), SEARCH_MAX_PAGE_SIZE)
+        if len(req.body) > MAX_BODY:
+            raise ApiError(413, "request body is larger than 100 kB")
+        try:
+            body = json.loads(req.body or b"null")
+        except ValueError as exc:
+            raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
+        try:
+            query = search.parse_query(body)
+        except search.SearchError as exc:
+            raise ApiError(400, str(exc)) from exc
+        # inferred: searching an object also needs that object's read role
+        if query.obj is not None and roles.isdisjoint(BY_OBJECT[query.obj].roles):
+            raise ApiError(self.engine.settings.missing_role_status,
+                           f"token lacks a role to read {query.obj} (any of: "
+                           f"{', '.join(BY_OBJECT[query.obj].roles)})")
+        if self.engine.settings.search_limit == "rows":
+            if (page - 1) * page_size >= SEARCH_MAX_ROWS:
+                raise ApiError(400, f"search can return at most {SEARCH_MAX_ROWS} results; "
+                               "narrow the query (e.g. on updated_at)", "page")
+        elif page > SEARCH_MAX_PAGES:
+            raise ApiError(400, f"page limit is {SEARCH_MAX_PAGES}: there is a hard limit of "
+                           f"{SEARCH_MAX_PAGES} for the maximum number of pages", "page")
+        texts, total = search.run(self.engine.store, query, (page - 1) * page_size, page_size)
+        last_page = -(-total // page_size)
+        meta = {"pageSize": page_size, "page": page, "total": total, "totalPages": last_page}
+        links = paged_links(SEARCH_PATH, page, page_size, last_page, _extra(req.query),
+                            with_last=True)
+        return Response(200, list_body(meta, links, texts))
+
+    def _audit(self, ep: Endpoint, req: Request) -> Response:
+        params = _params(req.query)
+        count = min(_int_param(params, "count", AUDIT_DEFAULT_COUNT), ep.max_page_size)
+        for name in ("after", "before"):
+            if name in params and not _ID.match(params[name]):
+                raise ApiError(400, f"{name} must be an audit log id", name)
+        try:
+            start = (audit.parse_time("filter[start]", params["filter[start]"])
+                     if "filter[start]" in params else None)
+            end = (audit.parse_time("filter[end]", params["filter[end]"])
+                   if "filter[end]" in params else None)
+            if "filter[objectId]" in params and "filter[objectType]" not in params:
+                raise audit.AuditError("filter[objectId] requires filter[objectType]")
+            filters = {k: v for k, v in params.items() if k in audit.ATTR_FILTERS}
+            pg = audit.read_page(self.engine.store, count, params.get("after"),
+                                 params.get("before"), start, end, filters)
+        except audit.AuditError as exc:
+            raise ApiError(400, str(exc)) from exc
+        keep = [(k, v) for k, v in req.query if k not in ("count", "after", "before")]
+        base = [("count", str(count))] + keep
+        self_q = base + [(k, v) for k, v in req.query if k in ("after", "before")]
+        nxt = base + ([("before", params["before"])] if "after" in params and "before" in params
+                      else [])
+        links = {
+            "self": cursor_link(ep.path, self_q),
+            "next": cursor_link(ep.path, nxt + [("after", pg.last_id)])
+            if pg.has_next and pg.last_id else None,
+            "prev": cursor_link(ep.path, base + [("before", pg.first_id)])
+            if pg.has_prev and pg.first_id else None,
+        }
+        # inferred: meta carries the effective page size as ``count``
+        return Response(200, list_body({"count": count}, links, pg.records))
+
+    def _token_current(self, token: Any) -> Response:
+        rec = {"type": "auth_token", "id": token.token_id,
+               "attributes": {"roles": sorted(token.roles), "lastTokenChars": token.value[-6:]},
+               "links": {"self": TOKEN_CURRENT}}
+        return Response(200, single_body(json.dumps(rec, separators=(",", ":")), TOKEN_CURRENT))
+
+
+# ---------------------------------------------------------------------- parameters
+
+_PAGING = ("page", "pageSize")
+
+
+def _params(query: list[tuple[str, str]]) -> dict[str, str]:
+    """Query params as a dict; a repeated paging or cursor param is a 400 (inferred)."""
+    out: dict[str, str] = {}
+    for k, v in query:
+        if k in out and k in ("page", "pageSize", "count", "after", "before"):
+            raise ApiError(400, f"parameter {k!r} given more than once", k)
+        out[k] = v
+    return out
+
+
+def _int_param(params: dict[str, str], name: str, default: int) -> int:
+    """A positive integer parameter; anything else is a 400."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not _INT.match(raw) or int(raw) < 1:
+        raise ApiError(400, f"{name} must be an integer >= 1 (got {raw!r})", name)
+    return int(raw)
+
+
+def _extra(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The request's params other than page/pageSize, in order (kept in links)."""
+    return [(k, v) for k, v in query if k not in _PAGING]
+

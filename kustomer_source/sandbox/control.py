@@ -1,0 +1,240 @@
+"""The control API: change the org and the sandbox's behaviour, in Python and over HTTP.
+
+:class:`Control` is the Python handle; :func:`handle_control` serves the same operations
+as JSON under ``/__sandbox/...`` (see the package docstring for the routes).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from .api import BY_OBJECT, SEARCH_ROLES, all_roles
+from .engine import Engine
+from .timefmt import iso_ms, to_ms
+
+PREFIX = "/__sandbox"
+
+
+class Control:
+    """Operations on a running sandbox (object names are the spec ``table`` names)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._e = engine
+
+    # ------------------------------------------------------------------ tokens, clock
+
+    def create_token(self, roles: list[str] | None = None,
+                     expires_in_s: float | None = None) -> str:
+        """A new API token with these roles (None = all); expiry on the sandbox clock."""
+        return self._e.tokens.create(roles, expires_in_s)
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the sandbox clock forward; returns the new time."""
+        self._e.clock.advance(seconds)
+        return self._e.clock.now()
+
+    def now(self) -> datetime:
+        """The sandbox clock (fixed until advanced; each write moves it to its stamp)."""
+        return self._e.clock.now()
+
+    # ------------------------------------------------------------------ records
+
+    def objects(self) -> list[str]:
+        """The 48 object names."""
+        return self._e.org.objects()
+
+    def create(self, obj: str, attributes: dict[str, Any] | None = None,
+               relationships: dict[str, str] | None = None) -> dict[str, Any]:
+        """A new record (createdAt = updatedAt = now); relationships map name -> id."""
+        return self._e.store.create(obj, attributes, relationships)
+
+    def update(self, obj: str, id: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        """Merge attributes; updatedAt = modifiedAt = now; rev + 1."""
+        return self._e.store.update(obj, id, attributes)
+
+    def soft_delete(self, obj: str, id: str) -> dict[str, Any]:
+        """Set ``deleted: true`` (and ``deletedAt`` where the object has it)."""
+        return self._e.store.soft_delete(obj, id)
+
+    def hard_delete(self, obj: str, id: str) -> None:
+        """Remove a record without trace."""
+        self._e.store.hard_delete(obj, id)
+
+    def bulk_import(self, obj: str, count: int, updated_at: str) -> list[str]:
+        """``count`` new records sharing one identical ``updatedAt``; returns their ids."""
+        return self._e.store.bulk_import(obj, count, updated_at)
+
+    def records(self, obj: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Current records in id order, exactly as the API serves them."""
+        return self._e.store.iter_records(obj, include_deleted)
+
+    def count(self, obj: str, include_deleted: bool = False) -> int:
+        """Number of current records."""
+        return self._e.store.count(obj, include_deleted)
+
+    def get(self, obj: str, id: str) -> dict[str, Any] | None:
+        """One current record (soft-deleted too), or None."""
+        rec = self._e.store.get(obj, id)
+        return None if rec is None else json.loads(json.dumps(rec))
+
+    # ------------------------------------------------------------------ traffic
+
+    def requests(self, method: str | None = None, path_prefix: str | None = None) -> int:
+        """API requests served since start or the last :meth:`reset_requests`."""
+        return self._e.stats.requests(method, path_prefix)
+
+    def reset_requests(self) -> None:
+        """Reset the request and 429 counters."""
+        self._e.stats.reset()
+
+    def throttled(self) -> int:
+        """429 responses served since start or the last :meth:`reset_requests`."""
+        return self._e.stats.throttled()
+
+    def set_limits(self, rate_limit: int | None = None,
+                   search_rate_limit: int | None = None) -> None:
+        """Org and search requests per minute (0 = off; None = unchanged)."""
+        self._e.limits.set(rate_limit, search_rate_limit)
+
+    def set_faults(self, fault_5xx_rate: float | None = None,
+                   fault_drop_rate: float | None = None,
+                   fault_malformed_rate: float | None = None) -> None:
+        """Probabilities (0..1) of injected 5xx, dropped and malformed responses."""
+        self._e.faults.set(fault_5xx_rate, fault_drop_rate, fault_malformed_rate)
+
+    def set_latency(self, latency_ms: float, jitter_ms: float = 0.0) -> None:
+        """Delay added to every API response."""
+        self._e.latency.set(latency_ms, jitter_ms)
+
+    def roles(self, obj: str | None = None) -> list[str]:
+        """Roles that read ``obj`` (any one suffices), or every role when None."""
+        if obj is None:
+            return all_roles()
+        return list(BY_OBJECT[obj].roles)
+
+
+# ---------------------------------------------------------------------- HTTP
+
+
+class ControlError(Exception):
+    """An HTTP control request that cannot be served."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
+def handle_control(control: Control, engine: Engine, method: str, path: str,
+                   query: dict[str, str], body: bytes) -> tuple[int, Any]:
+    """Serve one ``/__sandbox/...`` request: ``(status, JSON payload)``."""
+    try:
+        payload = json.loads(body) if body.strip() else {}
+    except ValueError as exc:
+        raise ControlError(400, f"body is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise ControlError(400, "body must be a JSON object")
+    parts = [unquote(p) for p in path[len(PREFIX):].strip("/").split("/") if p]
+    try:
+        return _dispatch(control, engine, method, parts, query, payload)
+    except ControlError:
+        raise
+    except (KeyError, LookupError) as exc:
+        raise ControlError(404, str(exc).strip("'\"")) from exc
+    except (ValueError, TypeError) as exc:
+        raise ControlError(400, str(exc)) from exc
+
+
+def _dispatch(c: Control, engine: Engine, method: str, parts: list[str],
+              query: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
+    route = (method, *parts[:1])
+    n = len(parts)
+    if route == ("GET",):
+        return 200, {"token": engine.token, "now": iso_ms(to_ms(c.now())),
+                     "objects": c.objects(), "seed": engine.settings.seed,
+                     "scale": engine.settings.scale}
+    if parts[:1] == ["objects"]:
+        return _objects(c, method, parts[1:], query, body)
+    if route == ("GET", "clock") and n == 1:
+        return 200, {"now": iso_ms(to_ms(c.now()))}
+    if route == ("POST", "clock") and n == 1:
+        c.advance_clock(float(body.get("advance_seconds", 0)))
+        return 200, {"now": iso_ms(to_ms(c.now()))}
+    if route == ("POST", "tokens") and n == 1:
+        token = c.create_token(body.get("roles"), body.get("expires_in_s"))
+        return 201, {"token": token}
+    if route == ("GET", "stats") and n == 1:
+        return 200, {"requests": c.requests(query.get("method"), query.get("path_prefix")),
+                     "throttled": c.throttled()}
+    if route == ("POST", "stats") and parts[1:] == ["reset"]:
+        c.reset_requests()
+        return 200, {"requests": 0, "throttled": 0}
+    if route == ("POST", "limits") and n == 1:
+        c.set_limits(body.get("rate_limit"), body.get("search_rate_limit"))
+        return 200, {"rate_limit": engine.limits.org.limit,
+                     "search_rate_limit": engine.limits.search.limit}
+    if route == ("POST", "faults") and n == 1:
+        c.set_faults(body.get("fault_5xx_rate"), body.get("fault_drop_rate"),
+                     body.get("fault_malformed_rate"))
+        return 200, {f"fault_{k}_rate": v for k, v in engine.faults.rates.items()}
+    if route == ("POST", "latency") and n == 1:
+        c.set_latency(float(body.get("latency_ms", 0)), float(body.get("jitter_ms", 0)))
+        return 200, {"latency_ms": engine.latency.latency_ms, "jitter_ms": engine.latency.jitter_ms}
+    if route == ("GET", "roles") and n == 1:
+        return 200, {"all": c.roles(), "search": list(SEARCH_ROLES),
+                     "objects": {o: c.roles(o) for o in c.objects()}}
+    raise ControlError(404, f"no control route for {method} /{'/'.join(parts)}")
+
+
+def _objects(c: Control, method: str, parts: list[str], query: dict[str, str],
+             body: dict[str, Any]) -> tuple[int, Any]:
+    if not parts:
+        if method == "GET":
+            return 200, {"objects": c.objects()}
+        raise ControlError(405, "use GET")
+    obj = parts[0]
+    if obj not in BY_OBJECT:
+        raise ControlError(404, f"unknown object {obj!r}")
+    include_deleted = _flag(query.get("include_deleted"))
+    if len(parts) == 1:
+        if method == "GET":
+            offset = int(query.get("offset", "0"))
+            limit = min(int(query.get("limit", "100")), 1000)
+            texts, total = c._e.store.list_slice(obj, offset, limit,
+                                                 include_deleted=include_deleted)
+            return 200, {"count": total, "data": [json.loads(t) for t in texts]}
+        if method == "POST":
+            return 201, {"data": c.create(obj, body.get("attributes"), body.get("relationships"))}
+        raise ControlError(405, "use GET or POST")
+    if parts[1:] == ["count"] and method == "GET":
+        return 200, {"count": c.count(obj, include_deleted)}
+    if parts[1:] == ["bulk"] and method == "POST":
+        ids = c.bulk_import(obj, int(body["count"]), str(body["updated_at"]))
+        return 201, {"ids": ids}
+    if len(parts) != 2:
+        raise ControlError(404, "unknown control route")
+    rid = parts[1]
+    if method == "GET":
+        rec = c.get(obj, rid)
+        if rec is None:
+            raise ControlError(404, f"{obj} {rid} not found")
+        return 200, {"data": rec}
+    if method == "PATCH":
+        attrs = body.get("attributes")
+        if not isinstance(attrs, dict):
+            raise ControlError(400, "body must be {\"attributes\": {...}}")
+        return 200, {"data": c.update(obj, rid, attrs)}
+    if method == "DELETE":
+        hard = _flag(query.get("hard"))
+        if hard:
+            c.hard_delete(obj, rid)
+            return 200, {"deleted": rid, "hard": True}
+        return 200, {"data": c.soft_delete(obj, rid), "hard": False}
+    raise ControlError(405, "use GET, PATCH or DELETE")

@@ -1,0 +1,268 @@
+"""The synthetic org: record ``i`` of any object, generated on demand from ``(seed, scale)``.
+
+Nothing is materialised: :meth:`Org.record` builds one JSON:API record from its index
+(see :mod:`.layout` for ids and timestamps, :mod:`.values` for attribute values). The
+first three records of every object carry every spec field with a non-empty value;
+later ones sometimes leave a field null, absent or empty, as a real org does.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from . import words as W
+from .api import BY_OBJECT, ENDPOINTS
+from .layout import GOLD, MASK, Layout, children, object_counts, parent_of, salt_of
+from .spec import load_spec
+from .timefmt import iso_ms
+from .values import FieldGen, compile_field, record_fns
+
+#: objects whose records carry ``attributes.custom`` (Kustomer's suffixed custom attributes)
+CUSTOM_OBJECTS = frozenset({"customers", "conversations", "messages", "companies"})
+#: records with an index below this carry every field, non-null and non-empty
+FULL_RECORDS = 3
+
+RelFn = Callable[["Ctx"], dict[str, Any]]
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class Ctx:
+    """What the value functions of one record see."""
+
+    __slots__ = ("i", "h", "created", "updated", "iso", "org", "memo")
+
+    def __init__(self, org: Org, i: int, h: int, created: int, updated: int) -> None:
+        self.org = org
+        self.i = i
+        self.h = h
+        self.created = created
+        self.updated = updated
+        #: per-record cache for values several fields share
+        self.memo: dict[str, Any] = {}
+        span = updated - created
+        # createdAt, three moments in between (the last one is modifiedAt), updatedAt
+        self.iso = (
+            iso_ms(created),
+            iso_ms(created + span // 4),
+            iso_ms(created + span // 2),
+            iso_ms(created + (span * 7) // 8),
+            iso_ms(updated),
+        )
+
+
+_SELF_PREFIX = {e.obj: e.path + "/" for e in ENDPOINTS}
+
+
+def _rel(type_name: str, obj: str, record_id: str) -> dict[str, Any]:
+    return {"data": {"type": type_name, "id": record_id},
+            "links": {"self": _SELF_PREFIX[obj] + record_id}}
+
+
+class ObjectGen:
+    """Compiled generator of one object's records."""
+
+    def __init__(self, org: Org, table: str) -> None:
+        self.org = org
+        self.table = table
+        self.layout = org.layout(table)
+        self.type_name = BY_OBJECT[table].type_name
+        self.path = BY_OBJECT[table].path
+        fns = record_fns(table)
+        self.fields: list[FieldGen] = [
+            compile_field(table, f.name, f.type, org, fns, salt_of(org.seed, table, f.name))
+            for f in load_spec()[table].fields
+        ]
+        self.rows = [(f.name, f.salt, f.palette_json, f.fn, f.nullable, f.null_json, f.empty_json)
+                     for f in self.fields]
+        self.custom = table in CUSTOM_OBJECTS
+        self.rel_fn = _relationships(org, table)
+        # length of '{"type":"<type>","id":"<24 hex>","attributes":{'
+        empty = {"type": self.type_name, "id": "0" * 24, "attributes": {}}
+        self.prefix_len = len(_dumps(empty)) - 2
+
+    def record_json(self, i: int) -> str:
+        """Record ``i`` serialized as the API serves it (compact JSON).
+
+        Palette values come pre-serialized; only the per-record values go through
+        ``json.dumps``, which is what makes page serving fast.
+        """
+        layout = self.layout
+        h = layout.hash(i)
+        created, updated = layout.times(i, h)
+        ctx = Ctx(self.org, i, h, created, updated)
+        full = i < FULL_RECORDS
+        parts: list[str] = []
+        dyn: dict[str, Any] = {}
+        for name, salt, pal, fn, nullable, null_json, empty_json in self.rows:
+            x = ((h ^ salt) * GOLD) & MASK
+            if nullable and not full:
+                r = x >> 58
+                if r < 4:
+                    if r >= 2:
+                        parts.append(null_json)
+                    continue  # r < 2: absent
+                if r == 4 and empty_json:
+                    parts.append(empty_json)
+                    continue
+            if fn is None:
+                parts.append(pal[(x >> 24) % len(pal)])
+            else:
+                dyn[name] = fn(ctx, x)
+        if self.custom:
+            dyn["custom"] = _custom(ctx, full)
+        rid = layout.id(i, created)
+        rec: dict[str, Any] = {"type": self.type_name, "id": rid, "attributes": dyn}
+        if self.rel_fn is not None:
+            rec["relationships"] = self.rel_fn(ctx)
+        rec["links"] = {"self": f"{self.path}/{rid}"}
+        text = _dumps(rec)
+        cut = self.prefix_len
+        if not parts:
+            return text
+        pal_text = ",".join(parts)
+        if dyn:
+            return f"{text[:cut]}{pal_text},{text[cut:]}"
+        return f"{text[:cut]}{pal_text}{text[cut:]}"
+
+    def record(self, i: int) -> dict[str, Any]:
+        """Record ``i`` in JSON:API form (a fresh dict, parsed from :meth:`record_json`)."""
+        parsed: dict[str, Any] = json.loads(self.record_json(i))
+        return parsed
+
+
+def _custom(c: Ctx, full: bool) -> dict[str, Any]:
+    h = c.h
+    out: dict[str, Any] = {
+        "orderNumberStr": f"{100000 + c.i * 7 + h % 7}",
+        "lifetimeValueNum": round((h >> 8) % 500000 / 100, 2),
+        "lastOrderAt": c.iso[2],
+        "vipBool": (h >> 30) % 5 == 0,
+        "notesTxt": W.SENTENCES[(h >> 33) % len(W.SENTENCES)],
+    }
+    if not full:
+        drop = (h >> 40) % 8
+        if drop < 5:
+            del out[("orderNumberStr", "lifetimeValueNum", "lastOrderAt", "vipBool",
+                     "notesTxt")[drop]]
+    return out
+
+
+def _relationships(org: Org, table: str) -> RelFn | None:
+    """Relationship builder of an object (all targets exist), or None."""
+    users = org.small_ids
+
+    def user(c: Ctx) -> str:
+        ids = users("users")
+        return ids[(c.h >> 17) % len(ids)]
+
+    if table == "conversations":
+        brands = users("brands")
+        return lambda c: {
+            "customer": _rel("customer", "customers", org.conversation_customer(c.i)),
+            "brand": _rel("brand", "brands", brands[(c.h >> 9) % len(brands)]),
+        }
+    if table in ("messages", "notes"):
+        def conv_rels(c: Ctx) -> dict[str, Any]:
+            conv = parent_of(org.count("conversations"), org.count(table), c.i)
+            out = {
+                "conversation": _rel("conversation", "conversations",
+                                     org.layout("conversations").id(conv)),
+                "customer": _rel("customer", "customers", org.conversation_customer(conv)),
+            }
+            if table == "notes":
+                out["createdBy"] = _rel("user", "users", user(c))
+            return out
+        return conv_rels
+    if table == "customers":
+        def company(c: Ctx) -> dict[str, Any]:
+            if c.i >= 3 and c.h % 3 == 0:
+                return {}
+            j = parent_of(org.count("companies"), org.count("customers"), c.i)
+            return {"company": _rel("company", "companies", org.layout("companies").id(j))}
+        return company
+    if table == "routing_work_items":
+        queues = users("routing_queues")
+        return lambda c: {
+            "conversation": _rel("conversation", "conversations", org.layout("conversations").id(
+                parent_of(org.count("conversations"), org.count(table), c.i))),
+            "queue": _rel("queue", "routing_queues", queues[(c.h >> 9) % len(queues)]),
+            "user": _rel("user", "users", user(c)),
+        }
+    if table in ("routing_work_sessions", "audit_logs", "auth_tokens"):
+        return lambda c: {"user": _rel("user", "users", user(c))}
+    if table == "routing_settings":
+        teams = users("teams")
+        return lambda c: {"team": _rel("team", "teams", teams[c.i % len(teams)])}
+    return None
+
+
+def _hex24(*parts: object) -> str:
+    return f"{salt_of(*parts):016x}{salt_of(*parts, 'tail') & 0xFFFFFFFF:08x}"
+
+
+class Org:
+    """The generated org of one ``(seed, scale)``: counts, layouts and records."""
+
+    def __init__(self, seed: int, scale: int) -> None:
+        self.seed = seed
+        self.scale = scale
+        self.counts = object_counts(seed, scale)
+        self.org_id = _hex24(seed, "org")
+        self.tag_ids: list[str] = [_hex24(seed, "tag", k) for k in range(8)]
+        self._layouts = {t: Layout(seed, t, n) for t, n in self.counts.items()}
+        self._gens: dict[str, ObjectGen] = {}
+        self._small: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def objects(self) -> list[str]:
+        """The 48 object names."""
+        return list(self.counts)
+
+    def count(self, obj: str) -> int:
+        """Generated records of ``obj``."""
+        return self.counts[obj]
+
+    def layout(self, obj: str) -> Layout:
+        """Index arithmetic of ``obj``."""
+        return self._layouts[obj]
+
+    def gen(self, obj: str) -> ObjectGen:
+        """The compiled generator of ``obj`` (built on first use)."""
+        g = self._gens.get(obj)
+        if g is None:
+            with self._lock:
+                g = self._gens.get(obj)
+                if g is None:
+                    g = self._gens[obj] = ObjectGen(self, obj)
+        return g
+
+    def record(self, obj: str, i: int) -> dict[str, Any]:
+        """Generated record ``i`` of ``obj`` (a fresh dict)."""
+        return self.gen(obj).record(i)
+
+    def record_json(self, obj: str, i: int) -> str:
+        """Generated record ``i`` of ``obj`` as compact JSON."""
+        return self.gen(obj).record_json(i)
+
+    def small_ids(self, obj: str) -> list[str]:
+        """All generated ids of a small (configuration) object."""
+        ids = self._small.get(obj)
+        if ids is None:
+            layout = self._layouts[obj]
+            ids = self._small[obj] = [layout.id(i) for i in range(min(layout.n, 1000))]
+        return ids
+
+    def children_ids(self, parent: str, child: str, p: int) -> list[str]:
+        """Ids of the generated ``child`` records of parent record ``p``."""
+        layout = self._layouts[child]
+        return [layout.id(j) for j in children(self.counts[parent], self.counts[child], p)]
+
+    def conversation_customer(self, conv: int) -> str:
+        """Id of the customer of generated conversation ``conv`` (created before it)."""
+        h = self._layouts["conversations"].hash(conv)
+        p = parent_of(self.counts["customers"], self.counts["conversations"], conv)
+        cust = p if h & 1 else (h >> 1) % (p + 1)
+        return self._layouts["customers"].id(cust)

@@ -1,0 +1,56 @@
+"""Everything one running sandbox holds: org, clock, overlay, tokens and traffic policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .auth import Tokens
+from .clock import Clock
+from .data import Org
+from .limits import Faults, Latency, RateLimits, ResetHeader, Stats
+from .store import Store
+
+
+@dataclass
+class Settings:
+    """Options of one sandbox (the CLI flags and ``serve()`` arguments)."""
+
+    seed: int = 7
+    scale: int = 20
+    rate_limit: int = 0
+    search_rate_limit: int = 0
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    fault_5xx_rate: float = 0.0
+    fault_drop_rate: float = 0.0
+    fault_malformed_rate: float = 0.0
+    reset_header: ResetHeader = "epoch"
+    token: str | None = None
+    #: inferred switch: status for a valid token that lacks the read role (403, or 401
+    #: as Kustomer's older docs say)
+    missing_role_status: int = 403
+    #: inferred switch: search cap as "pages" (page <= 100, whatever pageSize) or
+    #: "rows" (at most 10,000 rows reachable, AWS Glue's reading)
+    search_limit: str = "pages"
+
+
+class Engine:
+    """The state behind one sandbox; the API, the control API and the server share it."""
+
+    def __init__(self, settings: Settings) -> None:
+        if settings.missing_role_status not in (401, 403):
+            raise ValueError("missing_role_status must be 401 or 403")
+        if settings.search_limit not in ("pages", "rows"):
+            raise ValueError("search_limit must be 'pages' or 'rows'")
+        self.settings = settings
+        self.org = Org(settings.seed, settings.scale)
+        self.clock = Clock()
+        self.store = Store(self.org, self.clock)
+        self.tokens = Tokens(settings.seed, self.clock, self.org.org_id)
+        self.token = self.tokens.create(None, None, value=settings.token)
+        self.limits = RateLimits(settings.rate_limit, settings.search_rate_limit,
+                                 settings.reset_header)
+        self.faults = Faults(settings.seed, settings.fault_5xx_rate, settings.fault_drop_rate,
+                             settings.fault_malformed_rate)
+        self.latency = Latency(settings.latency_ms, settings.jitter_ms)
+        self.stats = Stats()

@@ -1,0 +1,182 @@
+"""Where each generated record sits: per-object counts, hashes, ids and timestamps.
+
+Record ``i`` of an object is a pure function of ``(seed, object, i)``. Timestamps grow
+with ``i``: the ~3 years before the sandbox clock's start are cut into ``n`` slots,
+record ``i`` is created in the first half of slot ``i`` and last updated in the second
+half, so ``createdAt``, ``updatedAt`` and the (time-ordered) id all increase with the
+index and range queries can bisect on the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+MASK = (1 << 64) - 1
+GOLD = 0x9E3779B97F4A7C15
+DAY_MS = 86_400_000
+
+#: the sandbox clock starts here, whatever the seed
+CLOCK_START = datetime(2026, 11, 1, tzinfo=timezone.utc)
+CLOCK_START_MS = int(CLOCK_START.timestamp() * 1000)
+#: generated records are spread over this span before the clock's start ...
+SPAN_MS = 3 * 365 * DAY_MS
+#: ... ending this long before it
+END_GAP_MS = 60_000
+
+#: objects served as one object, not a list
+SINGLES = frozenset(
+    {"auth_customer_settings", "chat_settings", "customers_searches_positions",
+     "outbound_webhooks_events"}
+)
+
+
+def mix64(x: int) -> int:
+    """SplitMix64 finalizer: a well-spread 64-bit hash of ``x``."""
+    x &= MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
+
+
+def salt_of(*parts: object) -> int:
+    """A stable 64-bit salt for a tuple of values (independent of PYTHONHASHSEED)."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def object_counts(seed: int, scale: int) -> dict[str, int]:
+    """How many records each object has for ``(seed, scale)``.
+
+    The big objects scale with ``scale``; configuration objects stay small (3-10
+    records, users 10-25, teams 4-12) as in a real org; single objects have one.
+    """
+    from .spec import load_spec
+
+    s = max(1, scale)
+    big = {
+        "customers": s,
+        "conversations": s,
+        "messages": 4 * s,
+        "notes": s,
+        "audit_logs": 2 * s,
+        "routing_work_items": s,
+        "routing_work_sessions": s // 2,
+        "companies": s // 5,
+    }
+    counts: dict[str, int] = {}
+    for table in load_spec():
+        if table in SINGLES:
+            counts[table] = 1
+        elif table in big:
+            counts[table] = max(3, big[table])
+        else:
+            h = salt_of(seed, "count", table)
+            if table == "users":
+                counts[table] = 10 + h % 16
+            elif table == "teams":
+                counts[table] = 4 + h % 9
+            else:
+                counts[table] = 3 + h % 8
+    return counts
+
+
+class Layout:
+    """Index arithmetic of one object's generated records."""
+
+    __slots__ = ("obj", "n", "salt", "machine", "t0", "step", "_id_tail")
+
+    def __init__(self, seed: int, obj: str, n: int) -> None:
+        self.obj = obj
+        self.n = n
+        self.salt = salt_of(seed, "object", obj)
+        self.machine = salt_of(seed, "machine", obj) & 0xFFFFFF
+        self.t0 = CLOCK_START_MS - END_GAP_MS - SPAN_MS
+        self.step = SPAN_MS / max(1, n)
+        self._id_tail = f"{self.machine:06x}"
+
+    def hash(self, i: int) -> int:
+        """The 64-bit hash that every random choice of record ``i`` derives from."""
+        return mix64(self.salt ^ (((i + 1) * GOLD) & MASK))
+
+    def slot(self, i: int) -> tuple[int, int]:
+        """Start (epoch ms) and length of record ``i``'s time slot."""
+        start = int(i * self.step)
+        return self.t0 + start, max(2, int((i + 1) * self.step) - start)
+
+    def times(self, i: int, h: int | None = None) -> tuple[int, int]:
+        """``(createdAt, updatedAt)`` of record ``i`` in epoch ms; both increase with ``i``."""
+        if h is None:
+            h = self.hash(i)
+        start, length = self.slot(i)
+        half = length // 2
+        created = start + (h >> 20) % half
+        updated = start + half + (h >> 3) % max(1, length - half - 1)
+        return created, updated
+
+    def created_ms(self, i: int) -> int:
+        """``createdAt`` of record ``i`` in epoch ms."""
+        return self.times(i)[0]
+
+    def updated_ms(self, i: int) -> int:
+        """``updatedAt`` of record ``i`` in epoch ms."""
+        return self.times(i)[1]
+
+    def id(self, i: int, created_ms: int | None = None) -> str:
+        """The 24-hex ObjectId-like id: creation seconds, object tag, index counter."""
+        if created_ms is None:
+            created_ms = self.created_ms(i)
+        return f"{created_ms // 1000:08x}{self._id_tail}{i:010x}"
+
+    def new_id(self, counter: int, now_ms: int) -> str:
+        """Id of a record created through the control API (sorts after generated ones)."""
+        return f"{now_ms // 1000:08x}{self._id_tail}{counter:010x}"
+
+    def index_of(self, record_id: str) -> int | None:
+        """The generated index an id belongs to, or None if it is not a generated id."""
+        if len(record_id) != 24 or record_id[8:14] != self._id_tail:
+            return None
+        try:
+            i = int(record_id[14:], 16)
+        except ValueError:
+            return None
+        if i >= self.n or self.id(i) != record_id:
+            return None
+        return i
+
+    def bisect_time(self, ms: int, which: int) -> int:
+        """First index whose createdAt (``which=0``) or updatedAt (``1``) is >= ``ms``."""
+        lo, hi = 0, self.n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.times(mid)[which] < ms:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def bisect_id(self, record_id: str) -> int:
+        """First index whose id is >= ``record_id`` (ids increase with the index)."""
+        lo, hi = 0, self.n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.id(mid) < record_id:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+
+def children(parent_n: int, child_n: int, p: int) -> range:
+    """Indices of the child records that belong to parent ``p``.
+
+    Child ``j`` belongs to parent ``j * parent_n // child_n`` (see :func:`parent_of`).
+    """
+    first = -((-p * child_n) // parent_n)
+    last = -((-(p + 1) * child_n) // parent_n)
+    return range(first, last)
+
+
+def parent_of(parent_n: int, child_n: int, j: int) -> int:
+    """The parent index of child ``j`` (children are spread evenly, in time order)."""
+    return j * parent_n // child_n

@@ -1,0 +1,185 @@
+"""Traffic policies: rate-limit budgets, latency, injected faults, and request counters."""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections import Counter
+from typing import Literal
+
+ResetHeader = Literal["epoch", "seconds"]
+Fault = Literal["5xx", "drop", "malformed"]
+WINDOW_S = 60
+
+
+class Budget:
+    """A per-minute request budget in fixed 60-second windows of wall time.
+
+    inferred: windows are aligned to the wall-clock minute; Kustomer only says the
+    budget "refills at the reset time shown in x-ratelimit-reset".
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._window = -1
+        self._used = 0
+
+    def _roll(self, now: float) -> None:
+        window = int(now // WINDOW_S)
+        if window != self._window:
+            self._window, self._used = window, 0
+
+    def available(self, now: float) -> bool:
+        """True when a request may pass (always when the limit is 0 = off)."""
+        self._roll(now)
+        return self.limit <= 0 or self._used < self.limit
+
+    def take(self, now: float) -> None:
+        """Spend one request."""
+        self._roll(now)
+        self._used += 1
+
+    def headers(self, now: float, reset_header: ResetHeader) -> dict[str, str]:
+        """``x-ratelimit-*`` headers (none when the limit is off)."""
+        if self.limit <= 0:
+            return {}
+        self._roll(now)
+        reset = (self._window + 1) * WINDOW_S
+        # inferred switch: epoch seconds of the window's end (SING) or seconds to go (FIV)
+        value = reset if reset_header == "epoch" else max(1, math.ceil(reset - now))
+        return {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(max(0, self.limit - self._used)),
+            "x-ratelimit-reset": str(int(value)),
+        }
+
+
+class RateLimits:
+    """The org-wide budget shared by every request, and the separate search budget."""
+
+    def __init__(self, rate_limit: int, search_rate_limit: int,
+                 reset_header: ResetHeader = "epoch") -> None:
+        if reset_header not in ("epoch", "seconds"):
+            raise ValueError("reset_header must be 'epoch' or 'seconds'")
+        self.org = Budget(rate_limit)
+        self.search = Budget(search_rate_limit)
+        self.reset_header: ResetHeader = reset_header
+        self._lock = threading.Lock()
+
+    def set(self, rate_limit: int | None = None, search_rate_limit: int | None = None) -> None:
+        """Change the limits (counts in the current window are kept)."""
+        with self._lock:
+            if rate_limit is not None:
+                self.org.limit = int(rate_limit)
+            if search_rate_limit is not None:
+                self.search.limit = int(search_rate_limit)
+
+    def admit(self, is_search: bool) -> tuple[bool, dict[str, str]]:
+        """Spend one request if every budget it counts against has room.
+
+        Returns ``(allowed, headers)``; a refused request spends nothing. Search
+        requests count against both budgets and report the search budget's headers
+        when it is on (inferred).
+        """
+        now = time.time()
+        with self._lock:
+            budgets = [self.org, self.search] if is_search else [self.org]
+            for b in reversed(budgets):
+                if not b.available(now):
+                    return False, b.headers(now, self.reset_header)
+            for b in budgets:
+                b.take(now)
+            shown = self.search if is_search and self.search.limit > 0 else self.org
+            return True, shown.headers(now, self.reset_header)
+
+
+class Faults:
+    """Injected failures, each with its own probability per API request."""
+
+    def __init__(self, seed: int, fault_5xx_rate: float = 0.0, fault_drop_rate: float = 0.0,
+                 fault_malformed_rate: float = 0.0) -> None:
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self.rates: dict[Fault, float] = {}
+        self.set(fault_5xx_rate, fault_drop_rate, fault_malformed_rate)
+
+    def set(self, fault_5xx_rate: float | None = None, fault_drop_rate: float | None = None,
+            fault_malformed_rate: float | None = None) -> None:
+        """Change the fault rates (each 0..1; None keeps the current one)."""
+        new: dict[Fault, float | None] = {"5xx": fault_5xx_rate, "drop": fault_drop_rate,
+                                          "malformed": fault_malformed_rate}
+        with self._lock:
+            for name, rate in new.items():
+                if rate is not None:
+                    if not 0.0 <= float(rate) <= 1.0:
+                        raise ValueError(f"fault rate must be within 0..1, got {rate}")
+                    self.rates[name] = float(rate)
+
+    def draw(self) -> Fault | None:
+        """The fault to inject into this request, if any."""
+        with self._lock:
+            for name, rate in self.rates.items():
+                if rate > 0 and self._rng.random() < rate:
+                    return name
+            return None
+
+    def status(self) -> int:
+        """The status of an injected 5xx."""
+        with self._lock:
+            return self._rng.choice((500, 502, 503))
+
+
+class Latency:
+    """Delay added to every API response: ``latency_ms`` plus up to ``jitter_ms``."""
+
+    def __init__(self, latency_ms: float = 0.0, jitter_ms: float = 0.0) -> None:
+        self.set(latency_ms, jitter_ms)
+
+    def set(self, latency_ms: float, jitter_ms: float = 0.0) -> None:
+        """Change the delay."""
+        if latency_ms < 0 or jitter_ms < 0:
+            raise ValueError("latency and jitter must be >= 0")
+        self.latency_ms = float(latency_ms)
+        self.jitter_ms = float(jitter_ms)
+
+    def sleep(self) -> None:
+        """Sleep for this response's delay (in the handler thread)."""
+        delay = self.latency_ms + (random.uniform(0, self.jitter_ms) if self.jitter_ms else 0.0)
+        if delay > 0:
+            time.sleep(delay / 1000)
+
+
+class Stats:
+    """Counts of API requests served (by method and path) and of 429s."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by: Counter[tuple[str, str]] = Counter()
+        self._throttled = 0
+
+    def record(self, method: str, path: str, status: int) -> None:
+        """Count one API request."""
+        with self._lock:
+            self._by[(method, path)] += 1
+            if status == 429:
+                self._throttled += 1
+
+    def requests(self, method: str | None = None, path_prefix: str | None = None) -> int:
+        """Requests served, optionally only one method and/or paths under a prefix."""
+        with self._lock:
+            return sum(n for (m, p), n in self._by.items()
+                       if (method is None or m == method.upper())
+                       and (path_prefix is None or p.startswith(path_prefix)))
+
+    def throttled(self) -> int:
+        """429 responses served."""
+        with self._lock:
+            return self._throttled
+
+    def reset(self) -> None:
+        """Start counting again."""
+        with self._lock:
+            self._by.clear()
+            self._throttled = 0

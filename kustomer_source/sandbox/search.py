@@ -1,0 +1,447 @@
+"""``POST /v1/customers/search``: body validation, criteria, sorting and execution.
+
+Criteria on ``<ctx>_updated_at``, ``<ctx>_created_at`` and ``<ctx>_id`` in the top-level
+``and`` list narrow the generated index range by bisection (both times and ids grow with
+the index). Any other criterion is evaluated record by record over that range, which
+costs a scan: fine for test-sized orgs, slow on a million messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .api import SEARCH_CONTEXTS
+from .layout import DAY_MS
+from .seq import IndexSeq, ListSeq, RangeSeq, merged_slice
+from .spec import load_spec
+from .store import Store, dumps, is_deleted, time_key
+from .timefmt import day_start_ms, is_date_only, parse_iso
+
+#: standard search only sees records updated within this window before the clock
+#: inferred: "2 years" taken as 730 days
+WINDOW_MS = 730 * DAY_MS
+OPERATORS = ("gte", "gt", "lte", "lt", "equals", "in", "contains")
+#: accepted body keys; searchHash, aggs and fields are accepted and ignored
+BODY_KEYS = frozenset({"queryContext", "and", "or", "not", "sort", "timeZone", "includeDeleted",
+                       "searchHash", "aggs", "fields"})
+#: inferred: the attributes a ``kobject`` search knows (the org has no KObjects)
+KOBJECT_COLUMNS = {"created_at": "DateTime", "updated_at": "DateTime", "modified_at": "DateTime",
+                   "title": "String", "external_id": "String", "description": "String"}
+
+Pred = Callable[[dict[str, Any]], bool]
+
+
+class SearchError(ValueError):
+    """A search request Kustomer would answer with 400."""
+
+
+@dataclass
+class Query:
+    """A validated search body."""
+
+    context: str
+    obj: str | None
+    pred: Pred
+    #: criteria the index bounds do not capture (None: bounds are exact)
+    residual: Pred | None
+    #: which (0 createdAt, 1 updatedAt) -> [lo, hi) epoch ms
+    time_bounds: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: [lo, hi) id strings (None = open)
+    id_lo: tuple[str, bool] | None = None
+    id_hi: tuple[str, bool] | None = None
+    sort_attr: str = "updatedAt"
+    desc: bool = True
+    include_deleted: bool = False
+    canonical: str = ""
+
+
+# ---------------------------------------------------------------- field resolution
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a criterion field refers to and how its values compare."""
+
+    kind: str  # id, date, number, bool, string, list, struct
+    attr: str | None = None
+    custom: str | None = None
+
+    def get(self, rec: dict[str, Any]) -> Any:
+        """The record's value of this field (None when unset)."""
+        if self.kind == "id":
+            return rec["id"]
+        attrs = rec["attributes"]
+        if self.custom is not None:
+            custom = attrs.get("custom")
+            return custom.get(self.custom) if isinstance(custom, dict) else None
+        return attrs.get(self.attr)
+
+
+_KIND_OF_TYPE = {"DateTime": "date", "Integer": "number", "Long": "number", "Double": "number",
+                 "Boolean": "bool", "String": "string", "List": "list", "Struct": "struct"}
+_CUSTOM_SUFFIX = {"At": "date", "Num": "number", "Bool": "bool", "Str": "string",
+                  "Txt": "string", "Url": "string"}
+
+
+def resolve(context: str, obj: str | None, name: str) -> Target:
+    """``<ctx>_<snake field>`` -> Target; unknown fields raise SearchError."""
+    prefix = context + "_"
+    if not name.startswith(prefix):
+        raise SearchError(f"unknown search attribute {name!r} for queryContext {context!r}")
+    rest = name[len(prefix):]
+    if rest == "id":
+        return Target("id")
+    if rest.startswith("custom_") and len(rest) > 7:
+        key = rest[7:]
+        for suffix, kind in _CUSTOM_SUFFIX.items():
+            if key.endswith(suffix):
+                return Target(kind, custom=key)
+        raise SearchError(f"custom attribute {key!r} has no type suffix (Str, Num, At, ...)")
+    from .spec import camel
+
+    if obj is None:
+        typ = KOBJECT_COLUMNS.get(rest)
+    else:
+        spec_field = load_spec()[obj].by_column(rest)
+        typ = spec_field.type if spec_field else None
+    if typ is None:
+        raise SearchError(f"unknown search attribute {name!r} for queryContext {context!r}")
+    kind = _KIND_OF_TYPE[typ]
+    if typ == "String" and rest.endswith("_at"):
+        kind = "date"
+    return Target(kind, attr=camel(rest))
+
+
+# ---------------------------------------------------------------- criteria
+
+
+def _interval(op: str, value: Any, tz: tzinfo, name: str) -> tuple[int, int]:
+    """A date criterion as ``[lo, hi)`` epoch ms."""
+    try:
+        if is_date_only(value):
+            start = day_start_ms(value, tz)
+            end = day_start_ms(_next_day(value), tz)
+        else:
+            start = parse_iso(value)
+            end = start + 1
+    except (ValueError, TypeError) as exc:
+        raise SearchError(f"{name}: {value!r} is not a date (YYYY-MM-DD or ISO 8601)") from exc
+    lo, hi = {"gte": (start, None), "gt": (end, None), "lte": (None, end), "lt": (None, start),
+              "equals": (start, end)}[op]
+    return (lo if lo is not None else -(2**62)), (hi if hi is not None else 2**62)
+
+
+def _next_day(text: str) -> str:
+    from datetime import date
+
+    return (date.fromisoformat(text) + timedelta(days=1)).isoformat()
+
+
+def _to_ms(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        return None
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+_ALLOWED = {
+    "id": {"gte", "gt", "lte", "lt", "equals", "in"},
+    "date": {"gte", "gt", "lte", "lt", "equals"},
+    "number": {"gte", "gt", "lte", "lt", "equals", "in"},
+    "bool": {"equals"},
+    "string": {"equals", "in", "contains"},
+    "list": {"equals", "in", "contains"},
+    "struct": set(),
+}
+
+_CMP: dict[str, Callable[[Any, Any], bool]] = {
+    "gte": lambda a, b: a >= b, "gt": lambda a, b: a > b,
+    "lte": lambda a, b: a <= b, "lt": lambda a, b: a < b,
+}
+
+
+def _scalar_pred(op: str, value: Any, kind: str, name: str) -> Callable[[Any], bool]:
+    """Predicate on one (non-list) value."""
+    if op in _CMP:
+        if kind == "number" and not _is_num(value):
+            raise SearchError(f"{name}.{op}: expected a number")
+        if kind == "id" and not isinstance(value, str):
+            raise SearchError(f"{name}.{op}: expected an id string")
+        cmp = _CMP[op]
+        return lambda v: v is not None and type(v) is not bool and (
+            _is_num(v) if kind == "number" else isinstance(v, str)) and cmp(v, value)
+    if op == "equals":
+        if kind == "bool" and not isinstance(value, bool):
+            raise SearchError(f"{name}.equals: expected true or false")
+        if kind in ("string", "id", "list") and not isinstance(value, (str, int, float, bool)):
+            raise SearchError(f"{name}.equals: expected a string")
+        if kind == "number":
+            if not _is_num(value):
+                raise SearchError(f"{name}.equals: expected a number")
+            return lambda v: _is_num(v) and v == value
+        return lambda v: v is not None and v == value and type(v) is type(value)
+    if op == "in":
+        if not isinstance(value, list) or not value:
+            raise SearchError(f"{name}.in: expected a non-empty list")
+        options = list(value)
+        return lambda v: v is not None and any(v == o and type(v) is type(o) for o in options)
+    # contains: whole words, case-insensitive (GLUE: "CONTAINS matches whole words only")
+    if not isinstance(value, str) or not value.strip():
+        raise SearchError(f"{name}.contains: expected a non-empty string")
+    rx = re.compile(r"(?<!\w)" + re.escape(value.strip()) + r"(?!\w)", re.IGNORECASE)
+    return lambda v: isinstance(v, str) and rx.search(v) is not None
+
+
+def _criterion(item: Any, q: _Compiler, top_and: bool) -> Pred:
+    """Compile one criterion (or a nested ``and``/``or``/``not`` group)."""
+    if not isinstance(item, dict) or len(item) != 1:
+        raise SearchError("each criterion must be an object with exactly one attribute")
+    (name, cond), = item.items()
+    if name in ("and", "or", "not"):
+        return q.group(name, cond, nested=True)
+    target = resolve(q.context, q.obj, name)
+    if not isinstance(cond, dict) or len(cond) != 1:
+        # inferred: one operator per criterion, as in every documented example
+        raise SearchError(f"{name}: expected exactly one operator, e.g. {{\"gte\": ...}}")
+    (op, value), = cond.items()
+    if op not in OPERATORS:
+        raise SearchError(f"{name}: unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
+    if op not in _ALLOWED[target.kind]:
+        raise SearchError(f"{name}: operator {op!r} is not supported on this attribute")
+    if target.kind == "date":
+        lo, hi = _interval(op, value, q.tz, name)
+        if top_and and target.attr in ("createdAt", "updatedAt") and target.custom is None:
+            q.narrow_time(0 if target.attr == "createdAt" else 1, lo, hi)
+            return _date_pred(target, lo, hi)
+        q.exact = False
+        return _date_pred(target, lo, hi)
+    one = _scalar_pred(op, value, target.kind, name)
+    if top_and and target.kind == "id" and op in ("gte", "gt", "lte", "lt", "equals"):
+        q.narrow_id(op, value)
+    else:
+        q.exact = False
+    get = target.get
+    if target.kind == "list":
+        return lambda rec: isinstance(get(rec), list) and any(one(v) for v in get(rec))
+    return lambda rec: one(get(rec))
+
+
+def _date_pred(target: Target, lo: int, hi: int) -> Pred:
+    get = target.get
+
+    def pred(rec: dict[str, Any]) -> bool:
+        ms = _to_ms(get(rec))
+        return ms is not None and lo <= ms < hi
+    return pred
+
+
+class _Compiler:
+    """State while compiling one body."""
+
+    def __init__(self, context: str, obj: str | None, tz: tzinfo) -> None:
+        self.context = context
+        self.obj = obj
+        self.tz = tz
+        self.exact = True
+        self.time_bounds: dict[int, tuple[int, int]] = {}
+        self.id_lo: tuple[str, bool] | None = None
+        self.id_hi: tuple[str, bool] | None = None
+
+    def narrow_time(self, which: int, lo: int, hi: int) -> None:
+        old_lo, old_hi = self.time_bounds.get(which, (-(2**62), 2**62))
+        self.time_bounds[which] = (max(old_lo, lo), min(old_hi, hi))
+
+    def narrow_id(self, op: str, value: str) -> None:
+        if op in ("gte", "gt", "equals"):
+            cand = (value, op != "gt")
+            # the stricter lower bound: larger value, or exclusive at the same value
+            if self.id_lo is None or (value, op == "gt") > (self.id_lo[0], not self.id_lo[1]):
+                self.id_lo = cand
+        if op in ("lte", "lt", "equals"):
+            cand = (value, op != "lt")
+            if self.id_hi is None or cand < self.id_hi:
+                self.id_hi = cand
+
+    def group(self, kind: str, items: Any, nested: bool = False) -> Pred:
+        if isinstance(items, dict):
+            items = [items]
+        if not isinstance(items, list):
+            raise SearchError(f"{kind}: expected a list of criteria")
+        if kind != "and" or nested:
+            self.exact = False
+        preds = [_criterion(it, self, top_and=(kind == "and" and not nested)) for it in items]
+        if kind == "and":
+            return lambda rec: all(p(rec) for p in preds)
+        if kind == "or":
+            return lambda rec: not preds or any(p(rec) for p in preds)
+        return lambda rec: not any(p(rec) for p in preds)
+
+
+def parse_query(body: Any) -> Query:
+    """Validate a search body; raises SearchError (-> 400)."""
+    if not isinstance(body, dict):
+        raise SearchError("the request body must be a JSON object")
+    unknown = sorted(set(body) - BODY_KEYS)
+    if unknown:
+        raise SearchError(f"unknown search body field(s): {', '.join(unknown)}")
+    context = body.get("queryContext")
+    if context not in SEARCH_CONTEXTS:
+        raise SearchError(
+            f"queryContext must be one of {', '.join(SEARCH_CONTEXTS)} (got {context!r})")
+    obj = SEARCH_CONTEXTS[context]
+    tz = _time_zone(body.get("timeZone"))
+    include_deleted = body.get("includeDeleted", False)
+    if not isinstance(include_deleted, bool):
+        raise SearchError("includeDeleted must be true or false")
+    comp = _Compiler(context, obj, tz)
+    preds = [comp.group(k, body[k]) for k in ("and", "or", "not") if k in body]
+    sort_attr, desc = _sort(body.get("sort"), context)
+    residual_exact = comp.exact
+
+    def pred(rec: dict[str, Any]) -> bool:
+        return all(p(rec) for p in preds)
+
+    canonical = json.dumps(body, sort_keys=True, default=str)
+    return Query(context, obj, pred, None if residual_exact else pred, comp.time_bounds,
+                 comp.id_lo, comp.id_hi, sort_attr, desc, include_deleted, canonical)
+
+
+def _time_zone(name: Any) -> tzinfo:
+    if name is None or name in ("GMT", "UTC", "Etc/GMT", "Etc/UTC"):
+        return timezone.utc
+    if not isinstance(name, str):
+        raise SearchError("timeZone must be an IANA time zone name")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SearchError(f"unknown timeZone {name!r}") from exc
+
+
+def _sort(sort: Any, context: str) -> tuple[str, bool]:
+    """``[{"<ctx>_updated_at": "asc"}]`` -> (attribute, descending).
+
+    inferred: one sort key, ``<ctx>_updated_at`` or ``<ctx>_created_at``; ties broken by
+    id in the same direction; without ``sort``, newest updatedAt first.
+    """
+    if sort is None:
+        return "updatedAt", True
+    if isinstance(sort, dict):
+        sort = [sort]
+    if not isinstance(sort, list) or len(sort) != 1 or not isinstance(sort[0], dict) or len(
+            sort[0]) != 1:
+        raise SearchError("sort must be a list with one {\"<attribute>\": \"asc\"|\"desc\"}")
+    (name, direction), = sort[0].items()
+    attrs = {f"{context}_updated_at": "updatedAt", f"{context}_created_at": "createdAt"}
+    if name not in attrs:
+        raise SearchError(f"cannot sort on {name!r}; sortable: {', '.join(attrs)}")
+    if direction not in ("asc", "desc"):
+        raise SearchError(f"sort direction must be 'asc' or 'desc' (got {direction!r})")
+    return attrs[name], direction == "desc"
+
+
+# ---------------------------------------------------------------- execution
+
+
+@dataclass
+class Prepared:
+    """A query bound to the current store state: generated part A and overlay part B."""
+
+    a: IndexSeq
+    key_of: Callable[[int], Any]
+    b_keys: list[Any]
+    b_recs: list[dict[str, Any]]
+
+    @property
+    def total(self) -> int:
+        return len(self.a) + len(self.b_keys)
+
+
+_cache: dict[tuple[int, str, int, int], Prepared] = {}
+
+
+def prepare(store: Store, q: Query) -> Prepared:
+    """Bind a query to the store (cached per store version and clock)."""
+    now = store.clock.now_ms()
+    ck = (id(store), q.canonical, store.version, now)
+    hit = _cache.get(ck)
+    if hit is not None:
+        return hit
+    prepared = _prepare(store, q, now)
+    if len(_cache) > 32:
+        _cache.clear()
+    _cache[ck] = prepared
+    return prepared
+
+
+def _empty_key(i: int) -> Any:
+    return i
+
+
+def _prepare(store: Store, q: Query, now: int) -> Prepared:
+    if q.obj is None:
+        return Prepared(ListSeq([]), _empty_key, [], [])
+    obj = q.obj
+    org = store.org
+    layout = org.layout(obj)
+    st = store.states[obj]
+    cutoff = now - WINDOW_MS
+    lo, hi = layout.bisect_time(cutoff, 1), layout.n
+    for which, (t_lo, t_hi) in q.time_bounds.items():
+        lo = max(lo, layout.bisect_time(t_lo, which))
+        hi = min(hi, layout.bisect_time(t_hi, which))
+    if q.id_lo is not None:
+        b = layout.bisect_id(q.id_lo[0])
+        if not q.id_lo[1] and b < layout.n and layout.id(b) == q.id_lo[0]:
+            b += 1
+        lo = max(lo, b)
+    if q.id_hi is not None:
+        b = layout.bisect_id(q.id_hi[0])
+        if q.id_hi[1] and b < layout.n and layout.id(b) == q.id_hi[0]:
+            b += 1
+        hi = min(hi, b)
+    which = 1 if q.sort_attr == "updatedAt" else 0
+    a: IndexSeq
+    if q.residual is None:
+        a = RangeSeq(lo, hi, st.changed_sorted)
+    else:
+        residual = q.residual
+        changed = st.changed
+        a = ListSeq([i for i in range(lo, hi)
+                     if i not in changed and residual(org.record(obj, i))])
+
+    def key_of(i: int) -> Any:
+        return layout.times(i)[which], layout.id(i)
+
+    keys, recs = store.overlay_sorted(obj, q.sort_attr)
+    b_keys, b_recs = [], []
+    for k, rec in zip(keys, recs, strict=True):
+        if time_key(rec, "updatedAt")[0] < cutoff:
+            continue
+        if is_deleted(rec) and not q.include_deleted:
+            continue
+        if q.pred(rec):
+            b_keys.append(k)
+            b_recs.append(rec)
+    return Prepared(a, key_of, b_keys, b_recs)
+
+
+def run(store: Store, q: Query, offset: int, limit: int) -> tuple[list[str], int]:
+    """One page of search results as JSON texts, and the total."""
+    with store.lock:
+        p = prepare(store, q)
+        picks = merged_slice(p.a, p.key_of, p.b_keys, offset, limit, q.desc)
+        texts = [dumps(p.b_recs[n]) if from_b else store.org.record_json(q.obj or "", n)
+                 for from_b, n in picks]
+        return texts, p.total

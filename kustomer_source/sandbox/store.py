@@ -1,0 +1,316 @@
+"""Current state of the org: the generated records plus an in-memory overlay of changes.
+
+Generated records are never stored; the overlay keeps only what the control API changed:
+full copies of updated or soft-deleted generated records, tombstones of hard-deleted
+ones, and records created through the control API (ids sort after all generated ones).
+Stored records are replaced, never mutated, so a record handed out stays valid.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from bisect import bisect_left, insort
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .api import BY_OBJECT, self_link
+from .clock import Clock
+from .data import Org
+from .layout import SINGLES
+from .seq import RangeSeq, merged_slice
+from .spec import load_spec
+from .timefmt import iso_ms, parse_iso
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: compact JSON text of a value, as the API serializes it
+dumps = _dumps
+
+
+def copy_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a record, via JSON (what a client would see)."""
+    out: dict[str, Any] = json.loads(_dumps(rec))
+    return out
+
+
+def time_key(rec: dict[str, Any], attr: str) -> tuple[int, str]:
+    """Sort key ``(epoch ms of attributes[attr], id)``; missing or bad times sort first."""
+    value = rec["attributes"].get(attr)
+    try:
+        ms = parse_iso(value) if isinstance(value, str) else -1
+    except ValueError:
+        ms = -1
+    return ms, rec["id"]
+
+
+@dataclass
+class ObjectState:
+    """The overlay of one object."""
+
+    #: generated index -> current record, or None once hard-deleted
+    changed: dict[int, dict[str, Any] | None] = field(default_factory=dict)
+    #: sorted generated indices that have an entry in ``changed``
+    changed_sorted: list[int] = field(default_factory=list)
+    #: sorted generated indices left out of lists (hard- or soft-deleted)
+    hidden: list[int] = field(default_factory=list)
+    #: sorted generated indices that are hard-deleted
+    gone: list[int] = field(default_factory=list)
+    #: records created through the control API, by id, in id order
+    created: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: counter part of the next created id
+    counter: int = 0
+    #: ids of created records that are soft-deleted
+    created_deleted: set[str] = field(default_factory=set)
+
+
+def is_deleted(rec: dict[str, Any]) -> bool:
+    """True for a soft-deleted record."""
+    return rec["attributes"].get("deleted") is True
+
+
+class Store:
+    """Generated org + overlay, behind one lock."""
+
+    def __init__(self, org: Org, clock: Clock) -> None:
+        self.org = org
+        self.clock = clock
+        self.lock = threading.RLock()
+        #: bumped on every write (cache key for search views)
+        self.version = 0
+        self.states = {obj: ObjectState(counter=org.count(obj)) for obj in org.objects()}
+        self._by_tag = {org.layout(o).id(0)[8:14]: o for o in org.objects()}
+        self._sorted_cache: dict[tuple[str, str, int], tuple[list[Any], list[dict[str, Any]]]] = {}
+
+    # ------------------------------------------------------------------ reads
+
+    def check(self, obj: str) -> None:
+        """Raise KeyError for an unknown object name."""
+        if obj not in self.states:
+            raise KeyError(f"unknown object {obj!r}")
+
+    def locate(self, obj: str, record_id: str) -> tuple[int | None, dict[str, Any] | None]:
+        """``(generated index or None, current record or None)`` of an id."""
+        self.check(obj)
+        st = self.states[obj]
+        i = self.org.layout(obj).index_of(record_id)
+        if i is not None:
+            if i in st.changed:
+                return i, st.changed[i]
+            return i, self.org.record(obj, i)
+        return None, st.created.get(record_id)
+
+    def get(self, obj: str, record_id: str) -> dict[str, Any] | None:
+        """Current record (soft-deleted ones too), or None."""
+        with self.lock:
+            return self.locate(obj, record_id)[1]
+
+    def record_json(self, obj: str, i: int) -> str:
+        """Current JSON of generated index ``i`` (overlay first)."""
+        rec = self.states[obj].changed.get(i)
+        if rec is not None:
+            return _dumps(rec)
+        return self.org.record_json(obj, i)
+
+    def count(self, obj: str, include_deleted: bool = False) -> int:
+        """Records of ``obj`` (soft-deleted ones only with ``include_deleted``)."""
+        self.check(obj)
+        with self.lock:
+            st = self.states[obj]
+            hidden = st.gone if include_deleted else st.hidden
+            created = len(st.created)
+            if not include_deleted:
+                created -= len(st.created_deleted)
+            return self.org.count(obj) - len(hidden) + created
+
+    def list_slice(self, obj: str, offset: int, limit: int, desc: bool = False,
+                   include_deleted: bool = False) -> tuple[list[str], int]:
+        """One page of ``obj`` in id order as JSON texts, and the total count."""
+        with self.lock:
+            st = self.states[obj]
+            layout = self.org.layout(obj)
+            a = RangeSeq(0, layout.n, st.gone if include_deleted else st.hidden)
+            b_ids = [rid for rid in st.created
+                     if include_deleted or rid not in st.created_deleted]
+            picks = merged_slice(a, layout.id, b_ids, offset, limit, desc)
+            out = [_dumps(st.created[b_ids[n]]) if from_b else self.record_json(obj, n)
+                   for from_b, n in picks]
+            return out, len(a) + len(b_ids)
+
+    def single(self, obj: str) -> str | None:
+        """JSON of the one record of a single-object endpoint (first visible one)."""
+        page, _ = self.list_slice(obj, 0, 1)
+        return page[0] if page else None
+
+    def iter_records(self, obj: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Current records in id order, as fresh dicts."""
+        self.check(obj)
+        offset = 0
+        while True:
+            page, _total = self.list_slice(obj, offset, 500, include_deleted=include_deleted)
+            if not page:
+                return
+            for text in page:
+                rec: dict[str, Any] = json.loads(text)
+                yield rec
+            offset += len(page)
+
+    def overlay_sorted(self, obj: str, attr: str) -> tuple[list[Any], list[dict[str, Any]]]:
+        """Overlay records of ``obj`` (changed + created, not hard-deleted) sorted by
+        ``(attributes[attr], id)``: ``(keys, records)``; cached per store version."""
+        ck = (obj, attr, self.version)
+        hit = self._sorted_cache.get(ck)
+        if hit is not None:
+            return hit
+        st = self.states[obj]
+        recs = [r for r in st.changed.values() if r is not None] + list(st.created.values())
+        pairs = sorted(((time_key(r, attr), r) for r in recs), key=lambda p: p[0])
+        result = ([k for k, _ in pairs], [r for _, r in pairs])
+        if len(self._sorted_cache) > 64:
+            self._sorted_cache.clear()
+        self._sorted_cache[ck] = result
+        return result
+
+    # ------------------------------------------------------------------ writes
+
+    def _has(self, obj: str, attr: str) -> bool:
+        return attr in load_spec()[obj].names
+
+    def _put(self, obj: str, i: int | None, rec: dict[str, Any] | None, record_id: str) -> None:
+        """Store the new state of one record and keep the index lists in step."""
+        st = self.states[obj]
+        self.version += 1
+        if i is None:
+            if rec is None:
+                st.created.pop(record_id, None)
+                st.created_deleted.discard(record_id)
+            else:
+                st.created[record_id] = rec
+                if is_deleted(rec):
+                    st.created_deleted.add(record_id)
+                else:
+                    st.created_deleted.discard(record_id)
+            return
+        if i not in st.changed:
+            insort(st.changed_sorted, i)
+        st.changed[i] = rec
+        for lst, member in ((st.hidden, rec is None or is_deleted(rec)), (st.gone, rec is None)):
+            pos = bisect_left(lst, i)
+            present = pos < len(lst) and lst[pos] == i
+            if member and not present:
+                lst.insert(pos, i)
+            elif present and not member:
+                del lst[pos]
+
+    def _require(self, obj: str, record_id: str) -> tuple[int | None, dict[str, Any]]:
+        i, rec = self.locate(obj, record_id)
+        if rec is None:
+            raise LookupError(f"{obj} {record_id} not found")
+        return i, rec
+
+    def create(self, obj: str, attributes: dict[str, Any] | None = None,
+               relationships: dict[str, str] | None = None) -> dict[str, Any]:
+        """A new record with the given attributes; system times are the clock's now."""
+        self.check(obj)
+        if obj in SINGLES:
+            raise ValueError(f"{obj} is a single object; update it instead")
+        with self.lock:
+            now = iso_ms(self.clock.stamp())
+            return self._new(obj, dict(attributes or {}), relationships or {}, now, now)
+
+    def _new(self, obj: str, attrs: dict[str, Any], rels: dict[str, str], created: str,
+             updated: str) -> dict[str, Any]:
+        st = self.states[obj]
+        layout = self.org.layout(obj)
+        rid = layout.new_id(st.counter, self.clock.now_ms())
+        st.counter += 1
+        base: dict[str, Any] = {}
+        for attr, value in (("createdAt", created), ("updatedAt", updated),
+                            ("modifiedAt", updated), ("rev", 1), ("deleted", False)):
+            if self._has(obj, attr):
+                base[attr] = value
+        base.update(attrs)
+        rec: dict[str, Any] = {"type": BY_OBJECT[obj].type_name, "id": rid, "attributes": base}
+        if rels:
+            rec["relationships"] = {name: self._relationship(name, target)
+                                    for name, target in rels.items()}
+        rec["links"] = {"self": self_link(obj, rid)}
+        rec = copy_record(rec)
+        self._put(obj, None, rec, rid)
+        return copy_record(rec)
+
+    def _relationship(self, name: str, target: str) -> dict[str, Any]:
+        owner = self._by_tag.get(target[8:14]) if len(target) == 24 else None
+        if owner is None:
+            return {"data": {"type": name, "id": target}}
+        return {"data": {"type": BY_OBJECT[owner].type_name, "id": target},
+                "links": {"self": self_link(owner, target)}}
+
+    def update(self, obj: str, record_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        """Merge attributes (``custom`` merges key by key); bump updatedAt/modifiedAt/rev."""
+        with self.lock:
+            i, rec = self._require(obj, record_id)
+            new = copy_record(rec)
+            attrs = new["attributes"]
+            for key, value in copy_record({"a": attributes})["a"].items():
+                if key == "custom" and isinstance(value, dict) and isinstance(
+                        attrs.get("custom"), dict):
+                    attrs["custom"].update(value)
+                else:
+                    attrs[key] = value
+            self._touch(obj, attrs)
+            self._put(obj, i, new, record_id)
+            return copy_record(new)
+
+    def _touch(self, obj: str, attrs: dict[str, Any]) -> None:
+        now = iso_ms(self.clock.stamp())
+        for attr in ("updatedAt", "modifiedAt"):
+            if self._has(obj, attr):
+                attrs[attr] = now
+        if self._has(obj, "rev"):
+            attrs["rev"] = (attrs.get("rev") or 0) + 1
+
+    def soft_delete(self, obj: str, record_id: str) -> dict[str, Any]:
+        """Mark deleted (and deletedAt where the object has it); hidden from lists."""
+        with self.lock:
+            i, rec = self._require(obj, record_id)
+            new = copy_record(rec)
+            attrs = new["attributes"]
+            self._touch(obj, attrs)
+            attrs["deleted"] = True
+            if self._has(obj, "deletedAt"):
+                attrs["deletedAt"] = attrs.get("updatedAt") or iso_ms(self.clock.now_ms())
+            self._put(obj, i, new, record_id)
+            return copy_record(new)
+
+    def hard_delete(self, obj: str, record_id: str) -> None:
+        """Remove a record without trace."""
+        with self.lock:
+            i, _rec = self._require(obj, record_id)
+            self._put(obj, i, None, record_id)
+
+    def bulk_import(self, obj: str, count: int, updated_at: str) -> list[str]:
+        """``count`` new records, all with ``createdAt = updatedAt = updated_at``.
+
+        Their other attributes are copied from generated records, as an import of
+        similar data would look.
+        """
+        self.check(obj)
+        if obj in SINGLES:
+            raise ValueError(f"{obj} is a single object")
+        stamp = iso_ms(parse_iso(updated_at))
+        n = self.org.count(obj)
+        ids: list[str] = []
+        with self.lock:
+            for k in range(count):
+                template = self.org.record(obj, k % n)
+                attrs = template["attributes"]
+                for attr in ("createdAt", "updatedAt", "modifiedAt"):
+                    if attr in attrs or self._has(obj, attr):
+                        attrs[attr] = stamp
+                if "rev" in attrs:
+                    attrs["rev"] = 1
+                rels = {name: r["data"]["id"] for name, r in template.get(
+                    "relationships", {}).items()}
+                ids.append(self._new(obj, attrs, rels, stamp, stamp)["id"])
+        return ids
