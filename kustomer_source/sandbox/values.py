@@ -549,7 +549,8 @@ def _work_item_conv(c: Ctx) -> str:
 
 
 #: never null or absent
-REQUIRED = frozenset({"createdAt", "updatedAt", "rev", "deleted", "id"})
+REQUIRED = frozenset({"createdAt", "updatedAt", "rev", "deleted", "objectId", "objectType",
+                      "eventName", "eventVerb", "webhookId", "routableId", "routableType"})
 
 
 def compile_field(table: str, name: str, typ: str, org: Org, fns: dict[str, RecFn],
