@@ -75,8 +75,14 @@ class ObjectGen:
             compile_field(table, f.name, f.type, org, fns, salt_of(org.seed, table, f.name))
             for f in load_spec()[table].fields
         ]
-        self.rows = [(f.name, f.salt, f.palette_json, f.fn, f.nullable, f.null_json, f.empty_json)
-                     for f in self.fields]
+        # three loops over fewer, narrower rows are faster than one loop with branches;
+        # attributes come out grouped (palette, raw, values) rather than in spec order
+        self.pal_rows = [(f.salt, f.palette_json, len(f.palette_json), f.nullable, f.null_json,
+                          f.empty_json) for f in self.fields if f.fn is None]
+        self.raw_rows = [(f.salt, f.fn, f.key_json, f.nullable, f.null_json, f.empty_json)
+                         for f in self.fields if f.fn is not None and f.raw]
+        self.val_rows = [(f.name, f.salt, f.fn, f.nullable, f.null_json, f.empty_json)
+                         for f in self.fields if f.fn is not None and not f.raw]
         self.custom = table in CUSTOM_OBJECTS
         self.rel_fn = _relationships(org, table)
         # length of '{"type":"<type>","id":"<24 hex>","attributes":{'
@@ -93,26 +99,48 @@ class ObjectGen:
         h = layout.hash(i)
         created, updated = layout.times(i, h)
         ctx = Ctx(self.org, i, h, created, updated)
-        full = i < FULL_RECORDS
         parts: list[str] = []
         dyn: dict[str, Any] = {}
-        for name, salt, pal, fn, nullable, null_json, empty_json in self.rows:
+        check = i >= FULL_RECORDS
+        append = parts.append
+        for salt, pal, npal, nullable, null_json, empty_json in self.pal_rows:
             x = ((h ^ salt) * GOLD) & MASK
-            if nullable and not full:
+            if nullable and check:
+                r = x >> 58  # 1/32 absent, 1/32 null, 1/64 empty container
+                if r < 4:
+                    if r >= 2:
+                        append(null_json)
+                    continue
+                if r == 4 and empty_json:
+                    append(empty_json)
+                    continue
+            append(pal[(x >> 24) % npal])
+        for salt, fn, key_json, nullable, null_json, empty_json in self.raw_rows:
+            x = ((h ^ salt) * GOLD) & MASK
+            if nullable and check:
                 r = x >> 58
                 if r < 4:
                     if r >= 2:
-                        parts.append(null_json)
-                    continue  # r < 2: absent
-                if r == 4 and empty_json:
-                    parts.append(empty_json)
+                        append(null_json)
                     continue
-            if fn is None:
-                parts.append(pal[(x >> 24) % len(pal)])
-            else:
-                dyn[name] = fn(ctx, x)
+                if r == 4 and empty_json:
+                    append(empty_json)
+                    continue
+            append(key_json + fn(ctx, x))
+        for name, salt, fn, nullable, null_json, empty_json in self.val_rows:
+            x = ((h ^ salt) * GOLD) & MASK
+            if nullable and check:
+                r = x >> 58
+                if r < 4:
+                    if r >= 2:
+                        append(null_json)
+                    continue
+                if r == 4 and empty_json:
+                    append(empty_json)
+                    continue
+            dyn[name] = fn(ctx, x)
         if self.custom:
-            dyn["custom"] = _custom(ctx, full)
+            dyn["custom"] = _custom(ctx, not check)
         rid = layout.id(i, created)
         rec: dict[str, Any] = {"type": self.type_name, "id": rid, "attributes": dyn}
         if self.rel_fn is not None:

@@ -107,12 +107,14 @@ class Layout:
     def times(self, i: int, h: int | None = None) -> tuple[int, int]:
         """``(createdAt, updatedAt)`` of record ``i`` in epoch ms; both increase with ``i``."""
         if h is None:
-            h = self.hash(i)
-        start, length = self.slot(i)
+            h = mix64(self.salt ^ (((i + 1) * GOLD) & MASK))
+        step = self.step
+        offset = int(i * step)
+        length = max(2, int((i + 1) * step) - offset)
+        start = self.t0 + offset
         half = length // 2
-        created = start + (h >> 20) % half
-        updated = start + half + (h >> 3) % max(1, length - half - 1)
-        return created, updated
+        return (start + (h >> 20) % half,
+                start + half + (h >> 3) % max(1, length - half - 1))
 
     def created_ms(self, i: int) -> int:
         """``createdAt`` of record ``i`` in epoch ms."""
@@ -125,7 +127,7 @@ class Layout:
     def id(self, i: int, created_ms: int | None = None) -> str:
         """The 24-hex ObjectId-like id: creation seconds, object tag, index counter."""
         if created_ms is None:
-            created_ms = self.created_ms(i)
+            created_ms = self.times(i)[0]
         return f"{created_ms // 1000:08x}{self._id_tail}{i:010x}"
 
     def new_id(self, counter: int, now_ms: int) -> str:

@@ -368,20 +368,18 @@ class Prepared:
         return len(self.a) + len(self.b_keys)
 
 
-_cache: dict[tuple[int, str, int, int], Prepared] = {}
-
-
 def prepare(store: Store, q: Query) -> Prepared:
-    """Bind a query to the store (cached per store version and clock)."""
+    """Bind a query to the store (cached in the store per version and clock)."""
     now = store.clock.now_ms()
-    ck = (id(store), q.canonical, store.version, now)
-    hit = _cache.get(ck)
-    if hit is not None:
+    ck = (q.canonical, store.version, now)
+    cache = store.query_cache
+    hit = cache.get(ck)
+    if isinstance(hit, Prepared):
         return hit
     prepared = _prepare(store, q, now)
-    if len(_cache) > 32:
-        _cache.clear()
-    _cache[ck] = prepared
+    if len(cache) > 32:
+        cache.clear()
+    cache[ck] = prepared
     return prepared
 
 

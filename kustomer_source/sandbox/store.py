@@ -81,6 +81,8 @@ class Store:
         self.states = {obj: ObjectState(counter=org.count(obj)) for obj in org.objects()}
         self._by_tag = {org.layout(o).id(0)[8:14]: o for o in org.objects()}
         self._sorted_cache: dict[tuple[str, str, int], tuple[list[Any], list[dict[str, Any]]]] = {}
+        #: prepared search queries, keyed by (query, version, clock); see search.prepare
+        self.query_cache: dict[tuple[str, int, int], object] = {}
 
     # ------------------------------------------------------------------ reads
 

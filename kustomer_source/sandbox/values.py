@@ -22,6 +22,19 @@ if TYPE_CHECKING:
     from .data import Ctx, Org
 
 RecFn = Callable[["Ctx", int], Any]
+
+
+class RawJson:
+    """A per-record function returning ready JSON text (built only from safe characters:
+    ids, timestamps, numbers, enum words), spliced into the record as is."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[Ctx, int], str]) -> None:
+        self.fn = fn
+
+
+AnyFn = RecFn | RawJson
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 PALETTE_SIZE = 12
 
@@ -35,6 +48,10 @@ class FieldGen:
     #: pre-serialized ``"name":value`` fragments of the palette variants
     palette_json: tuple[str, ...]
     fn: RecFn | None
+    #: ``fn`` returns JSON text rather than a value
+    raw: bool
+    #: ``"name":``
+    key_json: str
     nullable: bool
     null_json: str
     #: ``"name":{}`` / ``"name":[]`` for containers, "" otherwise
@@ -395,12 +412,12 @@ def palette_for(table: str, name: str, typ: str, rng: random.Random, org: Org) -
 # ---------------------------------------------------------------- per-record values
 
 
-def _iso_pick(k: int) -> RecFn:
-    return lambda c, x: c.iso[k]
+def _iso_pick(k: int) -> RawJson:
+    return RawJson(lambda c, x: f'"{c.iso[k]}"')
 
 
-def _iso_between() -> RecFn:
-    return lambda c, x: c.iso[1 + (x >> 40) % 3]
+def _iso_between() -> RawJson:
+    return RawJson(lambda c, x: f'"{c.iso[1 + (x >> 40) % 3]}"')
 
 
 def _future(days: int) -> RecFn:
@@ -411,35 +428,39 @@ def _person(c: Ctx) -> tuple[str, str]:
     return W.FIRST_NAMES[c.h % 32], W.LAST_NAMES[(c.h >> 5) % 32]
 
 
-def _msg_struct(k: int) -> RecFn:
-    def fn(c: Ctx, x: int) -> dict[str, Any]:
+def _msg_struct(k: int) -> RawJson:
+    def fn(c: Ctx, x: int) -> str:
         msgs = c.memo.get("msgs")
         if msgs is None:
             msgs = c.memo["msgs"] = c.org.children_ids("conversations", "messages", c.i)
         mid = msgs[min(k, len(msgs) - 1)] if msgs else c.org.layout("messages").id(0)
-        return {"id": mid, "sentAt": c.iso[1 + k % 3], "channel": _pick(W.CHANNELS, c.h)}
-    return fn
+        return (f'{{"id":"{mid}","sentAt":"{c.iso[1 + k % 3]}",'
+                f'"channel":"{_pick(W.CHANNELS, c.h)}"}}')
+    return RawJson(fn)
 
 
-def _response_struct(k: int) -> RecFn:
-    def fn(c: Ctx, x: int) -> dict[str, Any]:
+def _response_struct(k: int) -> RawJson:
+    def fn(c: Ctx, x: int) -> str:
         t = (c.updated - c.created) // (k + 2)
-        return {"createdAt": c.iso[2], "sentAt": c.iso[2], "time": t,
-                "businessTime": t * 2 // 3, "assignedTeams": [c.org.small_ids("teams")[0]]}
-    return fn
+        team = c.org.small_ids("teams")[0]
+        return (f'{{"createdAt":"{c.iso[2]}","sentAt":"{c.iso[2]}","time":{t},'
+                f'"businessTime":{t * 2 // 3},"assignedTeams":["{team}"]}}')
+    return RawJson(fn)
 
 
-def _done_struct(k: int) -> RecFn:
-    def fn(c: Ctx, x: int) -> dict[str, Any]:
-        return {"createdAt": c.iso[3], "createdBy": _pick(c.org.small_ids("users"), x),
-                "createdByTeams": [_pick(c.org.small_ids("teams"), x >> 7)],
-                "time": c.updated - c.created, "businessTime": (c.updated - c.created) // 2}
-    return fn
+def _done_struct(k: int) -> RawJson:
+    def fn(c: Ctx, x: int) -> str:
+        span = c.updated - c.created
+        user = _pick(c.org.small_ids("users"), x)
+        team = _pick(c.org.small_ids("teams"), x >> 7)
+        return (f'{{"createdAt":"{c.iso[3]}","createdBy":"{user}","createdByTeams":["{team}"],'
+                f'"time":{span},"businessTime":{span // 2}}}')
+    return RawJson(fn)
 
 
-def _record_fns(table: str) -> dict[str, RecFn]:
+def _record_fns(table: str) -> dict[str, AnyFn]:
     """Per-record functions of one object, by attribute name."""
-    fns: dict[str, RecFn] = {}
+    fns: dict[str, AnyFn] = {}
     if table in ("customers", "users"):
         def name(c: Ctx, x: int) -> str:
             first, last = _person(c)
@@ -553,10 +574,10 @@ REQUIRED = frozenset({"createdAt", "updatedAt", "rev", "deleted", "objectId", "o
                       "eventName", "eventVerb", "webhookId", "routableId", "routableType"})
 
 
-def compile_field(table: str, name: str, typ: str, org: Org, fns: dict[str, RecFn],
+def compile_field(table: str, name: str, typ: str, org: Org, fns: dict[str, AnyFn],
                   salt: int) -> FieldGen:
     """The generator of one attribute of ``table``."""
-    fn = fns.get(name)
+    fn: AnyFn | None = fns.get(name)
     if fn is None and (typ == "DateTime" or (typ == "String" and name.endswith("At"))):
         fn = {"createdAt": _iso_pick(0), "updatedAt": _iso_pick(4),
               "modifiedAt": _iso_pick(3), "lastActivityAt": _iso_pick(4),
@@ -569,10 +590,12 @@ def compile_field(table: str, name: str, typ: str, org: Org, fns: dict[str, RecF
         palette = palette_for(table, name, typ, rng, org)
     key = _dumps(name) + ":"
     empty = key + ("{}" if typ == "Struct" else "[]") if typ in ("Struct", "List") else ""
-    return FieldGen(name, salt, tuple(key + _dumps(v) for v in palette), fn,
+    raw = isinstance(fn, RawJson)
+    call: RecFn | None = fn.fn if isinstance(fn, RawJson) else fn
+    return FieldGen(name, salt, tuple(key + _dumps(v) for v in palette), call, raw, key,
                     name not in REQUIRED, key + "null", empty)
 
 
-def record_fns(table: str) -> dict[str, RecFn]:
+def record_fns(table: str) -> dict[str, AnyFn]:
     """Public accessor for the per-record functions of an object."""
     return _record_fns(table)

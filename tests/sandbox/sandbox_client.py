@@ -22,11 +22,13 @@ class Client:
         return self.http.get(self.base + path, params=params or None, timeout=30)
 
     def search(self, body: Any, **params: Any) -> requests.Response:
-        return self.http.post(self.base + "/v1/customers/search", params=params or None,
-                              json=body, timeout=30)
+        return self.http.post(
+            self.base + "/v1/customers/search", params=params or None, json=body, timeout=30
+        )
 
-    def follow(self, path: str, method: str = "GET", body: Any = None,
-               **params: Any) -> tuple[list[dict[str, Any]], int]:
+    def follow(
+        self, path: str, method: str = "GET", body: Any = None, **params: Any
+    ) -> tuple[list[dict[str, Any]], int]:
         """Every record by following ``links.next``; returns (records, pages)."""
         url = self.base + path
         records: list[dict[str, Any]] = []

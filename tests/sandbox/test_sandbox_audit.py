@@ -30,8 +30,9 @@ def test_links_and_meta(client: Client) -> None:
     assert body["links"]["prev"] is None
     nxt = body["links"]["next"]
     assert parse_qs(urlsplit(nxt).query) == {"count": ["5"], "after": [body["data"][-1]["id"]]}
-    second = client.get(nxt.split("?")[0], **{k: v[0] for k, v in parse_qs(
-        urlsplit(nxt).query).items()}).json()
+    second = client.get(
+        nxt.split("?")[0], **{k: v[0] for k, v in parse_qs(urlsplit(nxt).query).items()}
+    ).json()
     assert second["links"]["prev"] is not None
     assert client.get("/v1/audit-logs").json()["meta"] == {"count": 100}
 
@@ -55,15 +56,19 @@ def test_before_returns_the_entries_right_before(client: Client, sb: Sandbox) ->
     logs = all_logs(sb)
     body = client.get("/v1/audit-logs", count=4, before=logs[30]["id"]).json()
     assert [r["id"] for r in body["data"]] == [r["id"] for r in logs[26:30]]
-    both = client.get("/v1/audit-logs", count=100, after=logs[5]["id"],
-                      before=logs[9]["id"]).json()
+    both = client.get("/v1/audit-logs", count=100, after=logs[5]["id"], before=logs[9]["id"]).json()
     assert [r["id"] for r in both["data"]] == [r["id"] for r in logs[6:9]]
     assert both["links"]["next"] is None
 
 
 def test_bad_audit_params_are_400(client: Client) -> None:
-    for params in ({"after": "nope"}, {"after": "0" * 24}, {"count": "0"},
-                   {"filter[start]": "yesterday"}, {"filter[objectId]": "0" * 24}):
+    for params in (
+        {"after": "nope"},
+        {"after": "0" * 24},
+        {"count": "0"},
+        {"filter[start]": "yesterday"},
+        {"filter[objectId]": "0" * 24},
+    ):
         r = client.get("/v1/audit-logs", **params)
         assert r.status_code == 400, (params, r.text)
 
@@ -71,15 +76,18 @@ def test_bad_audit_params_are_400(client: Client) -> None:
 def test_object_filters(client: Client, sb: Sandbox) -> None:
     logs = all_logs(sb)
     target = logs[0]["attributes"]  # type: ignore[index]
-    records, _ = client.follow("/v1/audit-logs", **{
-        "filter[objectType]": target["objectType"], "filter[objectId]": target["objectId"]})
+    records, _ = client.follow(
+        "/v1/audit-logs",
+        **{"filter[objectType]": target["objectType"], "filter[objectId]": target["objectId"]},
+    )
     assert records and all(r["attributes"]["objectId"] == target["objectId"] for r in records)
 
 
 def test_new_entries_appear_at_the_end(fresh: Sandbox, fresh_client: Client) -> None:
     before = [r["id"] for r in fresh.control.records("audit_logs")]
-    made = fresh.control.create("audit_logs", {"eventName": "kustomer.customer.update",
-                                               "objectType": "customer"})
+    made = fresh.control.create(
+        "audit_logs", {"eventName": "kustomer.customer.update", "objectType": "customer"}
+    )
     records, _ = fresh_client.follow("/v1/audit-logs", count=1000)
     assert [r["id"] for r in records] == before + [made["id"]]
     tail = fresh_client.get("/v1/audit-logs", count=10, after=before[-1]).json()

@@ -15,10 +15,27 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_cli_starts_prints_url_and_token_and_serves() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kustomer_source.sandbox", "--port", "0", "--seed", "9",
-         "--scale", "50", "--token", "secret-token", "--rate-limit", "50",
-         "--reset-header", "seconds"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "kustomer_source.sandbox",
+            "--port",
+            "0",
+            "--seed",
+            "9",
+            "--scale",
+            "50",
+            "--token",
+            "secret-token",
+            "--rate-limit",
+            "50",
+            "--reset-header",
+            "seconds",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -26,8 +43,11 @@ def test_cli_starts_prints_url_and_token_and_serves() -> None:
         url = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
         assert url, lines
         assert lines[1].strip() == "API token: secret-token"
-        r = requests.get(url.group(0) + "/v1/customers", timeout=10,
-                         headers={"Authorization": "Bearer secret-token"})
+        r = requests.get(
+            url.group(0) + "/v1/customers",
+            timeout=10,
+            headers={"Authorization": "Bearer secret-token"},
+        )
         assert r.status_code == 200 and r.json()["meta"]["total"] == 50
         assert r.headers["x-ratelimit-limit"] == "50"
         assert int(r.headers["x-ratelimit-reset"]) <= 60
@@ -41,9 +61,26 @@ def test_cli_starts_prints_url_and_token_and_serves() -> None:
 
 
 def test_cli_help_explains_every_option() -> None:
-    out = subprocess.run([sys.executable, "-m", "kustomer_source.sandbox", "--help"], cwd=REPO,
-                         capture_output=True, text=True, timeout=30, check=True).stdout
-    for flag in ("--port", "--token", "--seed", "--scale", "--latency-ms", "--jitter-ms",
-                 "--rate-limit", "--search-rate-limit", "--reset-header", "--fault-5xx-rate",
-                 "--fault-drop-rate", "--fault-malformed-rate"):
+    out = subprocess.run(
+        [sys.executable, "-m", "kustomer_source.sandbox", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    for flag in (
+        "--port",
+        "--token",
+        "--seed",
+        "--scale",
+        "--latency-ms",
+        "--jitter-ms",
+        "--rate-limit",
+        "--search-rate-limit",
+        "--reset-header",
+        "--fault-5xx-rate",
+        "--fault-drop-rate",
+        "--fault-malformed-rate",
+    ):
         assert flag in out, flag

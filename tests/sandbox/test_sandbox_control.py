@@ -31,13 +31,15 @@ def test_clock_is_fixed_until_advanced(fresh: Sandbox, fresh_client: Client) -> 
         fresh.control.advance_clock(-1)
 
 
-def test_create_update_delete_through_list_and_search(fresh: Sandbox,
-                                                      fresh_client: Client) -> None:
+def test_create_update_delete_through_list_and_search(fresh: Sandbox, fresh_client: Client) -> None:
     c = fresh.control
     fresh.control.advance_clock(3600)
     now = c.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    made = c.create("conversations", {"name": "Brand new", "status": "open"},
-                    {"customer": next(iter(c.records("customers")))["id"]})
+    made = c.create(
+        "conversations",
+        {"name": "Brand new", "status": "open"},
+        {"customer": next(iter(c.records("customers")))["id"]},
+    )
     assert made["attributes"]["createdAt"] == made["attributes"]["updatedAt"] == now
     assert made["relationships"]["customer"]["data"]["type"] == "customer"
     assert made["type"] == "conversation" and made["links"]["self"].endswith(made["id"])
@@ -53,8 +55,10 @@ def test_create_update_delete_through_list_and_search(fresh: Sandbox,
     assert upd["attributes"]["rev"] == old["attributes"]["rev"] + 1
     assert upd["attributes"]["updatedAt"] == upd["attributes"]["modifiedAt"] > now
     assert upd["attributes"]["custom"]["vipBool"] is True
-    assert upd["attributes"]["custom"]["orderNumberStr"] == old["attributes"]["custom"][
-        "orderNumberStr"]
+    assert (
+        upd["attributes"]["custom"]["orderNumberStr"]
+        == old["attributes"]["custom"]["orderNumberStr"]
+    )
     again = c.update("conversations", target, {"priority": 1})
     assert again["attributes"]["updatedAt"] > upd["attributes"]["updatedAt"]  # a later ms
     assert listed(fresh_client, "/v1/conversations")[5] == again
@@ -66,16 +70,16 @@ def test_create_update_delete_through_list_and_search(fresh: Sandbox,
     assert deleted["attributes"]["deleted"] is True
     assert ids[6] not in [r["id"] for r in listed(fresh_client, "/v1/conversations")]
     assert ids[6] not in [r["id"] for r in searched(fresh_client, "conversation")]
-    assert ids[6] in [r["id"] for r in searched(fresh_client, "conversation",
-                                                includeDeleted=True)]
+    assert ids[6] in [r["id"] for r in searched(fresh_client, "conversation", includeDeleted=True)]
     assert c.count("conversations") == 25 and c.count("conversations", include_deleted=True) == 26
     assert fresh_client.get(f"/v1/conversations/{ids[6]}").status_code == 404
 
     c.hard_delete("conversations", ids[7])
     assert c.get("conversations", ids[7]) is None
     assert ids[7] not in [r["id"] for r in c.records("conversations", include_deleted=True)]
-    assert ids[7] not in [r["id"] for r in searched(fresh_client, "conversation",
-                                                    includeDeleted=True)]
+    assert ids[7] not in [
+        r["id"] for r in searched(fresh_client, "conversation", includeDeleted=True)
+    ]
     assert c.count("conversations", include_deleted=True) == 25
     with pytest.raises(LookupError):
         c.update("conversations", ids[7], {"status": "open"})
@@ -93,10 +97,14 @@ def test_bulk_import_shares_one_updated_at(fresh: Sandbox, fresh_client: Client)
     stamp = "2026-10-30T12:00:00.000Z"
     ids = fresh.control.bulk_import("messages", 250, stamp)
     assert len(set(ids)) == 250 and ids == sorted(ids)
-    body = {"queryContext": "message", "and": [{"message_updated_at": {"equals": stamp}}],
-            "sort": [{"message_updated_at": "asc"}]}
-    found, pages = fresh_client.follow("/v1/customers/search", method="POST", body=body,
-                                       pageSize=100)
+    body = {
+        "queryContext": "message",
+        "and": [{"message_updated_at": {"equals": stamp}}],
+        "sort": [{"message_updated_at": "asc"}],
+    }
+    found, pages = fresh_client.follow(
+        "/v1/customers/search", method="POST", body=body, pageSize=100
+    )
     assert [r["id"] for r in found] == ids and pages == 3
     assert all(r["attributes"]["updatedAt"] == stamp for r in found)
     assert found[0]["relationships"]["conversation"]["data"]["id"]
@@ -111,32 +119,43 @@ def test_http_control_api(fresh: Sandbox, fresh_client: Client) -> None:
     base = fresh.base_url + "/__sandbox"
     info = requests.get(base, timeout=10).json()
     assert info["token"] == fresh.token and len(info["objects"]) == 48
-    r = requests.post(base + "/objects/companies", json={"attributes": {"name": "Zed Co"}},
-                      timeout=10)
+    r = requests.post(
+        base + "/objects/companies", json={"attributes": {"name": "Zed Co"}}, timeout=10
+    )
     assert r.status_code == 201
     cid = r.json()["data"]["id"]
-    r = requests.patch(f"{base}/objects/companies/{cid}",
-                       json={"attributes": {"name": "Zed Corp"}}, timeout=10)
+    r = requests.patch(
+        f"{base}/objects/companies/{cid}", json={"attributes": {"name": "Zed Corp"}}, timeout=10
+    )
     assert r.json()["data"]["attributes"]["name"] == "Zed Corp"
-    assert requests.get(f"{base}/objects/companies/{cid}", timeout=10).json()["data"][
-        "attributes"]["name"] == "Zed Corp"
+    assert (
+        requests.get(f"{base}/objects/companies/{cid}", timeout=10).json()["data"]["attributes"][
+            "name"
+        ]
+        == "Zed Corp"
+    )
     assert listed(fresh_client, "/v1/companies")[-1]["id"] == cid
     assert requests.delete(f"{base}/objects/companies/{cid}", timeout=10).status_code == 200
     assert cid not in [r["id"] for r in listed(fresh_client, "/v1/companies")]
-    assert requests.get(f"{base}/objects/companies/count?include_deleted=true",
-                        timeout=10).json()["count"] == fresh.control.count("companies", True)
+    assert requests.get(f"{base}/objects/companies/count?include_deleted=true", timeout=10).json()[
+        "count"
+    ] == fresh.control.count("companies", True)
     assert requests.delete(f"{base}/objects/companies/{cid}?hard=true", timeout=10).ok
     assert requests.get(f"{base}/objects/companies/{cid}", timeout=10).status_code == 404
-    r = requests.post(base + "/objects/companies/bulk",
-                      json={"count": 3, "updated_at": "2026-10-01T00:00:00.000Z"}, timeout=10)
+    r = requests.post(
+        base + "/objects/companies/bulk",
+        json={"count": 3, "updated_at": "2026-10-01T00:00:00.000Z"},
+        timeout=10,
+    )
     assert r.status_code == 201 and len(r.json()["ids"]) == 3
     page = requests.get(base + "/objects/companies?limit=2&offset=1", timeout=10).json()
     assert len(page["data"]) == 2 and page["count"] == fresh.control.count("companies")
 
     now = requests.post(base + "/clock", json={"advance_seconds": 60}, timeout=10).json()["now"]
     assert now.startswith("2026-11-01T00:01:00.")  # + 1 ms per earlier write
-    token = requests.post(base + "/tokens", json={"roles": ["org.permission.brand.read"]},
-                          timeout=10).json()["token"]
+    token = requests.post(
+        base + "/tokens", json={"roles": ["org.permission.brand.read"]}, timeout=10
+    ).json()["token"]
     assert Client(fresh, token).get("/v1/brands").status_code == 200
     assert Client(fresh, token).get("/v1/users").status_code == 403
     stats = requests.get(base + "/stats", params={"path_prefix": "/v1/users"}, timeout=10).json()
@@ -156,17 +175,21 @@ def test_http_control_api(fresh: Sandbox, fresh_client: Client) -> None:
     assert requests.get(base + "/roles", timeout=10).json()["objects"]["users"]
 
 
-@pytest.mark.parametrize("method,path,body,status", [
-    ("post", "/objects/nope", {}, 404),
-    ("get", "/objects/customers/" + "0" * 24, None, 404),
-    ("patch", "/objects/customers/" + "0" * 24, {"attributes": {}}, 404),
-    ("patch", "/objects/customers/x", {"name": "no attributes key"}, 400),
-    ("post", "/objects/chat_settings", {"attributes": {}}, 400),
-    ("post", "/clock", {"advance_seconds": -5}, 400),
-    ("get", "/nothing", None, 404),
-])
-def test_http_control_errors(fresh: Sandbox, method: str, path: str, body: object,
-                             status: int) -> None:
+@pytest.mark.parametrize(
+    "method,path,body,status",
+    [
+        ("post", "/objects/nope", {}, 404),
+        ("get", "/objects/customers/" + "0" * 24, None, 404),
+        ("patch", "/objects/customers/" + "0" * 24, {"attributes": {}}, 404),
+        ("patch", "/objects/customers/x", {"name": "no attributes key"}, 400),
+        ("post", "/objects/chat_settings", {"attributes": {}}, 400),
+        ("post", "/clock", {"advance_seconds": -5}, 400),
+        ("get", "/nothing", None, 404),
+    ],
+)
+def test_http_control_errors(
+    fresh: Sandbox, method: str, path: str, body: object, status: int
+) -> None:
     r = requests.request(method, fresh.base_url + "/__sandbox" + path, json=body, timeout=10)
     assert r.status_code == status, r.text
     assert r.json()["errors"][0]["detail"]

@@ -22,8 +22,9 @@ def test_spec_has_48_objects_and_639_fields() -> None:
     assert len(SPEC) == 48
     assert {e.obj for e in ENDPOINTS} == set(SPEC)
     # 639 fields in the file; the record id is not an attribute (46 objects have one)
-    raw = json.loads((__import__("pathlib").Path(
-        "kustomer_source/sandbox/appflow_objects.json")).read_text())
+    raw = json.loads(
+        (__import__("pathlib").Path("kustomer_source/sandbox/appflow_objects.json")).read_text()
+    )
     assert sum(len(o["fields"]) for o in raw["objects"]) == 639
 
 
@@ -96,8 +97,13 @@ def test_custom_attributes_and_deleted_flags(client: Client) -> None:
     for path in ("/v1/customers", "/v1/conversations", "/v1/messages", "/v1/companies"):
         rec = client.get(path, pageSize=1).json()["data"][0]
         custom = rec["attributes"]["custom"]
-        assert set(custom) == {"orderNumberStr", "lifetimeValueNum", "lastOrderAt", "vipBool",
-                               "notesTxt"}
+        assert set(custom) == {
+            "orderNumberStr",
+            "lifetimeValueNum",
+            "lastOrderAt",
+            "vipBool",
+            "notesTxt",
+        }
         assert isinstance(custom["lifetimeValueNum"], (int, float))
         assert ISO.match(custom["lastOrderAt"])
         assert isinstance(custom["vipBool"], bool)
@@ -122,9 +128,18 @@ def test_later_records_are_sometimes_null_absent_or_empty(client: Client) -> Non
 
 
 def test_relationships_point_at_existing_records(client: Client, sb: Sandbox) -> None:
-    ids = {obj: {r["id"] for r in sb.control.records(obj)}
-           for obj in ("customers", "conversations", "companies", "users", "brands",
-                       "routing_queues", "teams")}
+    ids = {
+        obj: {r["id"] for r in sb.control.records(obj)}
+        for obj in (
+            "customers",
+            "conversations",
+            "companies",
+            "users",
+            "brands",
+            "routing_queues",
+            "teams",
+        )
+    }
     conv_customer = {}
     for conv in sb.control.records("conversations"):
         cust = conv["relationships"]["customer"]["data"]
@@ -141,9 +156,13 @@ def test_relationships_point_at_existing_records(client: Client, sb: Sandbox) ->
         assert rec["relationships"]["queue"]["data"]["id"] in ids["routing_queues"]
     all_ids: dict[str, set[str]] = {}
     for rec in sb.control.records("audit_logs"):
-        target = {"conversation": "conversations", "customer": "customers",
-                  "message": "messages", "note": "notes", "company": "companies"}[
-            rec["attributes"]["objectType"]]
+        target = {
+            "conversation": "conversations",
+            "customer": "customers",
+            "message": "messages",
+            "note": "notes",
+            "company": "companies",
+        }[rec["attributes"]["objectType"]]
         if target not in all_ids:
             all_ids[target] = {r["id"] for r in sb.control.records(target)}
         assert rec["attributes"]["objectId"] in all_ids[target]

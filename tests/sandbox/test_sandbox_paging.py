@@ -52,10 +52,19 @@ def test_links_keep_other_params(client: Client) -> None:
     assert all_ids == sorted(all_ids, reverse=True) and len(all_ids) == 30
 
 
-@pytest.mark.parametrize("params", [
-    {"page": 0}, {"page": -1}, {"page": "x"}, {"page": "1.5"}, {"pageSize": 0},
-    {"pageSize": "ten"}, {"page": ["1", "2"]}, {"pageSize": ["5", "5"]},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": 0},
+        {"page": -1},
+        {"page": "x"},
+        {"page": "1.5"},
+        {"pageSize": 0},
+        {"pageSize": "ten"},
+        {"page": ["1", "2"]},
+        {"pageSize": ["5", "5"]},
+    ],
+)
 def test_bad_paging_params_are_400(client: Client, params: dict[str, object]) -> None:
     r = client.http.get(client.base + "/v1/customers", params=params, timeout=10)
     assert r.status_code == 400, r.text
@@ -64,8 +73,7 @@ def test_bad_paging_params_are_400(client: Client, params: dict[str, object]) ->
 
 
 def test_trailing_slash_unknown_path_and_wrong_method(client: Client) -> None:
-    assert client.get("/v1/customers/").json()["data"] == client.get("/v1/customers").json()[
-        "data"]
+    assert client.get("/v1/customers/").json()["data"] == client.get("/v1/customers").json()["data"]
     assert client.get("/v3/kb/tags/").status_code == 200
     r = client.get("/v1/nope")
     assert r.status_code == 404 and r.json()["errors"][0]["status"] == 404
@@ -76,7 +84,11 @@ def test_trailing_slash_unknown_path_and_wrong_method(client: Client) -> None:
 
 
 def test_single_endpoints_take_no_paging(client: Client) -> None:
-    for path in ("/v1/chat/settings", "/v1/auth/customer/settings",
-                 "/v1/customers/searches/positions", "/v1/outbound-webhooks/events/"):
+    for path in (
+        "/v1/chat/settings",
+        "/v1/auth/customer/settings",
+        "/v1/customers/searches/positions",
+        "/v1/outbound-webhooks/events/",
+    ):
         body = client.get(path).json()
         assert isinstance(body["data"], dict) and "meta" not in body

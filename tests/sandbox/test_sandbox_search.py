@@ -10,8 +10,13 @@ from sandbox_client import Client
 
 from kustomer_source.sandbox import Sandbox
 
-CTX_OBJ = {"customer": "customers", "conversation": "conversations", "message": "messages",
-           "note": "notes", "company": "companies"}
+CTX_OBJ = {
+    "customer": "customers",
+    "conversation": "conversations",
+    "message": "messages",
+    "note": "notes",
+    "company": "companies",
+}
 
 
 def iso(sb: Sandbox, delta: timedelta = timedelta()) -> str:
@@ -21,8 +26,11 @@ def iso(sb: Sandbox, delta: timedelta = timedelta()) -> str:
 def visible(sb: Sandbox, obj: str, include_deleted: bool = False) -> list[dict[str, Any]]:
     """What standard search can see: updated within 2 years of the sandbox clock."""
     cutoff = iso(sb, -timedelta(days=730))
-    return [r for r in sb.control.records(obj, include_deleted=include_deleted)
-            if r["attributes"]["updatedAt"] >= cutoff]
+    return [
+        r
+        for r in sb.control.records(obj, include_deleted=include_deleted)
+        if r["attributes"]["updatedAt"] >= cutoff
+    ]
 
 
 def by_updated(records: list[dict[str, Any]], desc: bool = False) -> list[str]:
@@ -35,8 +43,11 @@ def test_incremental_query_of_every_context(client: Client, sb: Sandbox, ctx: st
     recs = visible(sb, CTX_OBJ[ctx])
     bound = by_updated(recs)[len(recs) // 3]
     bound_ts = next(r["attributes"]["updatedAt"] for r in recs if r["id"] == bound)
-    body = {"queryContext": ctx, "and": [{f"{ctx}_updated_at": {"gte": bound_ts}}],
-            "sort": [{f"{ctx}_updated_at": "asc"}]}
+    body = {
+        "queryContext": ctx,
+        "and": [{f"{ctx}_updated_at": {"gte": bound_ts}}],
+        "sort": [{f"{ctx}_updated_at": "asc"}],
+    }
     found, _ = client.follow("/v1/customers/search", method="POST", body=body, pageSize=4)
     expected = by_updated([r for r in recs if r["attributes"]["updatedAt"] >= bound_ts])
     assert [r["id"] for r in found] == expected and expected
@@ -47,8 +58,12 @@ def test_envelope_and_links(client: Client, sb: Sandbox) -> None:
     r = client.search(body, page=2, pageSize=10)
     payload = r.json()
     total = len(visible(sb, "messages"))
-    assert payload["meta"] == {"pageSize": 10, "page": 2, "total": total,
-                               "totalPages": -(-total // 10)}
+    assert payload["meta"] == {
+        "pageSize": 10,
+        "page": 2,
+        "total": total,
+        "totalPages": -(-total // 10),
+    }
     assert payload["links"] == {
         "self": "/v1/customers/search?page=2&pageSize=10",
         "first": "/v1/customers/search?page=1&pageSize=10",
@@ -58,7 +73,8 @@ def test_envelope_and_links(client: Client, sb: Sandbox) -> None:
     }
     # default order (no sort): newest updatedAt first
     assert [d["id"] for d in client.search(body, pageSize=500).json()["data"]] == by_updated(
-        visible(sb, "messages"), desc=True)
+        visible(sb, "messages"), desc=True
+    )
     assert client.search(body, pageSize=5000).json()["meta"]["pageSize"] == 500
 
 
@@ -68,18 +84,32 @@ def test_two_year_window(client: Client, sb: Sandbox) -> None:
     assert 0 < seen["meta"]["total"] < len(everything)
     assert seen["meta"]["total"] == len(visible(sb, "conversations"))
     old = {"conversation_updated_at": {"lt": everything[0]["attributes"]["updatedAt"][:10]}}
-    assert client.search({"queryContext": "conversation", "and": [
-        {"conversation_updated_at": {"lte": "2024-01-01"}}, old]}).json()["meta"]["total"] == 0
+    assert (
+        client.search(
+            {
+                "queryContext": "conversation",
+                "and": [{"conversation_updated_at": {"lte": "2024-01-01"}}, old],
+            }
+        ).json()["meta"]["total"]
+        == 0
+    )
 
 
 def test_sort_orders_and_created_at(client: Client, sb: Sandbox) -> None:
     recs = visible(sb, "customers")
     for attr, key in (("customer_updated_at", "updatedAt"), ("customer_created_at", "createdAt")):
         for direction in ("asc", "desc"):
-            found, _ = client.follow("/v1/customers/search", method="POST", pageSize=3, body={
-                "queryContext": "customer", "sort": [{attr: direction}]})
-            expected = sorted(recs, key=lambda r, k=key: (r["attributes"][k], r["id"]),
-                              reverse=direction == "desc")
+            found, _ = client.follow(
+                "/v1/customers/search",
+                method="POST",
+                pageSize=3,
+                body={"queryContext": "customer", "sort": [{attr: direction}]},
+            )
+            expected = sorted(
+                recs,
+                key=lambda r, k=key: (r["attributes"][k], r["id"]),
+                reverse=direction == "desc",
+            )
             assert [r["id"] for r in found] == [r["id"] for r in expected]
 
 
@@ -100,79 +130,115 @@ def test_operators(client: Client, sb: Sandbox) -> None:
         return out
 
     q = {"queryContext": "conversation"}
-    assert ids_of(client, q | {"and": [{"conversation_status": {"equals": a["status"]}}]}) == \
-        expect(lambda r: r["attributes"].get("status") == a["status"])
-    assert ids_of(client, q | {"and": [{"conversation_status": {"in": ["open", "snoozed"]}}]}) \
-        == expect(lambda r: r["attributes"].get("status") in ("open", "snoozed"))
+    assert ids_of(
+        client, q | {"and": [{"conversation_status": {"equals": a["status"]}}]}
+    ) == expect(lambda r: r["attributes"].get("status") == a["status"])
+    assert ids_of(
+        client, q | {"and": [{"conversation_status": {"in": ["open", "snoozed"]}}]}
+    ) == expect(lambda r: r["attributes"].get("status") in ("open", "snoozed"))
     assert ids_of(client, q | {"and": [{"conversation_priority": {"gte": 3}}]}) == expect(
-        lambda r: isinstance(r["attributes"].get("priority"), int)
-        and r["attributes"]["priority"] >= 3)
+        lambda r: (
+            isinstance(r["attributes"].get("priority"), int) and r["attributes"]["priority"] >= 3
+        )
+    )
     assert ids_of(client, q | {"and": [{"conversation_spam": {"equals": False}}]}) == expect(
-        lambda r: r["attributes"].get("spam") is False)
+        lambda r: r["attributes"].get("spam") is False
+    )
     assert ids_of(client, q | {"and": [{"conversation_id": {"equals": first["id"]}}]}) == {
-        first["id"]}
+        first["id"]
+    }
     two = [convs[1]["id"], convs[2]["id"]]
     assert ids_of(client, q | {"and": [{"conversation_id": {"in": two}}]}) == set(two)
     tag = a["tags"][0]
     assert ids_of(client, q | {"and": [{"conversation_tags": {"equals": tag}}]}) == expect(
-        lambda r: tag in (r["attributes"].get("tags") or []))
+        lambda r: tag in (r["attributes"].get("tags") or [])
+    )
     word = a["name"].split()[0]
-    assert ids_of(client, q | {"and": [{"conversation_name": {"contains": word.upper()}}]}) == \
-        expect(lambda r: word.lower() in (r["attributes"].get("name") or "").lower().split())
+    assert ids_of(
+        client, q | {"and": [{"conversation_name": {"contains": word.upper()}}]}
+    ) == expect(lambda r: word.lower() in (r["attributes"].get("name") or "").lower().split())
     # contains matches whole words only
     assert not ids_of(client, q | {"and": [{"conversation_name": {"contains": word[:-1]}}]})
-    assert ids_of(client, q | {"or": [{"conversation_id": {"equals": convs[0]["id"]}},
-                                      {"conversation_id": {"equals": convs[1]["id"]}}]}) == {
-        convs[0]["id"], convs[1]["id"]}
-    assert ids_of(client, q | {"and": [{"or": [{"conversation_id": {"equals": convs[0]["id"]}}]},
-                                       {"conversation_status": {"equals": a["status"]}}]}) == {
-        convs[0]["id"]}
-    assert first["id"] not in ids_of(client, q | {"not": [
-        {"conversation_id": {"equals": first["id"]}}]})
+    assert ids_of(
+        client,
+        q
+        | {
+            "or": [
+                {"conversation_id": {"equals": convs[0]["id"]}},
+                {"conversation_id": {"equals": convs[1]["id"]}},
+            ]
+        },
+    ) == {convs[0]["id"], convs[1]["id"]}
+    assert ids_of(
+        client,
+        q
+        | {
+            "and": [
+                {"or": [{"conversation_id": {"equals": convs[0]["id"]}}]},
+                {"conversation_status": {"equals": a["status"]}},
+            ]
+        },
+    ) == {convs[0]["id"]}
+    assert first["id"] not in ids_of(
+        client, q | {"not": [{"conversation_id": {"equals": first["id"]}}]}
+    )
 
 
 def test_custom_attributes_and_dates(client: Client, sb: Sandbox) -> None:
     custs = visible(sb, "customers")
     vip = {r["id"] for r in custs if r["attributes"]["custom"].get("vipBool") is True}
-    assert ids_of(client, {"queryContext": "customer", "and": [
-        {"customer_custom_vipBool": {"equals": True}}]}) == vip
+    assert (
+        ids_of(
+            client,
+            {"queryContext": "customer", "and": [{"customer_custom_vipBool": {"equals": True}}]},
+        )
+        == vip
+    )
     day = custs[len(custs) // 2]["attributes"]["updatedAt"][:10]
-    got = ids_of(client, {"queryContext": "customer", "and": [
-        {"customer_updated_at": {"equals": day}}]})
+    got = ids_of(
+        client, {"queryContext": "customer", "and": [{"customer_updated_at": {"equals": day}}]}
+    )
     assert got == {r["id"] for r in custs if r["attributes"]["updatedAt"][:10] == day} and got
-    after_day = ids_of(client, {"queryContext": "customer", "and": [
-        {"customer_updated_at": {"gt": day}}]})
+    after_day = ids_of(
+        client, {"queryContext": "customer", "and": [{"customer_updated_at": {"gt": day}}]}
+    )
     assert after_day == {r["id"] for r in custs if r["attributes"]["updatedAt"][:10] > day}
     notes = visible(sb, "notes")
-    assert ids_of(client, {"queryContext": "note", "and": [
-        {"note_body": {"contains": "note 5"}}]}) == {
-        r["id"] for r in notes if r["attributes"].get("body", "").endswith("(note 5)")}
+    assert ids_of(
+        client, {"queryContext": "note", "and": [{"note_body": {"contains": "note 5"}}]}
+    ) == {r["id"] for r in notes if r["attributes"].get("body", "").endswith("(note 5)")}
 
 
 def test_kobject_context_is_empty(client: Client) -> None:
-    r = client.search({"queryContext": "kobject", "and": [
-        {"kobject_updated_at": {"gte": "2020-01-01"}}]})
+    r = client.search(
+        {"queryContext": "kobject", "and": [{"kobject_updated_at": {"gte": "2020-01-01"}}]}
+    )
     assert r.status_code == 200 and r.json()["meta"]["total"] == 0
     assert r.json()["links"]["next"] is None
 
 
-@pytest.mark.parametrize("body", [
-    {"queryContext": "ticket"},
-    {},
-    {"queryContext": "customer", "and": [{"customer_shoe_size": {"equals": 3}}]},
-    {"queryContext": "customer", "and": [{"conversation_updated_at": {"gte": "2025-01-01"}}]},
-    {"queryContext": "customer", "and": [{"customer_updated_at": {"after": "2025-01-01"}}]},
-    {"queryContext": "customer", "and": [{"customer_updated_at": {"gte": "soon"}}]},
-    {"queryContext": "customer", "and": [{"customer_updated_at": {"gte": "2025-01-01",
-                                                                  "lt": "2026-01-01"}}]},
-    {"queryContext": "customer", "sort": [{"customer_name": "asc"}]},
-    {"queryContext": "customer", "sort": [{"customer_updated_at": "up"}]},
-    {"queryContext": "customer", "includeDeleted": "yes"},
-    {"queryContext": "customer", "limit": 5},
-    {"queryContext": "customer", "and": [{"customer_custom_foo": {"equals": 1}}]},
-    {"queryContext": "customer", "and": [{"customer_rev": {"gte": "3"}}]},
-    ["customer"],
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"queryContext": "ticket"},
+        {},
+        {"queryContext": "customer", "and": [{"customer_shoe_size": {"equals": 3}}]},
+        {"queryContext": "customer", "and": [{"conversation_updated_at": {"gte": "2025-01-01"}}]},
+        {"queryContext": "customer", "and": [{"customer_updated_at": {"after": "2025-01-01"}}]},
+        {"queryContext": "customer", "and": [{"customer_updated_at": {"gte": "soon"}}]},
+        {
+            "queryContext": "customer",
+            "and": [{"customer_updated_at": {"gte": "2025-01-01", "lt": "2026-01-01"}}],
+        },
+        {"queryContext": "customer", "sort": [{"customer_name": "asc"}]},
+        {"queryContext": "customer", "sort": [{"customer_updated_at": "up"}]},
+        {"queryContext": "customer", "includeDeleted": "yes"},
+        {"queryContext": "customer", "limit": 5},
+        {"queryContext": "customer", "and": [{"customer_custom_foo": {"equals": 1}}]},
+        {"queryContext": "customer", "and": [{"customer_rev": {"gte": "3"}}]},
+        ["customer"],
+    ],
+)
 def test_bad_bodies_are_400(client: Client, body: Any) -> None:
     r = client.search(body)
     assert r.status_code == 400, (body, r.text)
@@ -180,8 +246,12 @@ def test_bad_bodies_are_400(client: Client, body: Any) -> None:
 
 
 def test_bad_json_is_400(client: Client) -> None:
-    r = client.http.post(client.base + "/v1/customers/search", data=b"{nope",
-                         headers={"Content-Type": "application/json"}, timeout=10)
+    r = client.http.post(
+        client.base + "/v1/customers/search",
+        data=b"{nope",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
     assert r.status_code == 400
     r = client.http.post(client.base + "/v1/customers/search", data=b"x" * 200_000, timeout=10)
     assert r.status_code == 413
@@ -196,15 +266,19 @@ def test_include_deleted(fresh: Sandbox, fresh_client: Client) -> None:
     found = fresh_client.search(q | {"includeDeleted": True}).json()["data"]
     assert [d["id"] for d in found] == [gone] and found[0]["attributes"]["deleted"] is True
     fresh.control.hard_delete("notes", recs[-2]["id"])
-    assert recs[-2]["id"] not in ids_of(fresh_client, {"queryContext": "note",
-                                                       "includeDeleted": True})
+    assert recs[-2]["id"] not in ids_of(
+        fresh_client, {"queryContext": "note", "includeDeleted": True}
+    )
 
 
 def test_hundred_page_limit(fresh: Sandbox, fresh_client: Client) -> None:
     stamp = iso(fresh, -timedelta(days=3))
     ids = fresh.control.bulk_import("customers", 130, stamp)
-    body = {"queryContext": "customer", "and": [{"customer_updated_at": {"gte": stamp}}],
-            "sort": [{"customer_updated_at": "asc"}]}
+    body = {
+        "queryContext": "customer",
+        "and": [{"customer_updated_at": {"gte": stamp}}],
+        "sort": [{"customer_updated_at": "asc"}],
+    }
     first = fresh_client.search(body, page=1, pageSize=1).json()
     assert first["meta"]["total"] == 130 and first["meta"]["totalPages"] == 130
     assert first["data"][0]["id"] == ids[0]  # identical updatedAt: ties ordered by id
@@ -214,9 +288,16 @@ def test_hundred_page_limit(fresh: Sandbox, fresh_client: Client) -> None:
     r = fresh_client.search(body, page=101, pageSize=1)
     assert r.status_code == 400 and "100" in r.json()["errors"][0]["detail"]
     # the documented workaround: continue from the last updatedAt seen (ties share it)
-    rest = fresh_client.search(body | {"and": [
-        {"customer_updated_at": {"gte": page100["data"][0]["attributes"]["updatedAt"]}},
-        {"customer_id": {"gt": ids[99]}}]}, pageSize=100).json()
+    rest = fresh_client.search(
+        body
+        | {
+            "and": [
+                {"customer_updated_at": {"gte": page100["data"][0]["attributes"]["updatedAt"]}},
+                {"customer_id": {"gt": ids[99]}},
+            ]
+        },
+        pageSize=100,
+    ).json()
     assert [d["id"] for d in rest["data"]] == ids[100:]
 
 

@@ -40,16 +40,19 @@ def test_roles(sb: Sandbox) -> None:
     assert c.search({"queryContext": "customer"}).status_code == 403  # no search role
     legacy = Client(sb, sb.control.create_token(["org.user.customer.read"]))
     assert legacy.get("/v1/customers").status_code == 200
-    searcher = Client(sb, sb.control.create_token(["org.permission.search.create",
-                                                    "org.permission.note.read"]))
+    searcher = Client(
+        sb, sb.control.create_token(["org.permission.search.create", "org.permission.note.read"])
+    )
     assert searcher.search({"queryContext": "note"}).status_code == 200
     assert searcher.search({"queryContext": "message"}).status_code == 403
     nothing = Client(sb, sb.control.create_token([]))
     for path in ("/v1/users", "/v1/audit-logs", "/v1/kb/articles", "/v1/auth/customer/settings"):
         assert nothing.get(path).status_code == 403, path
     assert nothing.get("/v1/auth/tokens/current").status_code == 200
-    assert sorted(sb.control.roles("customers")) == ["org.permission.customer.read",
-                                                     "org.user.customer.read"]
+    assert sorted(sb.control.roles("customers")) == [
+        "org.permission.customer.read",
+        "org.user.customer.read",
+    ]
 
 
 def test_rate_limit_headers_and_429(fresh: Sandbox, fresh_client: Client) -> None:
@@ -72,8 +75,9 @@ def test_rate_limit_headers_and_429(fresh: Sandbox, fresh_client: Client) -> Non
     assert fresh.control.throttled() == 2
     assert fresh.control.requests() == 7
     # 401s are not the org's requests: no budget, no headers
-    assert "x-ratelimit-limit" not in requests.get(fresh.base_url + "/v1/brands",
-                                                   timeout=10).headers
+    assert (
+        "x-ratelimit-limit" not in requests.get(fresh.base_url + "/v1/brands", timeout=10).headers
+    )
     fresh.control.set_limits(rate_limit=0)
     r = fresh_client.get("/v1/brands")
     assert r.status_code == 200 and "x-ratelimit-limit" not in r.headers
