@@ -64,6 +64,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:  # noqa: N802
         self._handle("OPTIONS")
 
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._handle("HEAD")
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         if self.server.verbose:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
@@ -90,7 +93,8 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def _handle(self, method: str) -> None:
         try:

@@ -146,12 +146,30 @@ _STRING_ENUMS: dict[str, Callable[[random.Random], str]] = {
 }
 
 
+#: enum strings that depend on the object, checked before the name-only ones
+_TABLE_ENUMS: dict[tuple[str, str], Callable[[random.Random], str]] = {
+    ("messages", "status"): _enum("sent", "received", "delivered", "error"),
+    ("kb_articles", "status"): _enum("published", "draft", "archived"),
+    ("kb_themes", "status"): _enum("active", "inactive"),
+    ("apps", "status"): _enum("installed", "updating", "disabled"),
+    ("notifications", "status"): _enum("unread", "read"),
+    ("klasses", "status"): _enum("enabled", "disabled"),
+    ("routing_work_items", "status"): _enum("queued", "routed", "accepted", "completed"),
+    ("outbound_webhooks_transactions", "status"): _enum("success", "failed", "pending"),
+    ("settings", "name"): _enum("defaultLanguage", "businessHours", "autoAssign", "csatEnabled"),
+    ("snoozes", "type"): _enum("relative", "absolute"),
+    ("snoozes", "value"): _enum("3600000", "86400000", "1735689600000"),
+}
+
+
 def _words(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(W.WORDS) for _ in range(n))
 
 
 def string_value(table: str, name: str, rng: random.Random) -> str:
     """One realistic value of a String attribute (palette variant)."""
+    if (table, name) in _TABLE_ENUMS:
+        return _TABLE_ENUMS[(table, name)](rng)
     if name in _STRING_ENUMS:
         return _STRING_ENUMS[name](rng)
     low = name.lower()
