@@ -7,6 +7,7 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -66,6 +67,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:  # noqa: N802
         self._handle("HEAD")
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header on the sandbox clock, the clock that stamps ``updatedAt`` and
+        bounds the search window (rate-limit windows alone run on wall time)."""
+        if timestamp is None:
+            timestamp = self.server.engine.clock.now_ms() / 1000
+        return formatdate(timestamp, usegmt=True)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         if self.server.verbose:

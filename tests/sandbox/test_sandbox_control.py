@@ -193,3 +193,13 @@ def test_http_control_errors(
     r = requests.request(method, fresh.base_url + "/__sandbox" + path, json=body, timeout=10)
     assert r.status_code == status, r.text
     assert r.json()["errors"][0]["detail"]
+
+
+def test_date_header_follows_the_sandbox_clock(fresh: Sandbox, fresh_client: Client) -> None:
+    from email.utils import parsedate_to_datetime
+
+    r = fresh_client.get("/v1/brands")
+    assert parsedate_to_datetime(r.headers["Date"]) == fresh.control.now()
+    fresh.control.advance_clock(86400)
+    r = fresh_client.get("/v1/brands")
+    assert parsedate_to_datetime(r.headers["Date"]).isoformat() == "2026-11-02T00:00:00+00:00"
