@@ -55,6 +55,8 @@ class Query:
     #: [lo, hi) id strings (None = open)
     id_lo: tuple[str, bool] | None = None
     id_hi: tuple[str, bool] | None = None
+    #: a top-level ``<ctx>_id in [...]``: only these ids can match
+    id_in: frozenset[str] | None = None
     sort_attr: str = "updatedAt"
     desc: bool = True
     include_deleted: bool = False
@@ -230,6 +232,9 @@ def _criterion(item: Any, q: _Compiler, top_and: bool) -> Pred:
     one = _scalar_pred(op, value, target.kind, name)
     if top_and and target.kind == "id" and op in ("gte", "gt", "lte", "lt", "equals"):
         q.narrow_id(op, value)
+    elif top_and and target.kind == "id" and op == "in":
+        ids = {v for v in value if isinstance(v, str)}
+        q.id_in = ids if q.id_in is None else q.id_in & ids
     else:
         q.exact = False
     get = target.get
@@ -258,6 +263,7 @@ class _Compiler:
         self.time_bounds: dict[int, tuple[int, int]] = {}
         self.id_lo: tuple[str, bool] | None = None
         self.id_hi: tuple[str, bool] | None = None
+        self.id_in: set[str] | None = None
 
     def narrow_time(self, which: int, lo: int, hi: int) -> None:
         old_lo, old_hi = self.time_bounds.get(which, (-(2**62), 2**62))
@@ -315,7 +321,9 @@ def parse_query(body: Any) -> Query:
 
     canonical = json.dumps(body, sort_keys=True, default=str)
     return Query(context, obj, pred, None if residual_exact else pred, comp.time_bounds,
-                 comp.id_lo, comp.id_hi, sort_attr, desc, include_deleted, canonical)
+                 comp.id_lo, comp.id_hi,
+                 None if comp.id_in is None else frozenset(comp.id_in),
+                 sort_attr, desc, include_deleted, canonical)
 
 
 def _time_zone(name: Any) -> tzinfo:
@@ -411,7 +419,13 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
         hi = min(hi, b)
     which = 1 if q.sort_attr == "updatedAt" else 0
     a: IndexSeq
-    if q.residual is None:
+    if q.id_in is not None:
+        changed = st.changed
+        picked = sorted(i for i in (layout.index_of(rid) for rid in q.id_in)
+                        if i is not None and lo <= i < hi and i not in changed)
+        residual = q.residual
+        a = ListSeq([i for i in picked if residual is None or residual(org.record(obj, i))])
+    elif q.residual is None:
         a = RangeSeq(lo, hi, st.changed_sorted)
     else:
         residual = q.residual

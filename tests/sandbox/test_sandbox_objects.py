@@ -11,7 +11,7 @@ from sandbox_client import Client
 
 from kustomer_source.sandbox import Sandbox, serve
 from kustomer_source.sandbox.api import BY_OBJECT, ENDPOINTS
-from kustomer_source.sandbox.spec import JSON_TYPES, load_spec
+from kustomer_source.sandbox.spec import JSON_TYPES, SPEC_PATH, load_spec
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
