@@ -108,10 +108,18 @@ def serve(
     1000 org / 100 search requests per minute.
     """
     settings = Settings(
-        seed=seed, scale=scale, rate_limit=rate_limit, search_rate_limit=search_rate_limit,
-        latency_ms=latency_ms, jitter_ms=jitter_ms, fault_5xx_rate=fault_5xx_rate,
-        fault_drop_rate=fault_drop_rate, fault_malformed_rate=fault_malformed_rate,
-        reset_header=reset_header, token=token, missing_role_status=missing_role_status,
+        seed=seed,
+        scale=scale,
+        rate_limit=rate_limit,
+        search_rate_limit=search_rate_limit,
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        fault_5xx_rate=fault_5xx_rate,
+        fault_drop_rate=fault_drop_rate,
+        fault_malformed_rate=fault_malformed_rate,
+        reset_header=reset_header,
+        token=token,
+        missing_role_status=missing_role_status,
         search_limit=search_limit,
     )
     engine, running = start(settings, port=port, verbose=verbose)

@@ -17,34 +17,79 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Serve a local, faithful Kustomer API on 127.0.0.1 with a synthetic org.",
     )
     p.add_argument("--port", type=int, default=8787, help="port to listen on (0 = any free port)")
-    p.add_argument("--token", default=None,
-                   help="bearer value of the full-access API token (default: generated)")
+    p.add_argument(
+        "--token",
+        default=None,
+        help="bearer value of the full-access API token (default: generated)",
+    )
     p.add_argument("--seed", type=int, default=7, help="seed of the synthetic org (default 7)")
-    p.add_argument("--scale", type=int, default=1000,
-                   help="size of the big objects: customers, conversations and notes = scale, "
-                        "messages = 4 x scale, audit logs = 2 x scale (default 1000)")
-    p.add_argument("--latency-ms", type=float, default=0.0,
-                   help="delay added to every API response, in ms")
-    p.add_argument("--jitter-ms", type=float, default=0.0,
-                   help="random extra delay of up to this many ms per response")
-    p.add_argument("--rate-limit", type=int, default=1000,
-                   help="org-wide requests per minute, fixed 60 s windows (default 1000, 0 = off)")
-    p.add_argument("--search-rate-limit", type=int, default=100,
-                   help="search requests per minute (default 100, 0 = off); searches also "
-                        "count against --rate-limit")
-    p.add_argument("--reset-header", choices=("epoch", "seconds"), default="epoch",
-                   help="x-ratelimit-reset as epoch seconds of the window's end (default) "
-                        "or as seconds until it")
-    p.add_argument("--missing-role-status", type=int, choices=(401, 403), default=403,
-                   help="status for a valid token without the object's read role")
-    p.add_argument("--search-limit", choices=("pages", "rows"), default="pages",
-                   help="search cap: 100 pages of any size (default) or 10,000 rows")
-    p.add_argument("--fault-5xx-rate", type=float, default=0.0,
-                   help="probability (0..1) of answering a request with a 500/502/503")
-    p.add_argument("--fault-drop-rate", type=float, default=0.0,
-                   help="probability (0..1) of closing the connection without a response")
-    p.add_argument("--fault-malformed-rate", type=float, default=0.0,
-                   help="probability (0..1) of a 200 whose JSON body is cut in half")
+    p.add_argument(
+        "--scale",
+        type=int,
+        default=1000,
+        help="size of the big objects: customers, conversations and notes = scale, "
+        "messages = 4 x scale, audit logs = 2 x scale (default 1000)",
+    )
+    p.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay added to every API response, in ms"
+    )
+    p.add_argument(
+        "--jitter-ms",
+        type=float,
+        default=0.0,
+        help="random extra delay of up to this many ms per response",
+    )
+    p.add_argument(
+        "--rate-limit",
+        type=int,
+        default=1000,
+        help="org-wide requests per minute, fixed 60 s windows (default 1000, 0 = off)",
+    )
+    p.add_argument(
+        "--search-rate-limit",
+        type=int,
+        default=100,
+        help="search requests per minute (default 100, 0 = off); searches also "
+        "count against --rate-limit",
+    )
+    p.add_argument(
+        "--reset-header",
+        choices=("epoch", "seconds"),
+        default="epoch",
+        help="x-ratelimit-reset as epoch seconds of the window's end (default) "
+        "or as seconds until it",
+    )
+    p.add_argument(
+        "--missing-role-status",
+        type=int,
+        choices=(401, 403),
+        default=403,
+        help="status for a valid token without the object's read role",
+    )
+    p.add_argument(
+        "--search-limit",
+        choices=("pages", "rows"),
+        default="pages",
+        help="search cap: 100 pages of any size (default) or 10,000 rows",
+    )
+    p.add_argument(
+        "--fault-5xx-rate",
+        type=float,
+        default=0.0,
+        help="probability (0..1) of answering a request with a 500/502/503",
+    )
+    p.add_argument(
+        "--fault-drop-rate",
+        type=float,
+        default=0.0,
+        help="probability (0..1) of closing the connection without a response",
+    )
+    p.add_argument(
+        "--fault-malformed-rate",
+        type=float,
+        default=0.0,
+        help="probability (0..1) of a 200 whose JSON body is cut in half",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p.parse_args(argv)
 
@@ -53,17 +98,28 @@ def main(argv: list[str] | None = None) -> int:
     """Start the server and block until interrupted."""
     a = parse_args(argv)
     settings = Settings(
-        seed=a.seed, scale=a.scale, rate_limit=a.rate_limit,
-        search_rate_limit=a.search_rate_limit, latency_ms=a.latency_ms, jitter_ms=a.jitter_ms,
-        fault_5xx_rate=a.fault_5xx_rate, fault_drop_rate=a.fault_drop_rate,
-        fault_malformed_rate=a.fault_malformed_rate, reset_header=a.reset_header,
-        token=a.token, missing_role_status=a.missing_role_status, search_limit=a.search_limit,
+        seed=a.seed,
+        scale=a.scale,
+        rate_limit=a.rate_limit,
+        search_rate_limit=a.search_rate_limit,
+        latency_ms=a.latency_ms,
+        jitter_ms=a.jitter_ms,
+        fault_5xx_rate=a.fault_5xx_rate,
+        fault_drop_rate=a.fault_drop_rate,
+        fault_malformed_rate=a.fault_malformed_rate,
+        reset_header=a.reset_header,
+        token=a.token,
+        missing_role_status=a.missing_role_status,
+        search_limit=a.search_limit,
     )
     engine, running = start(settings, port=a.port, verbose=a.verbose)
     print(f"Kustomer sandbox serving at {running.base_url}", flush=True)
     print(f"API token: {engine.token}", flush=True)
-    print(f"Control API: {running.base_url}/__sandbox  (seed={a.seed}, scale={a.scale}; "
-          "Ctrl-C to stop)", flush=True)
+    print(
+        f"Control API: {running.base_url}/__sandbox  (seed={a.seed}, scale={a.scale}; "
+        "Ctrl-C to stop)",
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)

@@ -66,8 +66,13 @@ class Response:
 class ApiError(Exception):
     """Answer with a Kustomer ``errors`` body."""
 
-    def __init__(self, status: int, detail: str, parameter: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        parameter: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -122,8 +127,11 @@ class Api:
             if rt is None:
                 raise ApiError(404, f"no route for {req.method} {req.path}")
             if req.method not in rt.methods:
-                raise ApiError(405, f"{req.method} is not allowed on {path}",
-                               headers={"Allow": ", ".join(rt.methods)})
+                raise ApiError(
+                    405,
+                    f"{req.method} is not allowed on {path}",
+                    headers={"Allow": ", ".join(rt.methods)},
+                )
             token = self._authenticate(req)
             allowed, rate_headers = self.engine.limits.admit(rt.kind == "search")
             if not allowed:
@@ -132,8 +140,11 @@ class Api:
             fault = self.engine.faults.draw()
             if fault == "5xx":
                 status = self.engine.faults.status()
-                return Response(status, json_body(error_body(status, "injected server error")),
-                                dict(rate_headers))
+                return Response(
+                    status,
+                    json_body(error_body(status, "injected server error")),
+                    dict(rate_headers),
+                )
             resp = self._dispatch(rt, path, req, token)
             resp.headers.update(rate_headers)
             resp.fault = fault
@@ -141,8 +152,9 @@ class Api:
         except ApiError as err:
             headers = dict(err.headers)
             headers.update(rate_headers)
-            return Response(err.status, json_body(error_body(err.status, err.detail,
-                                                             err.parameter)), headers)
+            return Response(
+                err.status, json_body(error_body(err.status, err.detail, err.parameter)), headers
+            )
 
     # ------------------------------------------------------------------ checks
 
@@ -168,8 +180,10 @@ class Api:
             needed.append(rt.endpoint.roles)
         for options in needed:
             if roles.isdisjoint(options):
-                raise ApiError(self.engine.settings.missing_role_status,
-                               f"token lacks a required role (any of: {', '.join(options)})")
+                raise ApiError(
+                    self.engine.settings.missing_role_status,
+                    f"token lacks a required role (any of: {', '.join(options)})",
+                )
 
     # ------------------------------------------------------------------ endpoints
 
@@ -193,8 +207,9 @@ class Api:
         rec = self.engine.store.get(ep.obj, rt.record_id)
         if rec is None or rec["attributes"].get("deleted") is True:
             raise ApiError(404, f"{ep.type_name} {rt.record_id} not found")
-        return Response(200, single_body(json.dumps(rec, separators=(",", ":")),
-                                         f"{ep.path}/{rt.record_id}"))
+        return Response(
+            200, single_body(json.dumps(rec, separators=(",", ":")), f"{ep.path}/{rt.record_id}")
+        )
 
     def _list(self, ep: Endpoint, req: Request) -> Response:
         params = _params(req.query)
@@ -205,8 +220,7 @@ class Api:
             if params["sort"] not in ("asc", "desc"):
                 raise ApiError(400, "sort must be 'asc' or 'desc'", "sort")
             desc = params["sort"] == "desc"
-        texts, total = self.engine.store.list_slice(ep.obj, (page - 1) * page_size, page_size,
-                                                    desc)
+        texts, total = self.engine.store.list_slice(ep.obj, (page - 1) * page_size, page_size, desc)
         last_page = -(-total // page_size)
         meta: dict[str, Any] = {"pageSize": page_size, "page": page}
         if ep.totals:
@@ -230,21 +244,32 @@ class Api:
             raise ApiError(400, str(exc)) from exc
         # inferred: searching an object also needs that object's read role
         if query.obj is not None and roles.isdisjoint(BY_OBJECT[query.obj].roles):
-            raise ApiError(self.engine.settings.missing_role_status,
-                           f"token lacks a role to read {query.obj} (any of: "
-                           f"{', '.join(BY_OBJECT[query.obj].roles)})")
+            raise ApiError(
+                self.engine.settings.missing_role_status,
+                f"token lacks a role to read {query.obj} (any of: "
+                f"{', '.join(BY_OBJECT[query.obj].roles)})",
+            )
         if self.engine.settings.search_limit == "rows":
             if (page - 1) * page_size >= SEARCH_MAX_ROWS:
-                raise ApiError(400, f"search can return at most {SEARCH_MAX_ROWS} results; "
-                               "narrow the query (e.g. on updated_at)", "page")
+                raise ApiError(
+                    400,
+                    f"search can return at most {SEARCH_MAX_ROWS} results; "
+                    "narrow the query (e.g. on updated_at)",
+                    "page",
+                )
         elif page > SEARCH_MAX_PAGES:
-            raise ApiError(400, f"page limit is {SEARCH_MAX_PAGES}: there is a hard limit of "
-                           f"{SEARCH_MAX_PAGES} for the maximum number of pages", "page")
+            raise ApiError(
+                400,
+                f"page limit is {SEARCH_MAX_PAGES}: there is a hard limit of "
+                f"{SEARCH_MAX_PAGES} for the maximum number of pages",
+                "page",
+            )
         texts, total = search.run(self.engine.store, query, (page - 1) * page_size, page_size)
         last_page = -(-total // page_size)
         meta = {"pageSize": page_size, "page": page, "total": total, "totalPages": last_page}
-        links = paged_links(SEARCH_PATH, page, page_size, last_page, _extra(req.query),
-                            with_last=True)
+        links = paged_links(
+            SEARCH_PATH, page, page_size, last_page, _extra(req.query), with_last=True
+        )
         return Response(200, list_body(meta, links, texts))
 
     def _audit(self, ep: Endpoint, req: Request) -> Response:
@@ -254,36 +279,55 @@ class Api:
             if name in params and not _ID.match(params[name]):
                 raise ApiError(400, f"{name} must be an audit log id", name)
         try:
-            start = (audit.parse_time("filter[start]", params["filter[start]"])
-                     if "filter[start]" in params else None)
-            end = (audit.parse_time("filter[end]", params["filter[end]"])
-                   if "filter[end]" in params else None)
+            start = (
+                audit.parse_time("filter[start]", params["filter[start]"])
+                if "filter[start]" in params
+                else None
+            )
+            end = (
+                audit.parse_time("filter[end]", params["filter[end]"])
+                if "filter[end]" in params
+                else None
+            )
             if "filter[objectId]" in params and "filter[objectType]" not in params:
                 raise audit.AuditError("filter[objectId] requires filter[objectType]")
             filters = {k: v for k, v in params.items() if k in audit.ATTR_FILTERS}
-            pg = audit.read_page(self.engine.store, count, params.get("after"),
-                                 params.get("before"), start, end, filters)
+            pg = audit.read_page(
+                self.engine.store,
+                count,
+                params.get("after"),
+                params.get("before"),
+                start,
+                end,
+                filters,
+            )
         except audit.AuditError as exc:
             raise ApiError(400, str(exc)) from exc
         keep = [(k, v) for k, v in req.query if k not in ("count", "after", "before")]
         base = [("count", str(count))] + keep
         self_q = base + [(k, v) for k, v in req.query if k in ("after", "before")]
-        nxt = base + ([("before", params["before"])] if "after" in params and "before" in params
-                      else [])
+        nxt = base + (
+            [("before", params["before"])] if "after" in params and "before" in params else []
+        )
         links = {
             "self": cursor_link(ep.path, self_q),
             "next": cursor_link(ep.path, nxt + [("after", pg.last_id)])
-            if pg.has_next and pg.last_id else None,
+            if pg.has_next and pg.last_id
+            else None,
             "prev": cursor_link(ep.path, base + [("before", pg.first_id)])
-            if pg.has_prev and pg.first_id else None,
+            if pg.has_prev and pg.first_id
+            else None,
         }
         # inferred: meta carries the effective page size as ``count``
         return Response(200, list_body({"count": count}, links, pg.records))
 
     def _token_current(self, token: Any) -> Response:
-        rec = {"type": "auth_token", "id": token.token_id,
-               "attributes": {"roles": sorted(token.roles), "lastTokenChars": token.value[-6:]},
-               "links": {"self": TOKEN_CURRENT}}
+        rec = {
+            "type": "auth_token",
+            "id": token.token_id,
+            "attributes": {"roles": sorted(token.roles), "lastTokenChars": token.value[-6:]},
+            "links": {"self": TOKEN_CURRENT},
+        }
         return Response(200, single_body(json.dumps(rec, separators=(",", ":")), TOKEN_CURRENT))
 
 
@@ -315,4 +359,3 @@ def _int_param(params: dict[str, str], name: str, default: int) -> int:
 def _extra(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The request's params other than page/pageSize, in order (kept in links)."""
     return [(k, v) for k, v in query if k not in _PAGING]
-

@@ -16,8 +16,11 @@ from .timefmt import day_start_ms, is_date_only, parse_iso
 
 OBJ = "audit_logs"
 #: filter[...] params that select entries by attribute
-ATTR_FILTERS = {"filter[objectType]": "objectType", "filter[objectId]": "objectId",
-                "filter[userId]": "userId"}
+ATTR_FILTERS = {
+    "filter[objectType]": "objectType",
+    "filter[objectId]": "objectId",
+    "filter[userId]": "userId",
+}
 
 
 class AuditError(ValueError):
@@ -43,8 +46,15 @@ def parse_time(name: str, value: str) -> int:
         raise AuditError(f"{name}: {value!r} is not an ISO 8601 timestamp") from exc
 
 
-def read_page(store: Store, count: int, after: str | None, before: str | None,
-              start_ms: int | None, end_ms: int | None, filters: dict[str, str]) -> AuditPage:
+def read_page(
+    store: Store,
+    count: int,
+    after: str | None,
+    before: str | None,
+    start_ms: int | None,
+    end_ms: int | None,
+    filters: dict[str, str],
+) -> AuditPage:
     """The entries after ``after`` (or right before ``before``) within the filters."""
     with store.lock:
         layout = store.org.layout(OBJ)
@@ -58,13 +68,17 @@ def read_page(store: Store, count: int, after: str | None, before: str | None,
                 return False
             if end_ms is not None and ms >= end_ms:
                 return False
-            return all(rec["attributes"].get(attr) == filters[param]
-                       for param, attr in ATTR_FILTERS.items() if param in filters)
+            return all(
+                rec["attributes"].get(attr) == filters[param]
+                for param, attr in ATTR_FILTERS.items()
+                if param in filters
+            )
 
         a: IndexSeq
         if any(p in filters for p in ATTR_FILTERS):
-            a = ListSeq([i for i in range(lo, hi)
-                         if i not in st.changed and keep(store.org.record(OBJ, i))])
+            a = ListSeq(
+                [i for i in range(lo, hi) if i not in st.changed and keep(store.org.record(OBJ, i))]
+            )
         else:
             a = RangeSeq(lo, hi, st.changed_sorted)
         keys, recs = store.overlay_sorted(OBJ, "createdAt")
@@ -83,11 +97,15 @@ def read_page(store: Store, count: int, after: str | None, before: str | None,
         begin = max(first, stop - count) if before is not None and after is None else first
         end = min(begin + count, stop)
         picks = merged_slice(a, key_of, b_keys, begin, end - begin)
-        texts = [dumps(pairs[n][1]) if from_b else store.record_json(OBJ, n)
-                 for from_b, n in picks]
+        texts = [dumps(pairs[n][1]) if from_b else store.record_json(OBJ, n) for from_b, n in picks]
         ids = [pairs[n][1]["id"] if from_b else layout.id(n) for from_b, n in picks]
-        return AuditPage(texts, ids[0] if ids else None, ids[-1] if ids else None,
-                         has_next=end < stop, has_prev=begin > 0)
+        return AuditPage(
+            texts,
+            ids[0] if ids else None,
+            ids[-1] if ids else None,
+            has_next=end < stop,
+            has_prev=begin > 0,
+        )
 
 
 def _cursor_key(store: Store, cursor: str, name: str, inclusive: bool) -> tuple[int, str]:

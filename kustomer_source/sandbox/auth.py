@@ -41,17 +41,25 @@ class Tokens:
         self._by_value: dict[str, Token] = {}
         self._lock = threading.Lock()
 
-    def create(self, roles: list[str] | None = None, expires_in_s: float | None = None,
-               value: str | None = None) -> str:
+    def create(
+        self,
+        roles: list[str] | None = None,
+        expires_in_s: float | None = None,
+        value: str | None = None,
+    ) -> str:
         """A new token (None roles = every role); ``value`` fixes the bearer string."""
         with self._lock:
             n = len(self._by_value)
-            token_id = hashlib.blake2b(f"{self._seed}:token:{n}".encode(),
-                                       digest_size=12).hexdigest()
+            token_id = hashlib.blake2b(
+                f"{self._seed}:token:{n}".encode(), digest_size=12
+            ).hexdigest()
             if value is None:
                 header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-                payload = _b64(json.dumps({"id": token_id, "user": token_id[::-1],
-                                           "org": self._org_id, "exp": 0}).encode())
+                payload = _b64(
+                    json.dumps(
+                        {"id": token_id, "user": token_id[::-1], "org": self._org_id, "exp": 0}
+                    ).encode()
+                )
                 sig = _b64(hashlib.sha256(f"{self._seed}:{n}:{token_id}".encode()).digest())
                 value = f"{header}.{payload}.{sig}"
             now = self._clock.now_ms()

@@ -16,14 +16,19 @@ from . import search, serve
 from .engine import Engine
 
 OBJECTS = ("messages", "conversations", "customers", "notes")
-CONTEXT = {"messages": "message", "conversations": "conversation", "customers": "customer",
-           "notes": "note"}
+CONTEXT = {
+    "messages": "message",
+    "conversations": "conversation",
+    "customers": "customer",
+    "notes": "note",
+}
 
 
 def in_process(engine: Engine, obj: str, pages: int, page_size: int) -> float:
     """Records/s of search pages (generation + JSON) without HTTP."""
-    q = search.parse_query({"queryContext": CONTEXT[obj],
-                            "sort": [{f"{CONTEXT[obj]}_updated_at": "asc"}]})
+    q = search.parse_query(
+        {"queryContext": CONTEXT[obj], "sort": [{f"{CONTEXT[obj]}_updated_at": "asc"}]}
+    )
     t0 = time.perf_counter()
     n = 0
     for p in range(pages):
@@ -32,13 +37,18 @@ def in_process(engine: Engine, obj: str, pages: int, page_size: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def over_http(base: str, token: str, obj: str, pages: int, page_size: int,
-              use_search: bool) -> float:
+def over_http(
+    base: str, token: str, obj: str, pages: int, page_size: int, use_search: bool
+) -> float:
     """Records/s over HTTP (search pages, or list pages of the object's maximum)."""
     s = requests.Session()
     s.headers["Authorization"] = f"Bearer {token}"
-    path = {"messages": "/v1/messages", "conversations": "/v1/conversations",
-            "customers": "/v1/customers", "notes": "/v1/notes"}[obj]
+    path = {
+        "messages": "/v1/messages",
+        "conversations": "/v1/conversations",
+        "customers": "/v1/customers",
+        "notes": "/v1/notes",
+    }[obj]
     body = {"queryContext": CONTEXT[obj], "sort": [{f"{CONTEXT[obj]}_updated_at": "asc"}]}
     t0 = time.perf_counter()
     n = 0
@@ -61,14 +71,18 @@ def main() -> None:
     a = p.parse_args()
     t0 = time.perf_counter()
     with serve(scale=a.scale) as sb:
-        print(f"scale={a.scale}: started in {time.perf_counter() - t0:.2f} s, "
-              f"{sb.control.count('messages')} messages")
+        print(
+            f"scale={a.scale}: started in {time.perf_counter() - t0:.2f} s, "
+            f"{sb.control.count('messages')} messages"
+        )
         for obj in OBJECTS:
             rp = in_process(sb.engine, obj, a.pages, 500)
             hs = over_http(sb.base_url, sb.token, obj, a.pages, 500, use_search=True)
             hl = over_http(sb.base_url, sb.token, obj, a.pages * 5, 100, use_search=False)
-            print(f"{obj:14s} in-process search/500: {rp:8.0f} rec/s   HTTP search/500: "
-                  f"{hs:8.0f} rec/s   HTTP list/100: {hl:8.0f} rec/s")
+            print(
+                f"{obj:14s} in-process search/500: {rp:8.0f} rec/s   HTTP search/500: "
+                f"{hs:8.0f} rec/s   HTTP list/100: {hl:8.0f} rec/s"
+            )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,9 @@ class Control:
 
     # ------------------------------------------------------------------ tokens, clock
 
-    def create_token(self, roles: list[str] | None = None,
-                     expires_in_s: float | None = None) -> str:
+    def create_token(
+        self, roles: list[str] | None = None, expires_in_s: float | None = None
+    ) -> str:
         """A new API token with these roles (None = all); expiry on the sandbox clock."""
         return self._e.tokens.create(roles, expires_in_s)
 
@@ -47,8 +48,12 @@ class Control:
         """The 48 object names."""
         return self._e.org.objects()
 
-    def create(self, obj: str, attributes: dict[str, Any] | None = None,
-               relationships: dict[str, str] | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        obj: str,
+        attributes: dict[str, Any] | None = None,
+        relationships: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         """A new record (createdAt = updatedAt = now); relationships map name -> id."""
         return self._e.store.create(obj, attributes, relationships)
 
@@ -95,14 +100,18 @@ class Control:
         """429 responses served since start or the last :meth:`reset_requests`."""
         return self._e.stats.throttled()
 
-    def set_limits(self, rate_limit: int | None = None,
-                   search_rate_limit: int | None = None) -> None:
+    def set_limits(
+        self, rate_limit: int | None = None, search_rate_limit: int | None = None
+    ) -> None:
         """Org and search requests per minute (0 = off; None = unchanged)."""
         self._e.limits.set(rate_limit, search_rate_limit)
 
-    def set_faults(self, fault_5xx_rate: float | None = None,
-                   fault_drop_rate: float | None = None,
-                   fault_malformed_rate: float | None = None) -> None:
+    def set_faults(
+        self,
+        fault_5xx_rate: float | None = None,
+        fault_drop_rate: float | None = None,
+        fault_malformed_rate: float | None = None,
+    ) -> None:
         """Probabilities (0..1) of injected 5xx, dropped and malformed responses."""
         self._e.faults.set(fault_5xx_rate, fault_drop_rate, fault_malformed_rate)
 
@@ -132,8 +141,9 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
 
-def handle_control(control: Control, engine: Engine, method: str, path: str,
-                   query: dict[str, str], body: bytes) -> tuple[int, Any]:
+def handle_control(
+    control: Control, engine: Engine, method: str, path: str, query: dict[str, str], body: bytes
+) -> tuple[int, Any]:
     """Serve one ``/__sandbox/...`` request: ``(status, JSON payload)``."""
     try:
         payload = json.loads(body) if body.strip() else {}
@@ -141,7 +151,7 @@ def handle_control(control: Control, engine: Engine, method: str, path: str,
         raise ControlError(400, f"body is not valid JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise ControlError(400, "body must be a JSON object")
-    parts = [unquote(p) for p in path[len(PREFIX):].strip("/").split("/") if p]
+    parts = [unquote(p) for p in path[len(PREFIX) :].strip("/").split("/") if p]
     try:
         return _dispatch(control, engine, method, parts, query, payload)
     except ControlError:
@@ -152,14 +162,24 @@ def handle_control(control: Control, engine: Engine, method: str, path: str,
         raise ControlError(400, str(exc)) from exc
 
 
-def _dispatch(c: Control, engine: Engine, method: str, parts: list[str],
-              query: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
+def _dispatch(
+    c: Control,
+    engine: Engine,
+    method: str,
+    parts: list[str],
+    query: dict[str, str],
+    body: dict[str, Any],
+) -> tuple[int, Any]:
     route = (method, *parts[:1])
     n = len(parts)
     if route == ("GET",):
-        return 200, {"token": engine.token, "now": iso_ms(to_ms(c.now())),
-                     "objects": c.objects(), "seed": engine.settings.seed,
-                     "scale": engine.settings.scale}
+        return 200, {
+            "token": engine.token,
+            "now": iso_ms(to_ms(c.now())),
+            "objects": c.objects(),
+            "seed": engine.settings.seed,
+            "scale": engine.settings.scale,
+        }
     if parts[:1] == ["objects"]:
         return _objects(c, method, parts[1:], query, body)
     if route == ("GET", "clock") and n == 1:
@@ -171,30 +191,41 @@ def _dispatch(c: Control, engine: Engine, method: str, parts: list[str],
         token = c.create_token(body.get("roles"), body.get("expires_in_s"))
         return 201, {"token": token}
     if route == ("GET", "stats") and n == 1:
-        return 200, {"requests": c.requests(query.get("method"), query.get("path_prefix")),
-                     "throttled": c.throttled()}
+        return 200, {
+            "requests": c.requests(query.get("method"), query.get("path_prefix")),
+            "throttled": c.throttled(),
+        }
     if route == ("POST", "stats") and parts[1:] == ["reset"]:
         c.reset_requests()
         return 200, {"requests": 0, "throttled": 0}
     if route == ("POST", "limits") and n == 1:
         c.set_limits(body.get("rate_limit"), body.get("search_rate_limit"))
-        return 200, {"rate_limit": engine.limits.org.limit,
-                     "search_rate_limit": engine.limits.search.limit}
+        return 200, {
+            "rate_limit": engine.limits.org.limit,
+            "search_rate_limit": engine.limits.search.limit,
+        }
     if route == ("POST", "faults") and n == 1:
-        c.set_faults(body.get("fault_5xx_rate"), body.get("fault_drop_rate"),
-                     body.get("fault_malformed_rate"))
+        c.set_faults(
+            body.get("fault_5xx_rate"),
+            body.get("fault_drop_rate"),
+            body.get("fault_malformed_rate"),
+        )
         return 200, {f"fault_{k}_rate": v for k, v in engine.faults.rates.items()}
     if route == ("POST", "latency") and n == 1:
         c.set_latency(float(body.get("latency_ms", 0)), float(body.get("jitter_ms", 0)))
         return 200, {"latency_ms": engine.latency.latency_ms, "jitter_ms": engine.latency.jitter_ms}
     if route == ("GET", "roles") and n == 1:
-        return 200, {"all": c.roles(), "search": list(SEARCH_ROLES),
-                     "objects": {o: c.roles(o) for o in c.objects()}}
+        return 200, {
+            "all": c.roles(),
+            "search": list(SEARCH_ROLES),
+            "objects": {o: c.roles(o) for o in c.objects()},
+        }
     raise ControlError(404, f"no control route for {method} /{'/'.join(parts)}")
 
 
-def _objects(c: Control, method: str, parts: list[str], query: dict[str, str],
-             body: dict[str, Any]) -> tuple[int, Any]:
+def _objects(
+    c: Control, method: str, parts: list[str], query: dict[str, str], body: dict[str, Any]
+) -> tuple[int, Any]:
     if not parts:
         if method == "GET":
             return 200, {"objects": c.objects()}
@@ -207,8 +238,9 @@ def _objects(c: Control, method: str, parts: list[str], query: dict[str, str],
         if method == "GET":
             offset = int(query.get("offset", "0"))
             limit = min(int(query.get("limit", "100")), 1000)
-            texts, total = c._e.store.list_slice(obj, offset, limit,
-                                                 include_deleted=include_deleted)
+            texts, total = c._e.store.list_slice(
+                obj, offset, limit, include_deleted=include_deleted
+            )
             return 200, {"count": total, "data": [json.loads(t) for t in texts]}
         if method == "POST":
             return 201, {"data": c.create(obj, body.get("attributes"), body.get("relationships"))}
@@ -229,7 +261,7 @@ def _objects(c: Control, method: str, parts: list[str], query: dict[str, str],
     if method == "PATCH":
         attrs = body.get("attributes")
         if not isinstance(attrs, dict):
-            raise ControlError(400, "body must be {\"attributes\": {...}}")
+            raise ControlError(400, 'body must be {"attributes": {...}}')
         return 200, {"data": c.update(obj, rid, attrs)}
     if method == "DELETE":
         hard = _flag(query.get("hard"))

@@ -57,8 +57,10 @@ _SELF_PREFIX = {e.obj: e.path + "/" for e in ENDPOINTS}
 
 
 def _rel(type_name: str, obj: str, record_id: str) -> dict[str, Any]:
-    return {"data": {"type": type_name, "id": record_id},
-            "links": {"self": _SELF_PREFIX[obj] + record_id}}
+    return {
+        "data": {"type": type_name, "id": record_id},
+        "links": {"self": _SELF_PREFIX[obj] + record_id},
+    }
 
 
 class ObjectGen:
@@ -77,12 +79,21 @@ class ObjectGen:
         ]
         # three loops over fewer, narrower rows are faster than one loop with branches;
         # attributes come out grouped (palette, raw, values) rather than in spec order
-        self.pal_rows = [(f.salt, f.palette_json, len(f.palette_json), f.nullable, f.null_json,
-                          f.empty_json) for f in self.fields if f.fn is None]
-        self.raw_rows = [(f.salt, f.fn, f.key_json, f.nullable, f.null_json, f.empty_json)
-                         for f in self.fields if f.fn is not None and f.raw]
-        self.val_rows = [(f.name, f.salt, f.fn, f.nullable, f.null_json, f.empty_json)
-                         for f in self.fields if f.fn is not None and not f.raw]
+        self.pal_rows = [
+            (f.salt, f.palette_json, len(f.palette_json), f.nullable, f.null_json, f.empty_json)
+            for f in self.fields
+            if f.fn is None
+        ]
+        self.raw_rows = [
+            (f.salt, f.fn, f.key_json, f.nullable, f.null_json, f.empty_json)
+            for f in self.fields
+            if f.fn is not None and f.raw
+        ]
+        self.val_rows = [
+            (f.name, f.salt, f.fn, f.nullable, f.null_json, f.empty_json)
+            for f in self.fields
+            if f.fn is not None and not f.raw
+        ]
         self.custom = table in CUSTOM_OBJECTS
         self.rel_fn = _relationships(org, table)
         # length of '{"type":"<type>","id":"<24 hex>","attributes":{'
@@ -173,8 +184,9 @@ def _custom(c: Ctx, full: bool) -> dict[str, Any]:
     if not full:
         drop = (h >> 40) % 8
         if drop < 5:
-            del out[("orderNumberStr", "lifetimeValueNum", "lastOrderAt", "vipBool",
-                     "notesTxt")[drop]]
+            del out[
+                ("orderNumberStr", "lifetimeValueNum", "lastOrderAt", "vipBool", "notesTxt")[drop]
+            ]
     return out
 
 
@@ -193,29 +205,39 @@ def _relationships(org: Org, table: str) -> RelFn | None:
             "brand": _rel("brand", "brands", brands[(c.h >> 9) % len(brands)]),
         }
     if table in ("messages", "notes"):
+
         def conv_rels(c: Ctx) -> dict[str, Any]:
             conv = parent_of(org.count("conversations"), org.count(table), c.i)
             out = {
-                "conversation": _rel("conversation", "conversations",
-                                     org.layout("conversations").id(conv)),
+                "conversation": _rel(
+                    "conversation", "conversations", org.layout("conversations").id(conv)
+                ),
                 "customer": _rel("customer", "customers", org.conversation_customer(conv)),
             }
             if table == "notes":
                 out["createdBy"] = _rel("user", "users", user(c))
             return out
+
         return conv_rels
     if table == "customers":
+
         def company(c: Ctx) -> dict[str, Any]:
             if c.i >= 3 and c.h % 3 == 0:
                 return {}
             j = parent_of(org.count("companies"), org.count("customers"), c.i)
             return {"company": _rel("company", "companies", org.layout("companies").id(j))}
+
         return company
     if table == "routing_work_items":
         queues = users("routing_queues")
         return lambda c: {
-            "conversation": _rel("conversation", "conversations", org.layout("conversations").id(
-                parent_of(org.count("conversations"), org.count(table), c.i))),
+            "conversation": _rel(
+                "conversation",
+                "conversations",
+                org.layout("conversations").id(
+                    parent_of(org.count("conversations"), org.count(table), c.i)
+                ),
+            ),
             "queue": _rel("queue", "routing_queues", queues[(c.h >> 9) % len(queues)]),
             "user": _rel("user", "users", user(c)),
         }

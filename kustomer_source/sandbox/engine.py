@@ -48,9 +48,14 @@ class Engine:
         self.store = Store(self.org, self.clock)
         self.tokens = Tokens(settings.seed, self.clock, self.org.org_id)
         self.token = self.tokens.create(None, None, value=settings.token)
-        self.limits = RateLimits(settings.rate_limit, settings.search_rate_limit,
-                                 settings.reset_header)
-        self.faults = Faults(settings.seed, settings.fault_5xx_rate, settings.fault_drop_rate,
-                             settings.fault_malformed_rate)
+        self.limits = RateLimits(
+            settings.rate_limit, settings.search_rate_limit, settings.reset_header
+        )
+        self.faults = Faults(
+            settings.seed,
+            settings.fault_5xx_rate,
+            settings.fault_drop_rate,
+            settings.fault_malformed_rate,
+        )
         self.latency = Latency(settings.latency_ms, settings.jitter_ms)
         self.stats = Stats()

@@ -45,8 +45,14 @@ def cursor_link(path: str, params: list[tuple[str, str]]) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def paged_links(path: str, page: int, page_size: int, last_page: int,
-                extra: list[tuple[str, str]], with_last: bool = False) -> dict[str, str | None]:
+def paged_links(
+    path: str,
+    page: int,
+    page_size: int,
+    last_page: int,
+    extra: list[tuple[str, str]],
+    with_last: bool = False,
+) -> dict[str, str | None]:
     """``links`` of page ``page`` when ``last_page`` is the last non-empty page (0 = none)."""
     links: dict[str, str | None] = {
         "self": page_link(path, page, page_size, extra),

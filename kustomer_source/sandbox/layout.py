@@ -26,8 +26,12 @@ END_GAP_MS = 60_000
 
 #: objects served as one object, not a list
 SINGLES = frozenset(
-    {"auth_customer_settings", "chat_settings", "customers_searches_positions",
-     "outbound_webhooks_events"}
+    {
+        "auth_customer_settings",
+        "chat_settings",
+        "customers_searches_positions",
+        "outbound_webhooks_events",
+    }
 )
 
 
@@ -113,8 +117,7 @@ class Layout:
         length = max(2, int((i + 1) * step) - offset)
         start = self.t0 + offset
         half = length // 2
-        return (start + (h >> 20) % half,
-                start + half + (h >> 3) % max(1, length - half - 1))
+        return (start + (h >> 20) % half, start + half + (h >> 3) % max(1, length - half - 1))
 
     def created_ms(self, i: int) -> int:
         """``createdAt`` of record ``i`` in epoch ms."""

@@ -59,8 +59,9 @@ class Budget:
 class RateLimits:
     """The org-wide budget shared by every request, and the separate search budget."""
 
-    def __init__(self, rate_limit: int, search_rate_limit: int,
-                 reset_header: ResetHeader = "epoch") -> None:
+    def __init__(
+        self, rate_limit: int, search_rate_limit: int, reset_header: ResetHeader = "epoch"
+    ) -> None:
         if reset_header not in ("epoch", "seconds"):
             raise ValueError("reset_header must be 'epoch' or 'seconds'")
         self.org = Budget(rate_limit)
@@ -98,18 +99,30 @@ class RateLimits:
 class Faults:
     """Injected failures, each with its own probability per API request."""
 
-    def __init__(self, seed: int, fault_5xx_rate: float = 0.0, fault_drop_rate: float = 0.0,
-                 fault_malformed_rate: float = 0.0) -> None:
+    def __init__(
+        self,
+        seed: int,
+        fault_5xx_rate: float = 0.0,
+        fault_drop_rate: float = 0.0,
+        fault_malformed_rate: float = 0.0,
+    ) -> None:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self.rates: dict[Fault, float] = {}
         self.set(fault_5xx_rate, fault_drop_rate, fault_malformed_rate)
 
-    def set(self, fault_5xx_rate: float | None = None, fault_drop_rate: float | None = None,
-            fault_malformed_rate: float | None = None) -> None:
+    def set(
+        self,
+        fault_5xx_rate: float | None = None,
+        fault_drop_rate: float | None = None,
+        fault_malformed_rate: float | None = None,
+    ) -> None:
         """Change the fault rates (each 0..1; None keeps the current one)."""
-        new: dict[Fault, float | None] = {"5xx": fault_5xx_rate, "drop": fault_drop_rate,
-                                          "malformed": fault_malformed_rate}
+        new: dict[Fault, float | None] = {
+            "5xx": fault_5xx_rate,
+            "drop": fault_drop_rate,
+            "malformed": fault_malformed_rate,
+        }
         with self._lock:
             for name, rate in new.items():
                 if rate is not None:
@@ -169,9 +182,12 @@ class Stats:
     def requests(self, method: str | None = None, path_prefix: str | None = None) -> int:
         """Requests served, optionally only one method and/or paths under a prefix."""
         with self._lock:
-            return sum(n for (m, p), n in self._by.items()
-                       if (method is None or m == method.upper())
-                       and (path_prefix is None or p.startswith(path_prefix)))
+            return sum(
+                n
+                for (m, p), n in self._by.items()
+                if (method is None or m == method.upper())
+                and (path_prefix is None or p.startswith(path_prefix))
+            )
 
     def throttled(self) -> int:
         """429 responses served."""

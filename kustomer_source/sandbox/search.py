@@ -28,11 +28,29 @@ from .timefmt import day_start_ms, is_date_only, parse_iso
 WINDOW_MS = 730 * DAY_MS
 OPERATORS = ("gte", "gt", "lte", "lt", "equals", "in", "contains")
 #: accepted body keys; searchHash, aggs and fields are accepted and ignored
-BODY_KEYS = frozenset({"queryContext", "and", "or", "not", "sort", "timeZone", "includeDeleted",
-                       "searchHash", "aggs", "fields"})
+BODY_KEYS = frozenset(
+    {
+        "queryContext",
+        "and",
+        "or",
+        "not",
+        "sort",
+        "timeZone",
+        "includeDeleted",
+        "searchHash",
+        "aggs",
+        "fields",
+    }
+)
 #: inferred: the attributes a ``kobject`` search knows (the org has no KObjects)
-KOBJECT_COLUMNS = {"created_at": "DateTime", "updated_at": "DateTime", "modified_at": "DateTime",
-                   "title": "String", "external_id": "String", "description": "String"}
+KOBJECT_COLUMNS = {
+    "created_at": "DateTime",
+    "updated_at": "DateTime",
+    "modified_at": "DateTime",
+    "title": "String",
+    "external_id": "String",
+    "description": "String",
+}
 
 Pred = Callable[[dict[str, Any]], bool]
 
@@ -85,10 +103,24 @@ class Target:
         return attrs.get(self.attr)
 
 
-_KIND_OF_TYPE = {"DateTime": "date", "Integer": "number", "Long": "number", "Double": "number",
-                 "Boolean": "bool", "String": "string", "List": "list", "Struct": "struct"}
-_CUSTOM_SUFFIX = {"At": "date", "Num": "number", "Bool": "bool", "Str": "string",
-                  "Txt": "string", "Url": "string"}
+_KIND_OF_TYPE = {
+    "DateTime": "date",
+    "Integer": "number",
+    "Long": "number",
+    "Double": "number",
+    "Boolean": "bool",
+    "String": "string",
+    "List": "list",
+    "Struct": "struct",
+}
+_CUSTOM_SUFFIX = {
+    "At": "date",
+    "Num": "number",
+    "Bool": "bool",
+    "Str": "string",
+    "Txt": "string",
+    "Url": "string",
+}
 
 
 def resolve(context: str, obj: str | None, name: str) -> Target:
@@ -96,7 +128,7 @@ def resolve(context: str, obj: str | None, name: str) -> Target:
     prefix = context + "_"
     if not name.startswith(prefix):
         raise SearchError(f"unknown search attribute {name!r} for queryContext {context!r}")
-    rest = name[len(prefix):]
+    rest = name[len(prefix) :]
     if rest == "id":
         return Target("id")
     if rest.startswith("custom_") and len(rest) > 7:
@@ -134,8 +166,13 @@ def _interval(op: str, value: Any, tz: tzinfo, name: str) -> tuple[int, int]:
             end = start + 1
     except (ValueError, TypeError) as exc:
         raise SearchError(f"{name}: {value!r} is not a date (YYYY-MM-DD or ISO 8601)") from exc
-    lo, hi = {"gte": (start, None), "gt": (end, None), "lte": (None, end), "lt": (None, start),
-              "equals": (start, end)}[op]
+    lo, hi = {
+        "gte": (start, None),
+        "gt": (end, None),
+        "lte": (None, end),
+        "lt": (None, start),
+        "equals": (start, end),
+    }[op]
     return (lo if lo is not None else -(2**62)), (hi if hi is not None else 2**62)
 
 
@@ -169,8 +206,10 @@ _ALLOWED = {
 }
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
-    "gte": lambda a, b: a >= b, "gt": lambda a, b: a > b,
-    "lte": lambda a, b: a <= b, "lt": lambda a, b: a < b,
+    "gte": lambda a, b: a >= b,
+    "gt": lambda a, b: a > b,
+    "lte": lambda a, b: a <= b,
+    "lt": lambda a, b: a < b,
 }
 
 
@@ -182,8 +221,12 @@ def _scalar_pred(op: str, value: Any, kind: str, name: str) -> Callable[[Any], b
         if kind == "id" and not isinstance(value, str):
             raise SearchError(f"{name}.{op}: expected an id string")
         cmp = _CMP[op]
-        return lambda v: v is not None and type(v) is not bool and (
-            _is_num(v) if kind == "number" else isinstance(v, str)) and cmp(v, value)
+        return lambda v: (
+            v is not None
+            and type(v) is not bool
+            and (_is_num(v) if kind == "number" else isinstance(v, str))
+            and cmp(v, value)
+        )
     if op == "equals":
         if kind == "bool" and not isinstance(value, bool):
             raise SearchError(f"{name}.equals: expected true or false")
@@ -210,14 +253,14 @@ def _criterion(item: Any, q: _Compiler, top_and: bool) -> Pred:
     """Compile one criterion (or a nested ``and``/``or``/``not`` group)."""
     if not isinstance(item, dict) or len(item) != 1:
         raise SearchError("each criterion must be an object with exactly one attribute")
-    (name, cond), = item.items()
+    ((name, cond),) = item.items()
     if name in ("and", "or", "not"):
         return q.group(name, cond, nested=True)
     target = resolve(q.context, q.obj, name)
     if not isinstance(cond, dict) or len(cond) != 1:
         # inferred: one operator per criterion, as in every documented example
-        raise SearchError(f"{name}: expected exactly one operator, e.g. {{\"gte\": ...}}")
-    (op, value), = cond.items()
+        raise SearchError(f'{name}: expected exactly one operator, e.g. {{"gte": ...}}')
+    ((op, value),) = cond.items()
     if op not in OPERATORS:
         raise SearchError(f"{name}: unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
     if op not in _ALLOWED[target.kind]:
@@ -249,6 +292,7 @@ def _date_pred(target: Target, lo: int, hi: int) -> Pred:
     def pred(rec: dict[str, Any]) -> bool:
         ms = _to_ms(get(rec))
         return ms is not None and lo <= ms < hi
+
     return pred
 
 
@@ -305,7 +349,8 @@ def parse_query(body: Any) -> Query:
     context = body.get("queryContext")
     if context not in SEARCH_CONTEXTS:
         raise SearchError(
-            f"queryContext must be one of {', '.join(SEARCH_CONTEXTS)} (got {context!r})")
+            f"queryContext must be one of {', '.join(SEARCH_CONTEXTS)} (got {context!r})"
+        )
     obj = SEARCH_CONTEXTS[context]
     tz = _time_zone(body.get("timeZone"))
     include_deleted = body.get("includeDeleted", False)
@@ -320,10 +365,20 @@ def parse_query(body: Any) -> Query:
         return all(p(rec) for p in preds)
 
     canonical = json.dumps(body, sort_keys=True, default=str)
-    return Query(context, obj, pred, None if residual_exact else pred, comp.time_bounds,
-                 comp.id_lo, comp.id_hi,
-                 None if comp.id_in is None else frozenset(comp.id_in),
-                 sort_attr, desc, include_deleted, canonical)
+    return Query(
+        context,
+        obj,
+        pred,
+        None if residual_exact else pred,
+        comp.time_bounds,
+        comp.id_lo,
+        comp.id_hi,
+        None if comp.id_in is None else frozenset(comp.id_in),
+        sort_attr,
+        desc,
+        include_deleted,
+        canonical,
+    )
 
 
 def _time_zone(name: Any) -> tzinfo:
@@ -347,10 +402,14 @@ def _sort(sort: Any, context: str) -> tuple[str, bool]:
         return "updatedAt", True
     if isinstance(sort, dict):
         sort = [sort]
-    if not isinstance(sort, list) or len(sort) != 1 or not isinstance(sort[0], dict) or len(
-            sort[0]) != 1:
-        raise SearchError("sort must be a list with one {\"<attribute>\": \"asc\"|\"desc\"}")
-    (name, direction), = sort[0].items()
+    if (
+        not isinstance(sort, list)
+        or len(sort) != 1
+        or not isinstance(sort[0], dict)
+        or len(sort[0]) != 1
+    ):
+        raise SearchError('sort must be a list with one {"<attribute>": "asc"|"desc"}')
+    ((name, direction),) = sort[0].items()
     attrs = {f"{context}_updated_at": "updatedAt", f"{context}_created_at": "createdAt"}
     if name not in attrs:
         raise SearchError(f"cannot sort on {name!r}; sortable: {', '.join(attrs)}")
@@ -421,8 +480,11 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
     a: IndexSeq
     if q.id_in is not None:
         changed = st.changed
-        picked = sorted(i for i in (layout.index_of(rid) for rid in q.id_in)
-                        if i is not None and lo <= i < hi and i not in changed)
+        picked = sorted(
+            i
+            for i in (layout.index_of(rid) for rid in q.id_in)
+            if i is not None and lo <= i < hi and i not in changed
+        )
         residual = q.residual
         a = ListSeq([i for i in picked if residual is None or residual(org.record(obj, i))])
     elif q.residual is None:
@@ -430,8 +492,7 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
     else:
         residual = q.residual
         changed = st.changed
-        a = ListSeq([i for i in range(lo, hi)
-                     if i not in changed and residual(org.record(obj, i))])
+        a = ListSeq([i for i in range(lo, hi) if i not in changed and residual(org.record(obj, i))])
 
     def key_of(i: int) -> Any:
         return layout.times(i)[which], layout.id(i)
@@ -454,6 +515,8 @@ def run(store: Store, q: Query, offset: int, limit: int) -> tuple[list[str], int
     with store.lock:
         p = prepare(store, q)
         picks = merged_slice(p.a, p.key_of, p.b_keys, offset, limit, q.desc)
-        texts = [dumps(p.b_recs[n]) if from_b else store.org.record_json(q.obj or "", n)
-                 for from_b, n in picks]
+        texts = [
+            dumps(p.b_recs[n]) if from_b else store.org.record_json(q.obj or "", n)
+            for from_b, n in picks
+        ]
         return texts, p.total

@@ -123,8 +123,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(403, json_body(error_body(403, "control API is loopback only")), {})
             return
         try:
-            status, payload = handle_control(self.server.control, self.server.engine, method,
-                                             path, dict(parse_qsl(query)), body)
+            status, payload = handle_control(
+                self.server.control, self.server.engine, method, path, dict(parse_qsl(query)), body
+            )
             self._send(status, json_body(payload), {})
         except ControlError as err:
             self._send(err.status, json_body(error_body(err.status, str(err))), {})
@@ -168,12 +169,17 @@ class Running:
         self.thread.join(timeout=5)
 
 
-def start(settings: Settings, port: int = 0, host: str = "127.0.0.1",
-          verbose: bool = False) -> tuple[Engine, Running]:
+def start(
+    settings: Settings, port: int = 0, host: str = "127.0.0.1", verbose: bool = False
+) -> tuple[Engine, Running]:
     """Build an engine and serve it on ``host:port`` (0 = a free port) in a thread."""
     engine = Engine(settings)
     server = SandboxHTTPServer((host, port), engine, verbose)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name=f"kustomer-sandbox-{server.server_address[1]}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"kustomer-sandbox-{server.server_address[1]}",
+        daemon=True,
+    )
     thread.start()
     return engine, Running(server, thread)

@@ -125,18 +125,20 @@ class Store:
                 created -= len(st.created_deleted)
             return self.org.count(obj) - len(hidden) + created
 
-    def list_slice(self, obj: str, offset: int, limit: int, desc: bool = False,
-                   include_deleted: bool = False) -> tuple[list[str], int]:
+    def list_slice(
+        self, obj: str, offset: int, limit: int, desc: bool = False, include_deleted: bool = False
+    ) -> tuple[list[str], int]:
         """One page of ``obj`` in id order as JSON texts, and the total count."""
         with self.lock:
             st = self.states[obj]
             layout = self.org.layout(obj)
             a = RangeSeq(0, layout.n, st.gone if include_deleted else st.hidden)
-            b_ids = [rid for rid in st.created
-                     if include_deleted or rid not in st.created_deleted]
+            b_ids = [rid for rid in st.created if include_deleted or rid not in st.created_deleted]
             picks = merged_slice(a, layout.id, b_ids, offset, limit, desc)
-            out = [_dumps(st.created[b_ids[n]]) if from_b else self.record_json(obj, n)
-                   for from_b, n in picks]
+            out = [
+                _dumps(st.created[b_ids[n]]) if from_b else self.record_json(obj, n)
+                for from_b, n in picks
+            ]
             return out, len(a) + len(b_ids)
 
     def single(self, obj: str) -> str | None:
@@ -210,8 +212,12 @@ class Store:
             raise LookupError(f"{obj} {record_id} not found")
         return i, rec
 
-    def create(self, obj: str, attributes: dict[str, Any] | None = None,
-               relationships: dict[str, str] | None = None) -> dict[str, Any]:
+    def create(
+        self,
+        obj: str,
+        attributes: dict[str, Any] | None = None,
+        relationships: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         """A new record with the given attributes; system times are the clock's now."""
         self.check(obj)
         if obj in SINGLES:
@@ -220,22 +226,29 @@ class Store:
             now = iso_ms(self.clock.stamp())
             return self._new(obj, dict(attributes or {}), relationships or {}, now, now)
 
-    def _new(self, obj: str, attrs: dict[str, Any], rels: dict[str, str], created: str,
-             updated: str) -> dict[str, Any]:
+    def _new(
+        self, obj: str, attrs: dict[str, Any], rels: dict[str, str], created: str, updated: str
+    ) -> dict[str, Any]:
         st = self.states[obj]
         layout = self.org.layout(obj)
         rid = layout.new_id(st.counter, self.clock.now_ms())
         st.counter += 1
         base: dict[str, Any] = {}
-        for attr, value in (("createdAt", created), ("updatedAt", updated),
-                            ("modifiedAt", updated), ("rev", 1), ("deleted", False)):
+        for attr, value in (
+            ("createdAt", created),
+            ("updatedAt", updated),
+            ("modifiedAt", updated),
+            ("rev", 1),
+            ("deleted", False),
+        ):
             if self._has(obj, attr):
                 base[attr] = value
         base.update(attrs)
         rec: dict[str, Any] = {"type": BY_OBJECT[obj].type_name, "id": rid, "attributes": base}
         if rels:
-            rec["relationships"] = {name: self._relationship(name, target)
-                                    for name, target in rels.items()}
+            rec["relationships"] = {
+                name: self._relationship(name, target) for name, target in rels.items()
+            }
         rec["links"] = {"self": self_link(obj, rid)}
         rec = copy_record(rec)
         self._put(obj, None, rec, rid)
@@ -245,8 +258,10 @@ class Store:
         owner = self._by_tag.get(target[8:14]) if len(target) == 24 else None
         if owner is None:
             return {"data": {"type": name, "id": target}}
-        return {"data": {"type": BY_OBJECT[owner].type_name, "id": target},
-                "links": {"self": self_link(owner, target)}}
+        return {
+            "data": {"type": BY_OBJECT[owner].type_name, "id": target},
+            "links": {"self": self_link(owner, target)},
+        }
 
     def update(self, obj: str, record_id: str, attributes: dict[str, Any]) -> dict[str, Any]:
         """Merge attributes (``custom`` merges key by key); bump updatedAt/modifiedAt/rev."""
@@ -255,8 +270,11 @@ class Store:
             new = copy_record(rec)
             attrs = new["attributes"]
             for key, value in copy_record({"a": attributes})["a"].items():
-                if key == "custom" and isinstance(value, dict) and isinstance(
-                        attrs.get("custom"), dict):
+                if (
+                    key == "custom"
+                    and isinstance(value, dict)
+                    and isinstance(attrs.get("custom"), dict)
+                ):
                     attrs["custom"].update(value)
                 else:
                     attrs[key] = value
@@ -312,7 +330,8 @@ class Store:
                         attrs[attr] = stamp
                 if "rev" in attrs:
                     attrs["rev"] = 1
-                rels = {name: r["data"]["id"] for name, r in template.get(
-                    "relationships", {}).items()}
+                rels = {
+                    name: r["data"]["id"] for name, r in template.get("relationships", {}).items()
+                }
                 ids.append(self._new(obj, attrs, rels, stamp, stamp)["id"])
         return ids

@@ -139,8 +139,10 @@ _STRING_ENUMS: dict[str, Callable[[random.Random], str]] = {
     "body": lambda rng: rng.choice(W.SENTENCES),
     "subject": lambda rng: rng.choice(W.SUBJECTS),
     "greeting": lambda rng: "Hi! How can we help you today?",
-    "autoreply": _enum("Thanks for reaching out, an agent will be with you shortly.",
-                       "We're away right now but will reply soon."),
+    "autoreply": _enum(
+        "Thanks for reaching out, an agent will be with you shortly.",
+        "We're away right now but will reply soon.",
+    ),
     "offhoursMessage": _enum("We're offline. Leave a message!", "Back at 9am EST."),
     "totalAvailableIdleCapacity": lambda rng: str(rng.randint(0, 10)),
 }
@@ -217,26 +219,41 @@ def generic_struct(rng: random.Random) -> dict[str, Any]:
 
 def _city(rng: random.Random) -> dict[str, Any]:
     city, region, country = rng.choice(W.CITIES)
-    return {"name": city, "regionCode": region, "countryCode": country,
-            "latitude": round(rng.uniform(-60, 60), 4),
-            "longitude": round(rng.uniform(-120, 150), 4)}
+    return {
+        "name": city,
+        "regionCode": region,
+        "countryCode": country,
+        "latitude": round(rng.uniform(-60, 60), 4),
+        "longitude": round(rng.uniform(-120, 150), 4),
+    }
 
 
 def struct_value(table: str, name: str, rng: random.Random, org: Org) -> dict[str, Any]:
     """One variant of a Struct attribute (non-empty)."""
     users, teams = org.small_ids("users"), org.small_ids("teams")
     if name == "satisfactionLevel":
-        return {"firstAnswer": rng.choice(("satisfied", "unsatisfied")),
-                "rating": rng.randint(1, 5), "status": rng.choice(("offered", "rated")),
-                "sentByTeams": rng.sample(teams, 1)}
+        return {
+            "firstAnswer": rng.choice(("satisfied", "unsatisfied")),
+            "rating": rng.randint(1, 5),
+            "status": rng.choice(("offered", "rated")),
+            "sentByTeams": rng.sample(teams, 1),
+        }
     if name == "conversationCounts":
-        return {"all": rng.randint(1, 40), "open": rng.randint(0, 3), "done": rng.randint(0, 30),
-                "snoozed": rng.randint(0, 2)}
+        return {
+            "all": rng.randint(1, 40),
+            "open": rng.randint(0, 3),
+            "done": rng.randint(0, 30),
+            "snoozed": rng.randint(0, 2),
+        }
     if name == "recentLocation":
         return {"updatedAt": _ts(rng), "location": _city(rng)}
     if name == "preview":  # customers.preview
-        return {"previewAt": _ts(rng), "type": rng.choice(W.CHANNELS),
-                "subject": rng.choice(W.SUBJECTS), "text": rng.choice(W.SENTENCES)}
+        return {
+            "previewAt": _ts(rng),
+            "type": rng.choice(W.CHANNELS),
+            "subject": rng.choice(W.SUBJECTS),
+            "text": rng.choice(W.SENTENCES),
+        }
     if name == "meta" and table == "messages":
         to: Any
         if rng.random() < 0.6:
@@ -246,36 +263,59 @@ def struct_value(table: str, name: str, rng: random.Random, org: Org) -> dict[st
         return {"from": "support@example.com", "to": to, "subject": rng.choice(W.SUBJECTS)}
     if name in ("changes",):
         field = rng.choice(("status", "priority", "assignedUsers", "tags", "name"))
-        return {"attributes": {field: {"before": _words(rng, 1), "after": _words(rng, 1)}},
-                "relationships": {}}
+        return {
+            "attributes": {field: {"before": _words(rng, 1), "after": _words(rng, 1)}},
+            "relationships": {},
+        }
     if name == "hours":
         days = rng.sample(("0", "1", "2", "3", "4", "5", "6"), rng.randint(3, 7))
         return {d: [[480, 1020]] for d in sorted(days)}
     if name in ("capacity",):
-        return {"type": rng.choice(("conversation", "item")), "limit": rng.randint(1, 8),
-                "channels": {c: rng.randint(1, 4) for c in rng.sample(W.CHANNELS, 2)}}
+        return {
+            "type": rng.choice(("conversation", "item")),
+            "limit": rng.randint(1, 8),
+            "channels": {c: rng.randint(1, 4) for c in rng.sample(W.CHANNELS, 2)},
+        }
     if name.startswith("total") or name == "totalTimeByStatus":
-        return {s: rng.randint(0, 28_800_000) for s in rng.sample(
-            ("available", "busy", "away", "offline", "lunch"), rng.randint(1, 4))}
+        return {
+            s: rng.randint(0, 28_800_000)
+            for s in rng.sample(
+                ("available", "busy", "away", "offline", "lunch"), rng.randint(1, 4)
+            )
+        }
     if name == "lastRevision":
-        return {"id": hexid(rng), "rev": rng.randint(1, 30), "updatedAt": _ts(rng),
-                "updatedBy": rng.choice(users)}
+        return {
+            "id": hexid(rng),
+            "rev": rng.randint(1, 30),
+            "updatedAt": _ts(rng),
+            "updatedBy": rng.choice(users),
+        }
     if name == "resource":
         return {"id": hexid(rng), "type": "conversation", "rev": rng.randint(1, 9)}
     if name == "handle":
-        return {"userId": rng.choice(users), "acceptedAt": _ts(rng),
-                "time": rng.randint(1_000, 900_000)}
+        return {
+            "userId": rng.choice(users),
+            "acceptedAt": _ts(rng),
+            "time": rng.randint(1_000, 900_000),
+        }
     if name == "criteria":
-        return {"and": [{"conversation_channel": {"equals": rng.choice(W.CHANNELS)}}],
-                "or": [{"conversation_priority": {"gte": rng.randint(1, 5)}}]}
+        return {
+            "and": [{"conversation_channel": {"equals": rng.choice(W.CHANNELS)}}],
+            "or": [{"conversation_priority": {"gte": rng.randint(1, 5)}}],
+        }
     if name == "password":
         return {"updatedAt": _ts(rng), "expiresAt": _ts(rng), "algorithm": "bcrypt"}
     if name in ("langs", "langVersions", "latestLangs"):
-        return {lang: {"version": rng.randint(1, 9), "status": rng.choice(("published", "draft"))}
-                for lang in rng.sample(W.LANGS, rng.randint(1, 3))}
+        return {
+            lang: {"version": rng.randint(1, 9), "status": rng.choice(("published", "draft"))}
+            for lang in rng.sample(W.LANGS, rng.randint(1, 3))
+        }
     if name == "manifest":
-        return {"name": _words(rng, 2), "version": f"1.{rng.randint(0, 9)}.0",
-                "files": [f"{_words(rng, 1)}.jsx" for _ in range(rng.randint(1, 3))]}
+        return {
+            "name": _words(rng, 2),
+            "version": f"1.{rng.randint(0, 9)}.0",
+            "files": [f"{_words(rng, 1)}.jsx" for _ in range(rng.randint(1, 3))],
+        }
     if name == "colors":
         return {"primary": rng.choice(W.COLORS), "secondary": rng.choice(W.COLORS)}
     if name == "from":
@@ -283,8 +323,11 @@ def struct_value(table: str, name: str, rng: random.Random, org: Org) -> dict[st
     if name == "scale":
         return {"type": rng.choice(("stars", "emoji", "numeric")), "options": rng.randint(2, 10)}
     if name == "event":
-        return {"name": rng.choice(W.EVENT_NAMES), "objectType": "conversation",
-                "objectId": hexid(rng)}
+        return {
+            "name": rng.choice(W.EVENT_NAMES),
+            "objectType": "conversation",
+            "objectId": hexid(rng),
+        }
     if name == "settings" and table == "routing_queues":
         return {"routingType": rng.choice(("push", "pull")), "autoAssign": rng.random() < 0.5}
     return generic_struct(rng)
@@ -333,23 +376,45 @@ def _list_of_objects(table: str, name: str, r: random.Random) -> list[dict[str, 
     n = r.randint(1, 3)
     first, last = r.choice(W.FIRST_NAMES).lower(), r.choice(W.LAST_NAMES).lower()
     if name in ("emails", "sharedEmails"):
-        return [{"type": r.choice(("home", "work", "other")),
-                 "email": f"{first}.{last}{k}@{r.choice(W.DOMAINS)}"} for k in range(n)]
+        return [
+            {
+                "type": r.choice(("home", "work", "other")),
+                "email": f"{first}.{last}{k}@{r.choice(W.DOMAINS)}",
+            }
+            for k in range(n)
+        ]
     if name in ("phones", "sharedPhones", "whatsapps"):
-        return [{"type": r.choice(("mobile", "home", "work")),
-                 "phone": f"+1555{r.randint(1000000, 9999999)}"} for _ in range(n)]
+        return [
+            {
+                "type": r.choice(("mobile", "home", "work")),
+                "phone": f"+1555{r.randint(1000000, 9999999)}",
+            }
+            for _ in range(n)
+        ]
     if name in ("socials", "sharedSocials"):
-        return [{"type": r.choice(("twitter", "facebook", "instagram")),
-                 "username": f"{first}{r.randint(1, 99)}", "url": "https://social.example.com/"}
-                for _ in range(n)]
+        return [
+            {
+                "type": r.choice(("twitter", "facebook", "instagram")),
+                "username": f"{first}{r.randint(1, 99)}",
+                "url": "https://social.example.com/",
+            }
+            for _ in range(n)
+        ]
     if name == "urls":
         return [{"type": "website", "url": f"https://{last}.example.com"}]
     if name == "locations":
         out = []
         for _ in range(n):
             city, region, country = r.choice(W.CITIES)
-            out.append({"type": "home", "address": f"{r.randint(1, 999)} Main St",
-                        "cityName": city, "regionCode": region, "countryCode": country})
+            out.append(
+                {
+                    "type": "home",
+                    "address": f"{r.randint(1, 999)} Main St",
+                    "cityName": city,
+                    "regionCode": region,
+                    "countryCode": country,
+                }
+            )
         return out
     if name in ("externalIds", "sharedExternalIds"):
         return [{"externalId": f"ext-{r.getrandbits(32):08x}", "verified": r.random() < 0.5}]
@@ -358,8 +423,14 @@ def _list_of_objects(table: str, name: str, r: random.Random) -> list[dict[str, 
     if name == "recentItems":
         return [{"type": "conversation", "id": hexid(r), "viewedAt": _ts(r)} for _ in range(n)]
     if name == "predictions":
-        return [{"model": r.choice(("intent", "language")), "value": _words(r, 1),
-                 "confidence": round(r.random(), 3)} for _ in range(n)]
+        return [
+            {
+                "model": r.choice(("intent", "language")),
+                "value": _words(r, 1),
+                "confidence": round(r.random(), 3),
+            }
+            for _ in range(n)
+        ]
     if name in ("suggestedTags", "suggestedShortcuts"):
         return [{"id": hexid(r), "confidence": round(r.random(), 3)} for _ in range(n)]
     if name == "intentDetections":
@@ -367,15 +438,27 @@ def _list_of_objects(table: str, name: str, r: random.Random) -> list[dict[str, 
     if name == "reactions":
         return [{"emoji": r.choice(("thumbsup", "heart", "smile")), "userId": hexid(r)}]
     if name in ("questions", "allQuestions", "positiveQuestions", "negativeQuestions"):
-        return [{"id": hexid(r), "text": r.choice(("How did we do?", "Anything else?")),
-                 "type": r.choice(("rating", "text"))} for _ in range(n)]
+        return [
+            {
+                "id": hexid(r),
+                "text": r.choice(("How did we do?", "Anything else?")),
+                "type": r.choice(("rating", "text")),
+            }
+            for _ in range(n)
+        ]
     if name in ("teamVisibilities", "userVisibilities"):
         return [{"id": hexid(r), "visible": r.random() < 0.7}]
     if name == "children":
         return [{"id": hexid(r), "type": "search", "position": k} for k in range(n)]
     if name in ("layout", "layoutV2"):
-        return [{"component": r.choice(("header", "field", "text")), "key": _words(r, 1),
-                 "width": r.choice((4, 6, 12))} for _ in range(n)]
+        return [
+            {
+                "component": r.choice(("header", "field", "text")),
+                "key": _words(r, 1),
+                "width": r.choice((4, 6, 12)),
+            }
+            for _ in range(n)
+        ]
     if name == "headers":
         return [{"name": "X-Api-Key", "value": f"{r.getrandbits(64):016x}"}]
     if name == "capacity":
@@ -395,9 +478,16 @@ def list_value(table: str, name: str, rng: random.Random, org: Org) -> list[Any]
 # ---------------------------------------------------------------- scalars
 
 _INT_RANGES: dict[str, tuple[int, int]] = {
-    "rev": (1, 30), "priority": (1, 5), "satisfaction": (0, 1), "size": (200, 90_000),
-    "version": (1, 12), "settingsVersion": (1, 8), "position": (0, 30),
-    "itemSize": (1, 3), "workItemCapacity": (1, 10), "consecutiveErrorsCount": (0, 4),
+    "rev": (1, 30),
+    "priority": (1, 5),
+    "satisfaction": (0, 1),
+    "size": (200, 90_000),
+    "version": (1, 12),
+    "settingsVersion": (1, 8),
+    "position": (0, 30),
+    "itemSize": (1, 3),
+    "workItemCapacity": (1, 10),
+    "consecutiveErrorsCount": (0, 4),
 }
 
 
@@ -452,8 +542,10 @@ def _msg_struct(k: int) -> RawJson:
         if msgs is None:
             msgs = c.memo["msgs"] = c.org.children_ids("conversations", "messages", c.i)
         mid = msgs[min(k, len(msgs) - 1)] if msgs else c.org.layout("messages").id(0)
-        return (f'{{"id":"{mid}","sentAt":"{c.iso[1 + k % 3]}",'
-                f'"channel":"{_pick(W.CHANNELS, c.h)}"}}')
+        return (
+            f'{{"id":"{mid}","sentAt":"{c.iso[1 + k % 3]}","channel":"{_pick(W.CHANNELS, c.h)}"}}'
+        )
+
     return RawJson(fn)
 
 
@@ -461,8 +553,11 @@ def _response_struct(k: int) -> RawJson:
     def fn(c: Ctx, x: int) -> str:
         t = (c.updated - c.created) // (k + 2)
         team = c.org.small_ids("teams")[0]
-        return (f'{{"createdAt":"{c.iso[2]}","sentAt":"{c.iso[2]}","time":{t},'
-                f'"businessTime":{t * 2 // 3},"assignedTeams":["{team}"]}}')
+        return (
+            f'{{"createdAt":"{c.iso[2]}","sentAt":"{c.iso[2]}","time":{t},'
+            f'"businessTime":{t * 2 // 3},"assignedTeams":["{team}"]}}'
+        )
+
     return RawJson(fn)
 
 
@@ -471,8 +566,11 @@ def _done_struct(k: int) -> RawJson:
         span = c.updated - c.created
         user = _pick(c.org.small_ids("users"), x)
         team = _pick(c.org.small_ids("teams"), x >> 7)
-        return (f'{{"createdAt":"{c.iso[3]}","createdBy":"{user}","createdByTeams":["{team}"],'
-                f'"time":{span},"businessTime":{span // 2}}}')
+        return (
+            f'{{"createdAt":"{c.iso[3]}","createdBy":"{user}","createdByTeams":["{team}"],'
+            f'"time":{span},"businessTime":{span // 2}}}'
+        )
+
     return RawJson(fn)
 
 
@@ -480,20 +578,25 @@ def _record_fns(table: str) -> dict[str, AnyFn]:
     """Per-record functions of one object, by attribute name."""
     fns: dict[str, AnyFn] = {}
     if table in ("customers", "users"):
+
         def name(c: Ctx, x: int) -> str:
             first, last = _person(c)
             return f"{first} {last}"
+
         fns.update(name=name, displayName=name)
         fns["firstName"] = lambda c, x: _person(c)[0]
         fns["lastName"] = lambda c, x: _person(c)[1]
         fns["email"] = lambda c, x: "{}.{}{}@example.com".format(*_person(c), c.i).lower()
         fns["externalId"] = lambda c, x: f"cust-{c.i:07d}"
         fns["companyName"] = lambda c, x: _company(c.h >> 11)
-        fns["emails"] = lambda c, x: [{"type": "home", "email": "{}.{}{}@example.com".format(
-            *_person(c), c.i).lower()}]
+        fns["emails"] = lambda c, x: [
+            {"type": "home", "email": "{}.{}{}@example.com".format(*_person(c), c.i).lower()}
+        ]
         fns["lastConversation"] = lambda c, x: {
             "id": c.org.layout("conversations").id(min(c.i, c.org.count("conversations") - 1)),
-            "channels": [_pick(W.CHANNELS, c.h)], "sentiment": {"polarity": (x >> 50) % 3 - 1}}
+            "channels": [_pick(W.CHANNELS, c.h)],
+            "sentiment": {"polarity": (x >> 50) % 3 - 1},
+        }
     if table == "companies":
         fns["name"] = lambda c, x: f"{_company(c.h)} {c.i}"
         fns["domains"] = lambda c, x: [f"{_company(c.h).split()[0].lower()}{c.i}.example.com"]
@@ -505,18 +608,25 @@ def _record_fns(table: str) -> dict[str, AnyFn]:
         fns["inboundMessageCount"] = lambda c, x: (n_msgs(c) + 1) // 2
         fns["outboundMessageCount"] = lambda c, x: n_msgs(c) // 2
         fns["noteCount"] = lambda c, x: len(children_of(c, "notes"))
-        for k, attr in enumerate(("firstMessageIn", "firstMessageOut", "lastMessageIn",
-                                  "lastMessageOut", "lastMessageUnrespondedTo",
-                                  "lastMessageUnrespondedToSinceLastDone")):
+        for k, attr in enumerate(
+            (
+                "firstMessageIn",
+                "firstMessageOut",
+                "lastMessageIn",
+                "lastMessageOut",
+                "lastMessageUnrespondedTo",
+                "lastMessageUnrespondedToSinceLastDone",
+            )
+        ):
             fns[attr] = _msg_struct(k)
-        for k, attr in enumerate(("firstResponse", "lastResponse",
-                                  "firstResponseSinceLastDone")):
+        for k, attr in enumerate(("firstResponse", "lastResponse", "firstResponseSinceLastDone")):
             fns[attr] = _response_struct(k)
         fns["firstDone"] = _done_struct(0)
         fns["lastDone"] = _done_struct(1)
         fns["importedAt"] = _iso_pick(0)
-        fns["assistant"] = lambda c, x: {"fac": {"id": c.org.small_ids("users")[0],
-                                                 "startedAt": c.iso[1]}}
+        fns["assistant"] = lambda c, x: {
+            "fac": {"id": c.org.small_ids("users")[0], "startedAt": c.iso[1]}
+        }
     if table == "messages":
         fns["subject"] = lambda c, x: _pick(W.SUBJECTS, c.h)
         fns["preview"] = lambda c, x: _pick(W.SENTENCES, c.h >> 3)
@@ -548,8 +658,11 @@ def _record_fns(table: str) -> dict[str, AnyFn]:
         # inferred: deletedAt on a live article = an earlier delete that was undone
         fns["deletedAt"] = _iso_between()
     if table == "routing_work_items":
-        fns["resource"] = lambda c, x: {"id": _work_item_conv(c), "type": "conversation",
-                                        "rev": 1 + (x >> 40) % 9}
+        fns["resource"] = lambda c, x: {
+            "id": _work_item_conv(c),
+            "type": "conversation",
+            "rev": 1 + (x >> 40) % 9,
+        }
         fns["workItemNumber"] = lambda c, x: c.i + 1
     if table in ("brands", "schedules", "chat_settings"):
         fns["default"] = lambda c, x: c.i == 0
@@ -588,18 +701,36 @@ def _work_item_conv(c: Ctx) -> str:
 
 
 #: never null or absent
-REQUIRED = frozenset({"createdAt", "updatedAt", "rev", "deleted", "objectId", "objectType",
-                      "eventName", "eventVerb", "webhookId", "routableId", "routableType"})
+REQUIRED = frozenset(
+    {
+        "createdAt",
+        "updatedAt",
+        "rev",
+        "deleted",
+        "objectId",
+        "objectType",
+        "eventName",
+        "eventVerb",
+        "webhookId",
+        "routableId",
+        "routableType",
+    }
+)
 
 
-def compile_field(table: str, name: str, typ: str, org: Org, fns: dict[str, AnyFn],
-                  salt: int) -> FieldGen:
+def compile_field(
+    table: str, name: str, typ: str, org: Org, fns: dict[str, AnyFn], salt: int
+) -> FieldGen:
     """The generator of one attribute of ``table``."""
     fn: AnyFn | None = fns.get(name)
     if fn is None and (typ == "DateTime" or (typ == "String" and name.endswith("At"))):
-        fn = {"createdAt": _iso_pick(0), "updatedAt": _iso_pick(4),
-              "modifiedAt": _iso_pick(3), "lastActivityAt": _iso_pick(4),
-              "lastMessageAt": _iso_pick(4)}.get(name, _iso_between())
+        fn = {
+            "createdAt": _iso_pick(0),
+            "updatedAt": _iso_pick(4),
+            "modifiedAt": _iso_pick(3),
+            "lastActivityAt": _iso_pick(4),
+            "lastMessageAt": _iso_pick(4),
+        }.get(name, _iso_between())
     if fn is None and typ == "Long":
         fn = lambda c, x: c.updated  # noqa: E731
     palette: tuple[Any, ...] = ()
@@ -610,8 +741,17 @@ def compile_field(table: str, name: str, typ: str, org: Org, fns: dict[str, AnyF
     empty = key + ("{}" if typ == "Struct" else "[]") if typ in ("Struct", "List") else ""
     raw = isinstance(fn, RawJson)
     call: RecFn | None = fn.fn if isinstance(fn, RawJson) else fn
-    return FieldGen(name, salt, tuple(key + _dumps(v) for v in palette), call, raw, key,
-                    name not in REQUIRED, key + "null", empty)
+    return FieldGen(
+        name,
+        salt,
+        tuple(key + _dumps(v) for v in palette),
+        call,
+        raw,
+        key,
+        name not in REQUIRED,
+        key + "null",
+        empty,
+    )
 
 
 def record_fns(table: str) -> dict[str, AnyFn]:
