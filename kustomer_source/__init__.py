@@ -133,6 +133,8 @@ def object_resource(
     columns: dict[str, Any] = obj.column_hints()
     if obj.sync == "search":
         columns["deleted"] = {"data_type": "bool", "hard_delete": hard_delete}
+        # a record changed mid-run can arrive twice in one load: keep its newest version
+        columns["updated_at"] = {**columns["updated_at"], "dedup_sort": "desc"}
 
         def read_changes(
             updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
@@ -141,7 +143,6 @@ def object_resource(
                 end_value=end,
                 range_start="closed",
                 primary_key=(),  # ties at the cursor are re-read and merged on id, not hashed
-                allow_external_schedulers=True,
             ),
         ) -> Iterator[TPage]:
             with skip_on_missing_role(obj):
@@ -163,7 +164,6 @@ def object_resource(
                 initial_value=start,
                 end_value=end,
                 range_start="closed",
-                allow_external_schedulers=True,
             ),
         ) -> Iterator[TPage]:
             with skip_on_missing_role(obj):

@@ -42,16 +42,24 @@ def parse_reset(value: str | None, now: float) -> float | None:
 
 @dataclass
 class Budget:
-    """One per-minute budget, paced evenly: a request every 60 / (limit * share) seconds."""
+    """One per-minute budget, paced evenly: a request every 60 / (limit * share) seconds.
 
-    limit: float
+    `limit` starts as an assumption and is replaced by `x-ratelimit-limit` from responses; a
+    server that has never sent the header (a sandbox with limits off) is not paced, though its
+    429s are still honoured.
+    """
+
+    limit: float | None
     share: float
     next_slot: float = 0.0
     blocked_until: float = 0.0
+    headers_seen: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def interval(self) -> float:
+        if self.limit is None:
+            return 0.0
         return WINDOW_S / max(self.limit * self.share, 1e-9)
 
     def reserve(self) -> float:
@@ -104,7 +112,11 @@ class RateLimiter:
         wall_now, mono_now = time.time(), time.monotonic()
         limit = headers.get("x-ratelimit-limit")
         if limit and limit.isdigit() and int(limit) > 0:
-            budget.limit = float(limit)
+            budget.limit, budget.headers_seen = float(limit), True
+        else:
+            for unknown in self.budgets.values():
+                if not unknown.headers_seen:
+                    unknown.limit = None
         reset_at = parse_reset(headers.get("x-ratelimit-reset"), wall_now)
         remaining = headers.get("x-ratelimit-remaining")
         spent = remaining is not None and remaining.isdigit() and int(remaining) <= 0
