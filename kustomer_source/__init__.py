@@ -99,6 +99,7 @@ def kustomer_source(
     rate_limit_share: float = 0.5,
     page_size: int = 100,
     search_page_size: int = 500,
+    list_concurrency: int = 4,
 ) -> Iterator[DltResource]:
     """All 48 Kustomer objects as dlt resources; pick some with `.with_resources(...)`.
 
@@ -112,11 +113,14 @@ def kustomer_source(
         rate_limit_share: The share of the org's request budget this pipeline may use.
         page_size: Page size for list endpoints (each endpoint's maximum caps it).
         search_page_size: Page size for search requests (at most 500).
+        list_concurrency: Pages of one list endpoint in flight at once (1 follows links.next).
     """
     limiter = RateLimiter(share=rate_limit_share)
     client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)
     start, end = to_api_time(start_date), to_api_time(end_date)
-    settings = dict(page_size=page_size, search_page_size=search_page_size)
+    settings = dict(
+        page_size=page_size, search_page_size=search_page_size, list_concurrency=list_concurrency
+    )
     for obj in OBJECTS:
         yield object_resource(client, obj, start, end, hard_delete, settings)
 
@@ -153,6 +157,7 @@ def object_resource(
                     updated_at.end_value,
                     settings["page_size"],
                     settings["search_page_size"],
+                    settings["list_concurrency"],
                 )
 
         reader: Any = read_changes
@@ -177,7 +182,9 @@ def object_resource(
                 if obj.read == "single":
                     yield from read_single(client, obj)
                 else:
-                    yield from read_list(client, obj, settings["page_size"])
+                    yield from read_list(
+                        client, obj, settings["page_size"], settings["list_concurrency"]
+                    )
 
         reader = read_all
 

@@ -69,9 +69,11 @@ def test_every_object_lands_with_spec_types(sandbox: Sandbox, loader: Loader) ->
                 )
 
 
-def test_paging_over_many_small_pages(sandbox: Sandbox, loader: Loader) -> None:
+@pytest.mark.parametrize("concurrency", [1, 5])
+def test_paging_over_many_small_pages(sandbox: Sandbox, loader: Loader, concurrency: int) -> None:
+    """Following links.next (1) and numbered pages in flight (5) read the same records."""
     objects = ["customers", "users", "conversations", "audit_logs", "routing_work_items"]
-    loader.run(sandbox, objects, page_size=7)
+    loader.run(sandbox, objects, page_size=7, list_concurrency=concurrency)
     for table in objects:
         expected = {r["id"] for r in sandbox.control.records(table)}
         assert loader.ids(table) == expected, table
