@@ -103,11 +103,6 @@ class Layout:
         """The 64-bit hash that every random choice of record ``i`` derives from."""
         return mix64(self.salt ^ (((i + 1) * GOLD) & MASK))
 
-    def slot(self, i: int) -> tuple[int, int]:
-        """Start (epoch ms) and length of record ``i``'s time slot."""
-        start = int(i * self.step)
-        return self.t0 + start, max(2, int((i + 1) * self.step) - start)
-
     def times(self, i: int, h: int | None = None) -> tuple[int, int]:
         """``(createdAt, updatedAt)`` of record ``i`` in epoch ms; both increase with ``i``."""
         if h is None:
@@ -118,14 +113,6 @@ class Layout:
         start = self.t0 + offset
         half = length // 2
         return (start + (h >> 20) % half, start + half + (h >> 3) % max(1, length - half - 1))
-
-    def created_ms(self, i: int) -> int:
-        """``createdAt`` of record ``i`` in epoch ms."""
-        return self.times(i)[0]
-
-    def updated_ms(self, i: int) -> int:
-        """``updatedAt`` of record ``i`` in epoch ms."""
-        return self.times(i)[1]
 
     def id(self, i: int, created_ms: int | None = None) -> str:
         """The 24-hex ObjectId-like id: creation seconds, object tag, index counter."""
