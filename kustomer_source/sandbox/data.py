@@ -15,15 +15,25 @@ from typing import Any
 
 from . import words as W
 from .api import BY_OBJECT, ENDPOINTS
-from .layout import GOLD, MASK, Layout, children, object_counts, parent_of, salt_of
+from .layout import (
+    GOLD,
+    MASK,
+    Layout,
+    UnevenChildren,
+    children,
+    object_counts,
+    parent_of,
+    salt_of,
+)
+from .lifecycle import FULL
 from .spec import load_spec
 from .timefmt import iso_ms
-from .values import FieldGen, compile_field, record_fns
+from .values import FieldGen, compile_field, record_fns, record_story
 
 #: objects whose records carry ``attributes.custom`` (Kustomer's suffixed custom attributes)
 CUSTOM_OBJECTS = frozenset({"customers", "conversations", "messages", "companies"})
 #: records with an index below this carry every field, non-null and non-empty
-FULL_RECORDS = 3
+FULL_RECORDS = FULL
 
 RelFn = Callable[["Ctx"], dict[str, Any]]
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -32,7 +42,7 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 class Ctx:
     """What the value functions of one record see."""
 
-    __slots__ = ("i", "h", "created", "updated", "iso", "org", "memo")
+    __slots__ = ("i", "h", "created", "updated", "iso", "org", "memo", "story")
 
     def __init__(self, org: Org, i: int, h: int, created: int, updated: int) -> None:
         self.org = org
@@ -42,6 +52,8 @@ class Ctx:
         self.updated = updated
         #: per-record cache for values several fields share
         self.memo: dict[str, Any] = {}
+        #: what several fields of the record show together (a conversation's story)
+        self.story: Any = None
         span = updated - created
         # createdAt, three moments in between (the last one is modifiedAt), updatedAt
         self.iso = (
@@ -73,6 +85,7 @@ class ObjectGen:
         self.type_name = BY_OBJECT[table].type_name
         self.path = BY_OBJECT[table].path
         fns = record_fns(table)
+        self.story = record_story(table)
         self.fields: list[FieldGen] = [
             compile_field(table, f.name, f.type, org, fns, salt_of(org.seed, table, f.name))
             for f in load_spec()[table].fields
@@ -110,6 +123,8 @@ class ObjectGen:
         h = layout.hash(i)
         created, updated = layout.times(i, h)
         ctx = Ctx(self.org, i, h, created, updated)
+        if self.story is not None:
+            ctx.story = self.story(ctx)
         parts: list[str] = []
         dyn: dict[str, Any] = {}
         check = i >= FULL_RECORDS
@@ -207,7 +222,7 @@ def _relationships(org: Org, table: str) -> RelFn | None:
     if table in ("messages", "notes"):
 
         def conv_rels(c: Ctx) -> dict[str, Any]:
-            conv = parent_of(org.count("conversations"), org.count(table), c.i)
+            conv = org.parent_index("conversations", table, c.i)
             out = {
                 "conversation": _rel(
                     "conversation", "conversations", org.layout("conversations").id(conv)
@@ -266,6 +281,12 @@ class Org:
         self._gens: dict[str, ObjectGen] = {}
         self._small: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+        #: a conversation has 1 to 7 messages (4 on average), still in time order
+        self._messages = UnevenChildren(
+            self.counts["conversations"],
+            self.counts["messages"],
+            salt_of(seed, "messages per conversation"),
+        )
 
     def objects(self) -> list[str]:
         """The 48 object names."""
@@ -305,10 +326,22 @@ class Org:
             ids = self._small[obj] = [layout.id(i) for i in range(min(layout.n, 1000))]
         return ids
 
+    def child_range(self, parent: str, child: str, p: int) -> range:
+        """Indices of the generated ``child`` records of parent record ``p``."""
+        if (parent, child) == ("conversations", "messages"):
+            return self._messages.children(p)
+        return children(self.counts[parent], self.counts[child], p)
+
+    def parent_index(self, parent: str, child: str, j: int) -> int:
+        """Index of the parent record of generated ``child`` record ``j``."""
+        if (parent, child) == ("conversations", "messages"):
+            return self._messages.parent(j)
+        return parent_of(self.counts[parent], self.counts[child], j)
+
     def children_ids(self, parent: str, child: str, p: int) -> list[str]:
         """Ids of the generated ``child`` records of parent record ``p``."""
         layout = self._layouts[child]
-        return [layout.id(j) for j in children(self.counts[parent], self.counts[child], p)]
+        return [layout.id(j) for j in self.child_range(parent, child, p)]
 
     def conversation_customer(self, conv: int) -> str:
         """Id of the customer of generated conversation ``conv`` (created before it)."""

@@ -172,3 +172,40 @@ def children(parent_n: int, child_n: int, p: int) -> range:
 def parent_of(parent_n: int, child_n: int, j: int) -> int:
     """The parent index of child ``j`` (children are spread evenly, in time order)."""
     return j * parent_n // child_n
+
+
+class UnevenChildren:
+    """Children spread unevenly over parents, still in time order and computed in O(1).
+
+    Parent ``p`` owns children ``first(p) .. first(p + 1) - 1`` with
+    ``first(p) = ceil(p * child_n / parent_n) + jitter(p)``: the jitter (0..3, and 0 at
+    both ends) moves each boundary by a few children, so with 4 children per parent on
+    average a parent has 1 to 7 of them. Used for the messages of a conversation.
+    """
+
+    __slots__ = ("parent_n", "child_n", "salt", "jitter")
+
+    def __init__(self, parent_n: int, child_n: int, salt: int) -> None:
+        self.parent_n = parent_n
+        self.child_n = child_n
+        self.salt = salt
+        # each parent keeps at least one child: jitter < the smallest even share
+        self.jitter = max(0, min(3, child_n // max(1, parent_n) - 1))
+
+    def first(self, p: int) -> int:
+        """Index of the first child of parent ``p`` (``child_n`` for ``p = parent_n``)."""
+        base = -((-p * self.child_n) // self.parent_n)
+        if self.jitter == 0 or p <= 0 or p >= self.parent_n:
+            return base
+        return base + mix64(self.salt ^ ((p * GOLD) & MASK)) % (self.jitter + 1)
+
+    def children(self, p: int) -> range:
+        """Indices of the children of parent ``p``."""
+        return range(self.first(p), self.first(p + 1))
+
+    def parent(self, j: int) -> int:
+        """The parent of child ``j``: at or just below its even parent."""
+        p = j * self.parent_n // self.child_n
+        while p > 0 and self.first(p) > j:
+            p -= 1
+        return p

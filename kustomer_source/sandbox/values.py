@@ -12,10 +12,12 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from . import words as W
-from .layout import DAY_MS, children, parent_of
+from .layout import DAY_MS, parent_of
+from .lifecycle import BUSINESS_SHARE, conversation_life
 from .timefmt import iso_ms
 
 if TYPE_CHECKING:
@@ -536,42 +538,174 @@ def _person(c: Ctx) -> tuple[str, str]:
     return W.FIRST_NAMES[c.h % 32], W.LAST_NAMES[(c.h >> 5) % 32]
 
 
+class Story:
+    """A conversation's :class:`Life` with its fields pre-serialized (ids, timestamps and
+    numbers only), built once per record and shared by the fields that show it."""
+
+    __slots__ = (
+        "life",
+        "status",
+        "ended",
+        "ended_at",
+        "phase",
+        "channels",
+        "teams",
+        "users",
+        "counts",
+        "first_response",
+        "last_response",
+        "done",
+        "satisfaction",
+        "satisfaction_level",
+        "first_out_at",
+        "last_out_at",
+    )
+
+    def __init__(self, c: Ctx) -> None:
+        org = c.org
+        self.life = life = conversation_life(
+            c.i,
+            c.h,
+            c.created,
+            c.updated,
+            org.layout("conversations").step,
+            len(org.small_ids("teams")),
+            len(org.small_ids("users")),
+        )
+        team = org.small_ids("teams")[life.team]
+        user = org.small_ids("users")[life.user]
+        n = len(org.child_range("conversations", "messages", c.i))
+        out = max(1, n // 2) if life.responded is not None else 0  # no outbound before a reply
+        self.counts = (str(n), str(n - out), str(out))
+        self.status = f'"{life.status}"'
+        self.ended = "false" if life.done is None else "true"
+        self.channels = "[" + ",".join(f'"{ch}"' for ch in life.channels) + "]"
+        self.teams = f'["{team}"]'
+        self.users = f'["{user}"]'
+        who = (
+            f'"createdBy":"{user}","createdByTeams":["{team}"],'
+            f'"assignedTeams":["{team}"],"assignedUsers":["{user}"]'
+        )
+        self.first_response = self.last_response = "null"
+        self.first_out_at = self.last_out_at = None
+        self.phase = '"queued"'
+        if life.responded is not None:
+            # the last reply: halfway from the first reply to done (or to updatedAt)
+            end = life.done if life.done is not None else c.updated
+            last = life.responded + (end - life.responded) // 2
+            self.first_out_at, self.last_out_at = iso_ms(life.responded), iso_ms(last)
+            wait = life.responded - c.created
+            self.first_response = _response_json(self.first_out_at, wait, who)
+            # it answers a customer message sent halfway since the first reply
+            last_wait = wait if last == life.responded else (last - life.responded) // 2
+            self.last_response = _response_json(self.last_out_at, last_wait, who)
+            self.phase = '"responded"'
+        self.ended_at = self.done = self.satisfaction = self.satisfaction_level = "null"
+        if life.done is not None:
+            done_at = iso_ms(life.done)
+            took = life.done - c.created
+            self.ended_at = f'"{done_at}"'
+            self.phase = '"done"'
+            self.done = (
+                f'{{"createdAt":"{done_at}",{who},"time":{took},'
+                f'"businessTime":{int(took * BUSINESS_SHARE)},"messageCount":{n},'
+                f'"outboundMessageCount":{out}}}'
+            )
+            # the survey goes out when the conversation is done; about half get a rating
+            if life.rating is None:
+                self.satisfaction_level = f'{{"status":"offered","sentByTeams":["{team}"]}}'
+            else:
+                answer = "satisfied" if life.rating >= 4 else "unsatisfied"
+                self.satisfaction = str(life.rating)
+                self.satisfaction_level = (
+                    f'{{"status":"rated","rating":{life.rating},"firstAnswer":"{answer}",'
+                    f'"sentByTeams":["{team}"]}}'
+                )
+
+
+def _response_json(at: str, wait: int, who: str) -> str:
+    """firstResponse/lastResponse: ``responseTime`` (= ``time``) in ms."""
+    return (
+        f'{{"createdAt":"{at}","sentAt":"{at}","responseTime":{wait},"time":{wait},'
+        f'"businessTime":{int(wait * BUSINESS_SHARE)},{who}}}'
+    )
+
+
 def _msg_struct(k: int) -> RawJson:
+    """firstMessageIn/Out, lastMessageIn/Out, lastMessageUnrespondedTo(SinceLastDone).
+
+    The first inbound message opens the conversation (at createdAt); the outbound ones are
+    the first and last replies (null while nobody has replied); the others sit between the
+    timestamps.
+    """
+
     def fn(c: Ctx, x: int) -> str:
         msgs = c.memo.get("msgs")
         if msgs is None:
-            msgs = c.memo["msgs"] = c.org.children_ids("conversations", "messages", c.i)
-        mid = msgs[min(k, len(msgs) - 1)] if msgs else c.org.layout("messages").id(0)
-        return (
-            f'{{"id":"{mid}","sentAt":"{c.iso[1 + k % 3]}","channel":"{_pick(W.CHANNELS, c.h)}"}}'
-        )
+            msgs = c.memo["msgs"] = c.org.children_ids("conversations", "messages", c.i) or [
+                c.org.layout("messages").id(0)
+            ]
+        story: Story = c.story
+        at: str | None = c.iso[1 + k % 3]
+        mid = msgs[min(k, len(msgs) - 1)]
+        if k == 0:  # firstMessageIn
+            at, mid = c.iso[0], msgs[0]
+        elif k == 1:  # firstMessageOut
+            at, mid = story.first_out_at, msgs[min(1, len(msgs) - 1)]
+        elif k == 3:  # lastMessageOut
+            at, mid = story.last_out_at, msgs[-1]
+        if at is None:
+            return "null"
+        return f'{{"id":"{mid}","sentAt":"{at}","channel":"{story.life.channels[0]}"}}'
 
     return RawJson(fn)
 
 
-def _response_struct(k: int) -> RawJson:
-    def fn(c: Ctx, x: int) -> str:
-        t = (c.updated - c.created) // (k + 2)
-        team = c.org.small_ids("teams")[0]
-        return (
-            f'{{"createdAt":"{c.iso[2]}","sentAt":"{c.iso[2]}","time":{t},'
-            f'"businessTime":{t * 2 // 3},"assignedTeams":["{team}"]}}'
+def _story_json(attr: str) -> RawJson:
+    get = attrgetter(attr)
+    return RawJson(lambda c, x: get(c.story))
+
+
+def _story_count(k: int) -> RawJson:
+    return RawJson(lambda c, x: c.story.counts[k])
+
+
+def _conversation_fns() -> dict[str, AnyFn]:
+    """The support-report fields of a conversation, all from one :class:`Story`."""
+    fns: dict[str, AnyFn] = {
+        name: _story_json(attr)
+        for name, attr in (
+            ("status", "status"),
+            ("ended", "ended"),
+            ("endedAt", "ended_at"),
+            ("phase", "phase"),
+            ("channels", "channels"),
+            ("assignedTeams", "teams"),
+            ("assignedUsers", "users"),
+            ("satisfaction", "satisfaction"),
+            ("satisfactionLevel", "satisfaction_level"),
+            ("firstResponse", "first_response"),
+            ("firstResponseSinceLastDone", "first_response"),
+            ("lastResponse", "last_response"),
+            ("firstDone", "done"),
+            ("lastDone", "done"),
         )
-
-    return RawJson(fn)
-
-
-def _done_struct(k: int) -> RawJson:
-    def fn(c: Ctx, x: int) -> str:
-        span = c.updated - c.created
-        user = _pick(c.org.small_ids("users"), x)
-        team = _pick(c.org.small_ids("teams"), x >> 7)
-        return (
-            f'{{"createdAt":"{c.iso[3]}","createdBy":"{user}","createdByTeams":["{team}"],'
-            f'"time":{span},"businessTime":{span // 2}}}'
+    }
+    for k, name in enumerate(("messageCount", "inboundMessageCount", "outboundMessageCount")):
+        fns[name] = _story_count(k)
+    fns["noteCount"] = lambda c, x: len(children_of(c, "notes"))
+    for k, attr in enumerate(
+        (
+            "firstMessageIn",
+            "firstMessageOut",
+            "lastMessageIn",
+            "lastMessageOut",
+            "lastMessageUnrespondedTo",
+            "lastMessageUnrespondedToSinceLastDone",
         )
-
-    return RawJson(fn)
+    ):
+        fns[attr] = _msg_struct(k)
+    return fns
 
 
 def _record_fns(table: str) -> dict[str, AnyFn]:
@@ -603,30 +737,14 @@ def _record_fns(table: str) -> dict[str, AnyFn]:
     if table == "conversations":
         fns["name"] = lambda c, x: _pick(W.SUBJECTS, c.h)
         fns["preview"] = lambda c, x: _pick(W.SENTENCES, c.h >> 3)
-        n_msgs = lambda c: len(children_of(c, "messages"))  # noqa: E731
-        fns["messageCount"] = lambda c, x: n_msgs(c)
-        fns["inboundMessageCount"] = lambda c, x: (n_msgs(c) + 1) // 2
-        fns["outboundMessageCount"] = lambda c, x: n_msgs(c) // 2
-        fns["noteCount"] = lambda c, x: len(children_of(c, "notes"))
-        for k, attr in enumerate(
-            (
-                "firstMessageIn",
-                "firstMessageOut",
-                "lastMessageIn",
-                "lastMessageOut",
-                "lastMessageUnrespondedTo",
-                "lastMessageUnrespondedToSinceLastDone",
-            )
-        ):
-            fns[attr] = _msg_struct(k)
-        for k, attr in enumerate(("firstResponse", "lastResponse", "firstResponseSinceLastDone")):
-            fns[attr] = _response_struct(k)
-        fns["firstDone"] = _done_struct(0)
-        fns["lastDone"] = _done_struct(1)
+        fns.update(_conversation_fns())
         fns["importedAt"] = _iso_pick(0)
         fns["assistant"] = lambda c, x: {
             "fac": {"id": c.org.small_ids("users")[0], "startedAt": c.iso[1]}
         }
+    if table == "teams":
+        fns["name"] = lambda c, x: W.TEAM_NAMES[c.i % len(W.TEAM_NAMES)]
+        fns["displayName"] = lambda c, x: W.TEAM_NAMES[c.i % len(W.TEAM_NAMES)]
     if table == "messages":
         fns["subject"] = lambda c, x: _pick(W.SUBJECTS, c.h)
         fns["preview"] = lambda c, x: _pick(W.SENTENCES, c.h >> 3)
@@ -677,8 +795,7 @@ def _company(x: int) -> str:
 
 def children_of(c: Ctx, child: str) -> range:
     """Generated child indices (messages, notes) of conversation ``c.i``."""
-    org = c.org
-    return children(org.count("conversations"), org.count(child), c.i)
+    return c.org.child_range("conversations", child, c.i)
 
 
 _AUDIT_TARGETS = ("conversations", "customers", "messages", "notes", "companies")
@@ -757,3 +874,8 @@ def compile_field(
 def record_fns(table: str) -> dict[str, AnyFn]:
     """Public accessor for the per-record functions of an object."""
     return _record_fns(table)
+
+
+def record_story(table: str) -> Callable[[Ctx], Any] | None:
+    """What to build once per record before its fields (``Ctx.story``), if anything."""
+    return Story if table == "conversations" else None

@@ -159,6 +159,20 @@ SENTENCES = (
     "We've received your request and will get back to you within 24 hours.",
 )
 STATUSES = ("open", "done", "snoozed")
+TEAM_NAMES = (
+    "Tier 1 Support",
+    "Billing",
+    "Returns",
+    "Technical Support",
+    "VIP Care",
+    "Shipping",
+    "Escalations",
+    "Social Media",
+    "Sales",
+    "Onboarding",
+    "Retention",
+    "Fraud Prevention",
+)
 CHANNELS = ("email", "chat", "sms", "voice", "facebook", "instagram", "whatsapp", "form")
 DIRECTIONS = ("in", "out")
 LOCALES = ("en_US", "en_GB", "fr_FR", "de_DE", "es_ES", "pt_BR", "ja_JP", "nl_NL")
