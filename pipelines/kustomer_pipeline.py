@@ -16,6 +16,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -77,17 +78,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def make_pipeline(args: argparse.Namespace, duckdb_path: str | None = None) -> dlt.Pipeline:
-    """The `kustomer` pipeline; a literal pipeline_name keeps `dlt deploy` able to read it."""
+    """The `kustomer` pipeline. `dlt deploy` reads this call from the source: it needs a literal
+    pipeline_name and refuses a non-literal pipelines_dir, so --pipelines-dir goes in as config."""
     destination: Any = args.destination
     if args.destination == "duckdb":
         destination = dlt.destinations.duckdb(duckdb_path or str(Path.cwd() / DEMO_DUCKDB))
-    return dlt.pipeline(
-        pipeline_name="kustomer",
-        destination=destination,
-        dataset_name=args.dataset,
-        pipelines_dir=args.pipelines_dir,
-        progress="log",
-    )
+    with pipelines_dir_setting(args.pipelines_dir):
+        return dlt.pipeline(
+            pipeline_name="kustomer",
+            destination=destination,
+            dataset_name=args.dataset,
+            progress="log",
+        )
+
+
+@contextmanager
+def pipelines_dir_setting(path: str | None) -> Iterator[None]:
+    """`path` as dlt's `pipelines.kustomer.pipelines_dir` setting while the pipeline is made."""
+    key = "PIPELINES__KUSTOMER__PIPELINES_DIR"
+    previous = os.environ.get(key)
+    if path:
+        os.environ[key] = path
+    try:
+        yield
+    finally:
+        if path:
+            if previous is None:
+                del os.environ[key]
+            else:
+                os.environ[key] = previous
 
 
 def loader_format(pipeline: dlt.Pipeline) -> Any:
