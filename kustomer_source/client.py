@@ -3,11 +3,11 @@ same-origin paging and errors that say what went wrong without ever showing the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
+import orjson
 import requests
 from dlt.common import logger
 from dlt.sources.helpers.requests import Client
@@ -62,8 +62,8 @@ def _check_json(response: requests.Response, *args: Any, **kwargs: Any) -> None:
     """Response hook: parse 2xx bodies once; a malformed one raises a retryable error."""
     if response.status_code < 300:
         try:
-            setattr(response, _JSON_ATTR, json.loads(response.content))
-        except ValueError as exc:
+            setattr(response, _JSON_ATTR, orjson.loads(response.content))
+        except orjson.JSONDecodeError as exc:
             raise MalformedResponse(
                 f"Malformed JSON from {_safe_url(response.url)}", response=response
             ) from exc
@@ -127,26 +127,32 @@ class _HttpClient(Client):
         self._adapter = _LimitedAdapter(limiter, pool_maxsize=max_connections)
 
 
+def checked_next_link(origin: str, page_url: str, body: Any) -> str | None:
+    """The absolute `links.next` of a page, or None at the end; a link to another origin than
+    `origin` (the configured host) raises instead of being followed."""
+    next_link = (body.get("links") or {}).get("next") if body.get("data") else None
+    if not next_link:
+        return None
+    absolute = urljoin(page_url, next_link)
+    if urlsplit(absolute)[:2] != urlsplit(origin)[:2]:
+        raise UnsafeNextLinkError(
+            f"links.next of {_safe_url(page_url)} points at another host "
+            f"({urlsplit(absolute).netloc}); refusing to send the API key there"
+        )
+    return absolute
+
+
 class SameOriginLinkPaginator(BaseNextUrlPaginator):
     """Follows `links.next` (relative or absolute) while it stays on the configured origin; stops on
     a null link or an empty page."""
 
     def __init__(self, base_url: str) -> None:
         super().__init__()
-        self.origin = urlsplit(base_url)[:2]
+        self.base_url = base_url
 
     def update_state(self, response: requests.Response, data: list[Any] | None = None) -> None:
-        links = response_json(response).get("links") or {}
-        next_link = links.get("next") if data else None
-        if next_link:
-            absolute = urljoin(response.url, next_link)
-            if urlsplit(absolute)[:2] != self.origin:
-                raise UnsafeNextLinkError(
-                    f"links.next of {_safe_url(response.url)} points at another host "
-                    f"({urlsplit(absolute).netloc}); refusing to send the API key there"
-                )
-            next_link = absolute
-        self._next_reference = next_link
+        body = response_json(response)
+        self._next_reference = checked_next_link(self.base_url, response.url, body)
 
 
 class _RESTClient(RESTClient):
@@ -200,6 +206,10 @@ class KustomerClient:
         """One GET; returns the parsed body."""
         with self.translate_errors(what or path):
             return response_json(self.rest.get(path, params=params, hooks=_hooks()))
+
+    def next_link(self, path: str, body: Any) -> str | None:
+        """The page's checked `links.next` (see `checked_next_link`)."""
+        return checked_next_link(self.base_url, self.base_url + path, body)
 
     def post(
         self, path: str, body: dict[str, Any], params: dict[str, Any], what: str = ""

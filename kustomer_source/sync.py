@@ -47,7 +47,7 @@ def read_list(
         return
     first = client.get_json(obj.path, {"page": 1, "pageSize": size}, what=obj.table)
     yield rows_of(obj, first.get("data") or [])
-    if not _has_next(first):
+    if not client.next_link(obj.path, first):
         return
     total = (first.get("meta") or {}).get("totalPages")
     last = int(total) if isinstance(total, int) else None
@@ -76,16 +76,12 @@ def _numbered_pages(
             data = body.get("data") or []
             if data:
                 yield rows_of(obj, data)
-            if not data or not _has_next(body):
+            if not data or not client.next_link(obj.path, body):
                 return
     finally:
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True)
-
-
-def _has_next(body: Any) -> bool:
-    return bool((body.get("links") or {}).get("next")) and bool(body.get("data"))
 
 
 def read_single(client: KustomerClient, obj: KustomerObject) -> Iterator[TPage]:

@@ -134,14 +134,16 @@ def two_hosts() -> Iterator[tuple[str, str, list[str]]]:
         server.shutdown()
 
 
+@pytest.mark.parametrize("concurrency", [1, 4])
 def test_next_link_to_another_host_is_refused(
-    loader: Loader, two_hosts: tuple[str, str, list[str]]
+    loader: Loader, two_hosts: tuple[str, str, list[str]], concurrency: int
 ) -> None:
     first_url, _, seen = two_hosts
+    source = kustomer_source(
+        api_key="secret-key-123", base_url=first_url, list_concurrency=concurrency
+    )
     with pytest.raises(PipelineStepFailed) as failed:
-        loader.pipeline.run(
-            kustomer_source(api_key="secret-key-123", base_url=first_url).with_resources("brands")
-        )
+        loader.pipeline.run(source.with_resources("brands"))
     assert isinstance(kustomer_cause(failed.value), UnsafeNextLinkError)
     assert seen == []
 

@@ -1,0 +1,251 @@
+"""Throughput benchmarks against the sandbox, which runs in its own process (its own core).
+
+Modes:
+  ceiling  a full load at the API's limits (latency, rate budget): requests per minute against the
+           budget, records per second, 429s, peak memory; then the same load through a naive
+           client (dlt's rest_api source, default settings: sequential, following links.next)
+           and the ratio of the two.
+  local    local processing alone (no latency, no limits): records per second through extract,
+           normalize and load into DuckDB, and peak memory.
+
+Examples:
+  python benchmarks/bench.py --mode ceiling --scale 10000 --latency-ms 300 --jitter-ms 100
+  python benchmarks/bench.py --mode local --scale 20000
+  python benchmarks/bench.py --mode local --scale 250000 --objects messages   # a million messages
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kustomer_source import OBJECTS, kustomer_source  # noqa: E402
+
+
+@dataclass
+class Sandbox:
+    base_url: str
+    token: str
+    process: subprocess.Popen[str]
+
+    def stats(self) -> dict[str, int]:
+        with urllib.request.urlopen(f"{self.base_url}/__sandbox/stats") as response:
+            return dict(json.load(response))
+
+    def reset_stats(self) -> None:
+        request = urllib.request.Request(f"{self.base_url}/__sandbox/stats/reset", method="POST")
+        urllib.request.urlopen(request).close()
+
+
+@contextmanager
+def sandbox_process(args: argparse.Namespace) -> Iterator[Sandbox]:
+    """`python -m kustomer_source.sandbox` in a subprocess, with the benchmark's settings."""
+    command = [
+        sys.executable, "-m", "kustomer_source.sandbox", "--port", "0",
+        "--scale", str(args.scale), "--seed", "7",
+        "--latency-ms", str(args.latency_ms), "--jitter-ms", str(args.jitter_ms),
+        "--rate-limit", str(args.rate_limit), "--search-rate-limit", str(args.search_rate_limit),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout is not None
+    url = process.stdout.readline().split()[-1]
+    token = process.stdout.readline().split()[-1]
+    try:
+        yield Sandbox(url, token, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@dataclass
+class PeakMemory:
+    """Samples the resident memory of this process and its children (normalize workers)."""
+
+    exclude: int = 0  # the sandbox's pid: it runs apart and is not the pipeline's memory
+    peak: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> PeakMemory:
+        threading.Thread(target=self._sample, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            try:
+                children = [c for c in me.children(recursive=True) if c.pid != self.exclude]
+                rss = me.memory_info().rss + sum(c.memory_info().rss for c in children)
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+
+
+@dataclass
+class Result:
+    name: str
+    records: int
+    requests: int
+    throttled: int
+    seconds: float
+    extract_seconds: float
+    peak_bytes: int
+
+    def line(self, budget: int | None, share: float | None) -> str:
+        per_min = self.requests / (self.extract_seconds / 60)
+        text = (
+            f"{self.name:8} records={self.records:>8} requests={self.requests:>6} "
+            f"wall={self.seconds:7.1f}s extract={self.extract_seconds:7.1f}s "
+            f"records/s={self.records / self.seconds:8.0f} 429s={self.throttled} "
+            f"peak_mem={self.peak_bytes / 2**20:6.0f} MiB req/min(extract)={per_min:6.0f}"
+        )
+        if budget:
+            text += f" = {per_min / budget:5.1%} of the budget"
+            if share:
+                text += f", {per_min / (budget * share):5.1%} of the allowed share"
+        return text
+
+
+def count_records(db_path: str, dataset: str, tables: list[str]) -> int:
+    """Rows in the objects' root tables."""
+    with duckdb.connect(db_path, read_only=True) as con:
+        present = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [dataset],
+            ).fetchall()
+        }
+        return sum(
+            int(con.execute(f"select count(*) from {dataset}.{t}").fetchone()[0])  # type: ignore[index]
+            for t in tables
+            if t in present
+        )
+
+
+def run_load(name: str, sb: Sandbox, source: Any, tables: list[str], workdir: Path) -> Result:
+    """One full load into a fresh DuckDB file, measured."""
+    db_path = str(workdir / f"{name}.duckdb")
+    pipeline = dlt.pipeline(
+        pipeline_name=f"bench_{name}",
+        destination=dlt.destinations.duckdb(db_path),
+        dataset_name="kustomer_data",
+        pipelines_dir=str(workdir / "pipelines"),
+    )
+    sb.reset_stats()
+    with PeakMemory(exclude=sb.process.pid) as memory:
+        started = time.perf_counter()
+        pipeline.extract(source, loader_file_format="parquet")
+        extracted = time.perf_counter()
+        pipeline.normalize()
+        normalized = time.perf_counter()
+        pipeline.load()
+        finished = time.perf_counter()
+    print(
+        f"  {name}: extract {extracted - started:.1f}s, normalize {normalized - extracted:.1f}s, "
+        f"load {finished - normalized:.1f}s"
+    )
+    stats = sb.stats()
+    return Result(
+        name=name,
+        records=count_records(db_path, "kustomer_data", tables),
+        requests=stats["requests"],
+        throttled=stats["throttled"],
+        seconds=finished - started,
+        extract_seconds=extracted - started,
+        peak_bytes=memory.peak,
+    )
+
+
+def naive_source(sb: Sandbox, tables: list[str]) -> Any:
+    """The same endpoints through dlt's rest_api source with its defaults."""
+    from dlt.sources.rest_api import rest_api_source
+
+    resources: list[Any] = []
+    for obj in OBJECTS:
+        if obj.table not in tables:
+            continue
+        params: dict[str, Any] = {}
+        paginator: Any = {"type": "json_link", "next_url_path": "links.next"}
+        if obj.read == "single":
+            paginator = {"type": "single_page"}
+        elif obj.read == "audit_log":
+            params = {"count": obj.page_size}
+        else:
+            params = {"pageSize": obj.page_size}
+        endpoint = {"path": obj.path, "data_selector": "data", "params": params}
+        endpoint["paginator"] = paginator
+        resources.append({"name": obj.table, "endpoint": endpoint, "primary_key": "id"})
+    config: Any = {
+        "client": {"base_url": sb.base_url, "auth": {"type": "bearer", "token": sb.token}},
+        "resources": resources,
+    }
+    return rest_api_source(config, name="naive")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--mode", choices=["ceiling", "local"], default="ceiling")
+    parser.add_argument("--scale", type=int, default=10000)
+    parser.add_argument("--latency-ms", type=int, default=300)
+    parser.add_argument("--jitter-ms", type=int, default=100)
+    parser.add_argument("--rate-limit", type=int, default=1000)
+    parser.add_argument("--search-rate-limit", type=int, default=100)
+    parser.add_argument("--share", type=float, default=0.9, help="rate_limit_share")
+    parser.add_argument("--objects", help="comma-separated objects (default: all 48)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive comparison")
+    args = parser.parse_args()
+    if args.mode == "local":
+        args.latency_ms = args.jitter_ms = args.rate_limit = args.search_rate_limit = 0
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    tables = args.objects.split(",") if args.objects else [o.table for o in OBJECTS]
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
+    with tempfile.TemporaryDirectory() as tmp, sandbox_process(args) as sb:
+        workdir = Path(tmp)
+        print(
+            f"sandbox: scale={args.scale} latency={args.latency_ms}±{args.jitter_ms}ms "
+            f"rate_limit={args.rate_limit}/min search={args.search_rate_limit}/min "
+            f"share={args.share} cpu={os.cpu_count()}"
+        )
+        source = kustomer_source(
+            api_key=sb.token, base_url=sb.base_url, rate_limit_share=args.share
+        ).with_resources(*tables)
+        ours = run_load("kustomer", sb, source, tables, workdir)
+        print(ours.line(args.rate_limit or None, args.share))
+        if args.mode == "ceiling" and not args.no_naive:
+            naive = run_load("naive", sb, naive_source(sb, tables), tables, workdir)
+            print(naive.line(args.rate_limit or None, None))
+            ratio = (ours.records / ours.seconds) / (naive.records / naive.seconds)
+            print(f"speed-up: {ratio:.1f}x records/s over the naive client")
+
+
+if __name__ == "__main__":
+    main()
