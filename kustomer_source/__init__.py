@@ -99,7 +99,7 @@ def kustomer_source(
     rate_limit_share: float = 0.5,
     page_size: int = 100,
     search_page_size: int = 500,
-    list_concurrency: int = 4,
+    list_concurrency: int = 8,
 ) -> Iterator[DltResource]:
     """All 48 Kustomer objects as dlt resources; pick some with `.with_resources(...)`.
 

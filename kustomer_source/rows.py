@@ -35,7 +35,9 @@ def relationship_columns(relationships: dict[str, Any] | None) -> TRow:
 def to_row(record: dict[str, Any], secrets: Iterable[str] = ()) -> TRow:
     """Flattens one JSON:API record into a row; `secrets` attributes are hashed, never landed."""
     attributes = record.get("attributes") or {}
-    row: TRow = dict(attributes)
+    # nulls carry nothing a missing key does not, and a null list or struct would only leave an
+    # untyped column behind (typed columns exist anyway, from the catalog's hints)
+    row: TRow = {key: value for key, value in attributes.items() if value is not None}
     for name in secrets:
         if name in row:
             row[name] = hash_secret(row[name])
