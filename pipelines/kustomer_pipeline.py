@@ -5,6 +5,7 @@ Examples:
     python pipelines/kustomer_pipeline.py --demo
     python pipelines/kustomer_pipeline.py --objects conversations,messages,customers
     python pipelines/kustomer_pipeline.py --destination postgres
+    python pipelines/kustomer_pipeline.py --destination filesystem   # Delta tables on S3
     # backfill a big org in bounded, stateless monthly chunks:
     python pipelines/kustomer_pipeline.py --objects messages --backfill-from 2025-01-01 \
         --backfill-to 2025-07-01 --chunk-days 30
@@ -34,7 +35,7 @@ from dlt.common.configuration.exceptions import (  # noqa: E402
 )
 from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
-from kustomer_source import CATALOG, KustomerError, kustomer_source  # noqa: E402
+from kustomer_source import CATALOG, KustomerError, kustomer_source, lake  # noqa: E402
 from kustomer_source.catalog import UnknownObjectError, select  # noqa: E402
 
 DEMO_DUCKDB = "kustomer.duckdb"
@@ -112,7 +113,13 @@ def pipelines_dir_setting(path: str | None) -> Iterator[None]:
 def loader_format(pipeline: dlt.Pipeline) -> Any:
     """Parquet where the destination takes it: dlt's default for DuckDB is far slower."""
     caps = pipeline.destination.capabilities()
-    return "parquet" if "parquet" in caps.supported_loader_file_formats else None
+    formats = caps.supported_loader_file_formats
+    if caps.loader_file_format_selector is not None:
+        # e.g. PostgreSQL takes parquet only with its ADBC driver installed
+        _, formats = caps.loader_file_format_selector(
+            caps.preferred_loader_file_format, formats, table_schema={"name": "_", "columns": {}}
+        )
+    return "parquet" if "parquet" in formats else None
 
 
 def run(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
@@ -121,6 +128,9 @@ def run(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
     selected = [obj.table for obj in select(objects)]
     source = source.with_resources(*selected)
     refresh = "drop_sources" if args.full_refresh else None
+    if lake.is_filesystem(pipeline):
+        # parquet files on S3/GCS/Azure/local: Delta tables, merged without duplicates
+        return lake.load(pipeline, source, refresh=refresh)
     return pipeline.run(source, loader_file_format=loader_format(pipeline), refresh=refresh)
 
 
