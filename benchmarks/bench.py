@@ -155,17 +155,21 @@ def run_load(name: str, sb: Sandbox, source: Any, tables: list[str], workdir: Pa
         pipelines_dir=str(workdir / "pipelines"),
     )
     sb.reset_stats()
+    phases: dict[str, tuple[float, int]] = {}
     with PeakMemory(exclude=sb.process.pid) as memory:
         started = time.perf_counter()
-        pipeline.extract(source, loader_file_format="parquet")
-        extracted = time.perf_counter()
-        pipeline.normalize()
-        normalized = time.perf_counter()
-        pipeline.load()
+        for phase, step in (
+            ("extract", lambda: pipeline.extract(source, loader_file_format="parquet")),
+            ("normalize", pipeline.normalize),
+            ("load", pipeline.load),
+        ):
+            began, memory.peak = time.perf_counter(), 0
+            step()
+            phases[phase] = (time.perf_counter() - began, memory.peak)
         finished = time.perf_counter()
     print(
-        f"  {name}: extract {extracted - started:.1f}s, normalize {normalized - extracted:.1f}s, "
-        f"load {finished - normalized:.1f}s"
+        f"  {name}: "
+        + ", ".join(f"{k} {s:.1f}s (peak {m / 2**20:.0f} MiB)" for k, (s, m) in phases.items())
     )
     stats = sb.stats()
     return Result(
@@ -174,8 +178,8 @@ def run_load(name: str, sb: Sandbox, source: Any, tables: list[str], workdir: Pa
         requests=stats["requests"],
         throttled=stats["throttled"],
         seconds=finished - started,
-        extract_seconds=extracted - started,
-        peak_bytes=memory.peak,
+        extract_seconds=phases["extract"][0],
+        peak_bytes=max(peak for _, peak in phases.values()),
     )
 
 
