@@ -161,9 +161,10 @@ def test_unknown_object_name(sandbox: Sandbox) -> None:
     assert "Unknown Kustomer object(s): nope" in out.stderr and "routing_work_items" in out.stderr
 
 
-def test_missing_credentials_say_what_to_set(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SOURCES__KUSTOMER__ORG": "acme"}
-    out = subprocess.run(
+def run_cli_without(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """The pipeline command in an empty directory with only `settings` in its environment."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **settings}
+    return subprocess.run(
         [sys.executable, PIPELINE, "--objects", "brands"],
         capture_output=True,
         text=True,
@@ -171,20 +172,16 @@ def test_missing_credentials_say_what_to_set(tmp_path: Path) -> None:
         cwd=tmp_path,
         env=env,
     )
+
+
+def test_missing_credentials_say_what_to_set(tmp_path: Path) -> None:
+    out = run_cli_without(tmp_path, SOURCES__KUSTOMER__ORG="acme")
     assert out.returncode == 1, out.stdout + out.stderr
     assert "SOURCES__KUSTOMER__API_KEY" in out.stderr and "secrets.toml" in out.stderr
 
 
 def test_missing_org_says_what_to_set(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SOURCES__KUSTOMER__API_KEY": "k"}
-    out = subprocess.run(
-        [sys.executable, PIPELINE, "--objects", "brands"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env=env,
-    )
+    out = run_cli_without(tmp_path, SOURCES__KUSTOMER__API_KEY="k")
     assert out.returncode == 1
     assert "sources.kustomer.org" in out.stderr
 
