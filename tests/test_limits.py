@@ -1,0 +1,62 @@
+"""The shared rate budget reads Kustomer's x-ratelimit-* headers (no clocks are timed here)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from kustomer_source.limits import RateLimiter, parse_reset
+
+
+def response(status: int = 200, **headers: str) -> requests.Response:
+    made = requests.Response()
+    made.status_code = status
+    made.headers.update({k.replace("_", "-"): v for k, v in headers.items()})
+    return made
+
+
+def test_reset_header_units() -> None:
+    now = 1_800_000_000.0
+    assert parse_reset("1800000042", now) == 1800000042.0  # epoch seconds
+    assert parse_reset("1800000042000", now) == 1800000042.0  # epoch milliseconds
+    assert parse_reset("42", now) == now + 42  # seconds to go
+    assert parse_reset(None, now) is None and parse_reset("soon", now) is None
+
+
+def test_budget_is_learned_and_shared() -> None:
+    limiter = RateLimiter(share=0.9)
+    limiter.observe(response(x_ratelimit_limit="1000", x_ratelimit_remaining="999"), "org")
+    assert limiter.budgets["org"].interval == pytest.approx(60 / 900)
+    limiter.observe(response(x_ratelimit_limit="100", x_ratelimit_remaining="99"), "search")
+    assert limiter.budgets["search"].interval == pytest.approx(60 / 90)
+
+
+@pytest.mark.parametrize("reset", ["epoch", "seconds"])
+def test_429_holds_every_request_until_the_window_resets(reset: str) -> None:
+    limiter = RateLimiter(share=1.0)
+    value = str(int(time.time()) + 30) if reset == "epoch" else "30"
+    limiter.observe(response(429, x_ratelimit_limit="1000", x_ratelimit_reset=value), "org")
+    held = limiter.budgets["org"].blocked_until - time.monotonic()
+    assert 25 < held <= 31
+    assert limiter.throttled == 1
+
+
+def test_spent_window_holds_before_a_429() -> None:
+    limiter = RateLimiter(share=1.0)
+    spent = response(x_ratelimit_limit="300", x_ratelimit_remaining="0", x_ratelimit_reset="20")
+    limiter.observe(spent, "org")
+    assert limiter.budgets["org"].blocked_until - time.monotonic() > 15
+    assert limiter.throttled == 0
+
+
+def test_a_server_without_rate_headers_is_not_paced() -> None:
+    limiter = RateLimiter(share=0.5)
+    limiter.observe(response(), "org")
+    assert limiter.budgets["org"].interval == 0 and limiter.budgets["search"].interval == 0
+
+
+def test_share_must_be_a_fraction() -> None:
+    with pytest.raises(ValueError, match="rate_limit_share"):
+        RateLimiter(share=1.5)
