@@ -149,7 +149,7 @@ def object_resource(
                 primary_key=(),  # ties at the cursor are re-read and merged on id, not hashed
             ),
         ) -> Iterator[TPage]:
-            with skip_on_missing_role(obj):
+            with skip_on_missing_role(client, obj):
                 yield from read_search_object(
                     client,
                     obj,
@@ -171,14 +171,14 @@ def object_resource(
                 range_start="closed",
             ),
         ) -> Iterator[TPage]:
-            with skip_on_missing_role(obj):
+            with skip_on_missing_role(client, obj):
                 yield from read_audit_logs(client, obj, created_at.last_value, created_at.end_value)
 
         reader = read_new_entries
     else:
 
         def read_all() -> Iterator[TPage]:
-            with skip_on_missing_role(obj):
+            with skip_on_missing_role(client, obj):
                 if obj.read == "single":
                     yield from read_single(client, obj)
                 else:
@@ -199,14 +199,23 @@ def object_resource(
 
 
 @contextmanager
-def skip_on_missing_role(obj: KustomerObject) -> Iterator[None]:
-    """A 403 ends this object's reader with a warning that names the role it needs."""
+def skip_on_missing_role(client: KustomerClient, obj: KustomerObject) -> Iterator[None]:
+    """A missing role ends this object's reader with a warning that names the role: a 403, or a
+    401 while the key itself is still accepted. A 401 for the key itself stops the run."""
     try:
         yield
     except KustomerPermissionError as exc:
-        # A replace table that received nothing would be truncated: keep what it holds instead.
-        dlt.current.source().resources[obj.table].apply_hints(write_disposition="skip")
-        logger.warning(
-            f"Skipping {obj.table}: the API key lacks the role {obj.role or 'to read it'} "
-            f"({exc}). Use a key with that role to load it."
-        )
+        _skip(obj, str(exc))
+    except KustomerAuthError:
+        if not client.key_is_valid():
+            raise
+        _skip(obj, "401 for this object while the key itself is accepted")
+
+
+def _skip(obj: KustomerObject, reason: str) -> None:
+    # A replace table that received nothing would be truncated: keep what it holds instead.
+    dlt.current.source().resources[obj.table].apply_hints(write_disposition="skip")
+    logger.warning(
+        f"Skipping {obj.table}: the API key lacks the role {obj.role or 'to read it'} "
+        f"({reason}). Use a key with that role to load it."
+    )

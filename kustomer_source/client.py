@@ -21,6 +21,7 @@ from kustomer_source.limits import BudgetKind, RateLimiter
 
 _JSON_ATTR = "_kustomer_json"
 USER_AGENT = "kustomer-dlt/0.1 (+dlt)"
+TOKEN_CHECK_PATH = "/v1/auth/tokens/current"
 
 
 class KustomerError(Exception):
@@ -181,6 +182,7 @@ class KustomerClient:
             session=http.session,
         )
         self._http = http
+        self._key_valid: bool | None = None
 
     def pages(
         self,
@@ -206,6 +208,19 @@ class KustomerClient:
         """One GET; returns the parsed body."""
         with self.translate_errors(what or path):
             return response_json(self.rest.get(path, params=params, hooks=_hooks()))
+
+    def key_is_valid(self) -> bool:
+        """Whether the API key itself is accepted: `GET /v1/auth/tokens/current` works with any
+        valid key, whatever its roles (Kustomer's quickstart), so a 401 elsewhere with this
+        answering 200 means a missing role (older docs: "401 can be the result of a missing
+        role"), not a bad key."""
+        if self._key_valid is None:
+            try:
+                self.get_json(TOKEN_CHECK_PATH, what="the API key check")
+                self._key_valid = True
+            except KustomerAuthError:
+                self._key_valid = False
+        return self._key_valid
 
     def next_link(self, path: str, body: Any) -> str | None:
         """The page's checked `links.next` (see `checked_next_link`)."""

@@ -68,6 +68,21 @@ def test_expired_token(sandbox: Sandbox, loader: Loader) -> None:
         sandbox.control.advance_clock(0)
 
 
+def test_missing_role_answered_401_skips_that_object_only(
+    loader: Loader, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Older Kustomer docs: a missing role can answer 401. The key check tells it from a bad key."""
+    with serve(seed=5, scale=10, missing_role_status=401) as sb:
+        teams_role = CATALOG["teams"].role
+        limited = sb.control.create_token(roles=[r for r in sb.control.roles() if r != teams_role])
+        with caplog.at_level(logging.WARNING):
+            info = loader.run(sb, ["brands", "teams"], api_key=limited)
+        assert not info.has_failed_jobs
+        assert loader.count("brands") == sb.control.count("brands")
+        assert "teams" not in loader.tables()
+        assert "Skipping teams" in caplog.text and str(teams_role) in caplog.text
+
+
 def test_missing_role_skips_that_object_only(
     fresh_sandbox: Sandbox, loader: Loader, caplog: pytest.LogCaptureFixture
 ) -> None:
