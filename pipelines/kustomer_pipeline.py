@@ -166,12 +166,11 @@ def print_summary(pipeline: dlt.Pipeline, duckdb_path: str | None) -> None:
             print(f"{table:34} {count:>9}  {children}")
         print(f"{'total':34} {total:>9}")
     if duckdb_path:
+        query = f"select status, count(*) from {pipeline.dataset_name}.conversations group by 1"
+        print(f'\nOpen it with the duckdb CLI:  duckdb {duckdb_path} "{query}"')
         print(
-            f"\nOpen it with:  duckdb {duckdb_path}  (tables are in schema {pipeline.dataset_name})"
-        )
-        print(
-            f"  e.g.  select status, count(*) from {pipeline.dataset_name}.conversations "
-            "group by 1;"
+            f'or in Python:  python -c "import duckdb; '
+            f"duckdb.connect('{duckdb_path}').sql('{query}').show()\""
         )
 
 
