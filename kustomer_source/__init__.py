@@ -19,7 +19,13 @@ from dlt.common.time import ensure_pendulum_datetime
 from dlt.common.typing import TAnyDateTime
 from dlt.extract.resource import DltResource
 
-from kustomer_source.catalog import CATALOG, OBJECTS, KustomerObject, UnknownObjectError
+from kustomer_source.catalog import (
+    CATALOG,
+    CURSORS,
+    OBJECTS,
+    KustomerObject,
+    UnknownObjectError,
+)
 from kustomer_source.client import (
     KustomerAuthError,
     KustomerClient,
@@ -142,7 +148,7 @@ def object_resource(
 
         def read_changes(
             updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
-                "updatedAt",
+                CURSORS["search"],
                 initial_value=start,
                 end_value=end,
                 range_start="closed",
@@ -165,7 +171,7 @@ def object_resource(
 
         def read_new_entries(
             created_at: dlt.sources.incremental[str] = dlt.sources.incremental(
-                "createdAt",
+                CURSORS["append"],
                 initial_value=start,
                 end_value=end,
                 range_start="closed",

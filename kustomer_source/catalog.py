@@ -43,6 +43,9 @@ SYNC_REASONS: dict[SyncKind, str] = {
     ),
 }
 
+CURSORS: dict[SyncKind, str] = {"search": "updatedAt", "append": "createdAt"}
+"""The field an incremental sync kind tracks (replace keeps no cursor)."""
+
 _naming = NamingConvention()
 
 
@@ -68,8 +71,7 @@ class KustomerObject:
     cursor: str | None = field(init=False)
 
     def __post_init__(self) -> None:
-        cursor = {"search": "updatedAt", "append": "createdAt"}.get(self.sync)
-        object.__setattr__(self, "cursor", cursor)
+        object.__setattr__(self, "cursor", CURSORS.get(self.sync))
         if not self.why:
             object.__setattr__(self, "why", SYNC_REASONS[self.sync])
 

@@ -181,7 +181,6 @@ class KustomerClient:
             data_selector="data",
             session=http.session,
         )
-        self._http = http
         self._key_valid: bool | None = None
 
     def pages(

@@ -92,7 +92,6 @@ class RateLimiter:
             "search": Budget(search_limit, share),
         }
         self.throttled = 0
-        self.requests = 0
         self._count_lock = threading.Lock()
 
     def acquire(self, kind: BudgetKind) -> None:
@@ -102,8 +101,6 @@ class RateLimiter:
         delay = slot - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        with self._count_lock:
-            self.requests += 1
 
     def observe(self, response: Response, kind: BudgetKind) -> None:
         """Learns the budget from the headers; holds everyone on a 429 or a spent window."""

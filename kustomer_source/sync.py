@@ -151,7 +151,6 @@ class SearchWindow:
         self.start, self.end = start, end
         self.page_size = min(page_size, SEARCH_PAGE_SIZE)
         self.field = f"{obj.search_context}_updated_at"
-        self.requests = 0
 
     def body(self, criteria: list[dict[str, Any]]) -> dict[str, Any]:
         if self.end:
@@ -166,7 +165,6 @@ class SearchWindow:
     def query(self, criteria: list[dict[str, Any]], page: int = 1) -> tuple[list[Any], bool]:
         """One search page: its records and whether `links.next` says more follow."""
         params = {"page": page, "pageSize": self.page_size}
-        self.requests += 1
         body, _ = self.client.post(
             SEARCH_PATH, self.body(criteria), params, f"{self.obj.table} search"
         )
