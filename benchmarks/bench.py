@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kustomer_source import OBJECTS, kustomer_source  # noqa: E402
+from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
 
 
 @dataclass
@@ -230,6 +231,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    tune_garbage_collector()  # as pipelines/kustomer_pipeline.py does
     tables = args.objects.split(",") if args.objects else [o.table for o in OBJECTS]
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
     with tempfile.TemporaryDirectory() as tmp, sandbox_process(args) as sb:

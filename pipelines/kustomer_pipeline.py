@@ -37,6 +37,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
 from kustomer_source import CATALOG, KustomerError, kustomer_source, lake  # noqa: E402
 from kustomer_source.catalog import UnknownObjectError, select  # noqa: E402
+from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
 
 DEMO_DUCKDB = "kustomer.duckdb"
 DEFAULT_DATASET = "kustomer_data"
@@ -176,6 +177,7 @@ def print_summary(pipeline: dlt.Pipeline, duckdb_path: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    tune_garbage_collector()
     try:
         if args.objects:
             select(args.objects.split(","))
