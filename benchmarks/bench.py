@@ -139,11 +139,12 @@ def count_records(db_path: str, dataset: str, tables: list[str]) -> int:
                 [dataset],
             ).fetchall()
         }
-        return sum(
-            int(con.execute(f"select count(*) from {dataset}.{t}").fetchone()[0])  # type: ignore[index]
-            for t in tables
-            if t in present
-        )
+        total = 0
+        for table in tables:
+            if table in present:
+                row = con.execute(f"select count(*) from {dataset}.{table}").fetchone()
+                total += int(row[0]) if row else 0
+        return total
 
 
 def run_load(name: str, sb: Sandbox, source: Any, tables: list[str], workdir: Path) -> Result:

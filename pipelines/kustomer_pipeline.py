@@ -33,6 +33,7 @@ from dlt.common.configuration.exceptions import (  # noqa: E402
     ConfigFieldMissingException,
     ConfigurationException,
 )
+from dlt.common.pipeline import TRefreshMode  # noqa: E402
 from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
 from kustomer_source import CATALOG, KustomerError, kustomer_source, lake  # noqa: E402
@@ -128,11 +129,16 @@ def run(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
     objects = args.objects.split(",") if args.objects else None
     selected = [obj.table for obj in select(objects)]
     source = source.with_resources(*selected)
-    refresh = "drop_sources" if args.full_refresh else None
+    refresh: TRefreshMode | None = "drop_sources" if args.full_refresh else None
     if lake.is_filesystem(pipeline):
         # parquet files on S3/GCS/Azure/local: Delta tables, merged without duplicates
         return lake.load(pipeline, source, refresh=refresh)
-    return pipeline.run(source, loader_file_format=loader_format(pipeline), refresh=refresh)
+    # dlt's signature says TRefreshMode, yet None (its own default) means no refresh
+    return pipeline.run(
+        source,
+        loader_file_format=loader_format(pipeline),
+        refresh=refresh,  # type: ignore[arg-type]
+    )
 
 
 def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]]:
@@ -147,21 +153,20 @@ def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]
 def print_summary(pipeline: dlt.Pipeline, duckdb_path: str | None) -> None:
     """A table of objects and row counts, and how to open the result."""
     with pipeline.sql_client() as client:
-        tables = {
-            name
-            for (name,) in client.execute_sql(
-                "select table_name from information_schema.tables where table_schema = %s",
-                pipeline.dataset_name,
-            )
-        }
+        found = client.execute_sql(
+            "select table_name from information_schema.tables where table_schema = %s",
+            pipeline.dataset_name,
+        )
+        tables = {name for (name,) in found or []}
         print(f"\n{'object':34} {'rows':>9}  child tables")
         total = 0
         for table in sorted(CATALOG):
             if table not in tables:
                 continue
-            (count,) = client.execute_sql(
+            counted = client.execute_sql(
                 f"select count(*) from {client.make_qualified_table_name(table)}"
-            )[0]
+            )
+            (count,) = counted[0] if counted else (0,)
             children = sum(1 for t in tables if t.startswith(table + "__"))
             total += count
             print(f"{table:34} {count:>9}  {children}")
