@@ -2,7 +2,8 @@
 
 Settings live under `[sources.kustomer]` in `.dlt/config.toml` and `.dlt/secrets.toml`, or in
 `SOURCES__KUSTOMER__<KEY>` environment variables: `api_key` (secret), `org` or `base_url`,
-`start_date`, `end_date`, `hard_delete`, `rate_limit_share`, `page_size`, `search_page_size`.
+`start_date`, `end_date`, `hard_delete`, `rate_limit_share`, `page_size`, `search_page_size`,
+`list_concurrency`, `search_concurrency`.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def kustomer_source(
     page_size: int = 100,
     search_page_size: int = 500,
     list_concurrency: int = 8,
+    search_concurrency: int = 4,
 ) -> Iterator[DltResource]:
     """All 48 Kustomer objects as dlt resources; pick some with `.with_resources(...)`.
 
@@ -120,12 +122,16 @@ def kustomer_source(
         page_size: Page size for list endpoints (each endpoint's maximum caps it).
         search_page_size: Page size for search requests (at most 500).
         list_concurrency: Pages of one list endpoint in flight at once (1 follows links.next).
+        search_concurrency: Time windows of one object's changes searched side by side.
     """
     limiter = RateLimiter(share=rate_limit_share)
     client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)
     start, end = to_api_time(start_date), to_api_time(end_date)
     settings = dict(
-        page_size=page_size, search_page_size=search_page_size, list_concurrency=list_concurrency
+        page_size=page_size,
+        search_page_size=search_page_size,
+        list_concurrency=list_concurrency,
+        search_concurrency=search_concurrency,
     )
     for obj in OBJECTS:
         yield object_resource(client, obj, start, end, hard_delete, settings)
@@ -164,6 +170,7 @@ def object_resource(
                     settings["page_size"],
                     settings["search_page_size"],
                     settings["list_concurrency"],
+                    settings["search_concurrency"],
                 )
 
         reader: Any = read_changes

@@ -6,9 +6,12 @@ time and memory stays bounded whatever the size of the org.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -105,28 +108,69 @@ def read_audit_logs(
         yield rows_of(obj, page)
 
 
-def newest_change(client: KustomerClient, obj: KustomerObject) -> tuple[str | None, datetime]:
-    """The updatedAt of the most recently changed record (None when there is none) and the
-    server's time from the response's `Date` header (the local clock if it sends none)."""
-    ctx = obj.search_context
-    body = {"queryContext": ctx, "sort": [{f"{ctx}_updated_at": "desc"}], "includeDeleted": True}
-    found, response = client.post(
-        SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{obj.table} search"
-    )
+@dataclass(frozen=True)
+class Probe:
+    """What one search request tells before a search-synced object is read."""
+
+    newest: str | None  # updatedAt of the most recently changed record in range (None: none)
+    total: int | None  # records changed in range, from the response's `meta.total`
+    server_now: datetime  # the server's time (`Date` header), the local clock if it sends none
+
+
+def probe_changes(
+    client: KustomerClient, obj: KustomerObject, start: str | None, end: str | None
+) -> Probe:
+    """One search page of one record, newest first, over the records changed in [start, end)."""
+    found, response = _search_one(client, obj, [("gte", start)] if start else [], end, "desc")
     records = found.get("data") or []
-    newest = _updated(records[0]) if records else None
+    total = (found.get("meta") or {}).get("total")
     try:
         server_now = parsedate_to_datetime(response.headers["Date"])
     except (KeyError, TypeError, ValueError):
         server_now = datetime.now(timezone.utc)
-    return newest, server_now
+    return Probe(
+        newest=_updated(records[0]) if records else None,
+        total=total if isinstance(total, int) else None,
+        server_now=server_now,
+    )
+
+
+def oldest_change_after(
+    client: KustomerClient, obj: KustomerObject, start: str, end: str | None
+) -> str | None:
+    """The updatedAt of the oldest record changed after `start` (and before `end`)."""
+    found, _ = _search_one(client, obj, [("gt", start)], end, "asc")
+    records = found.get("data") or []
+    return _updated(records[0]) if records else None
+
+
+def _search_one(
+    client: KustomerClient,
+    obj: KustomerObject,
+    bounds: list[tuple[str, str]],
+    end: str | None,
+    order: str,
+) -> tuple[Any, Any]:
+    window = SearchWindow(client, obj, None, end)
+    body = window.body([{window.field: {op: value}} for op, value in bounds])
+    body["sort"] = [{window.field: order}]
+    return client.post(SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{obj.table} search")
 
 
 def search_floor(server_now: datetime) -> str:
     """The oldest updatedAt that standard search surely covers: it sees the last two years
     (Kustomer's search docs); a day of margin absorbs clock skew."""
-    floor = server_now - timedelta(days=SEARCH_WINDOW_DAYS - 1)
-    return floor.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return api_time(server_now - timedelta(days=SEARCH_WINDOW_DAYS - 1))
+
+
+def api_time(value: datetime) -> str:
+    """A datetime as the API writes times: UTC, milliseconds, `Z`."""
+    utc = value.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_api_time(value: str) -> datetime:
+    return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
 
 
 class SearchWindow:
@@ -222,6 +266,97 @@ def _ids(records: list[dict[str, Any]]) -> set[str]:
     return {r["id"] for r in records if r.get("id")}
 
 
+def split_range(oldest: str, newest: str, parts: int) -> list[str]:
+    """Up to `parts - 1` instants cutting [oldest, newest] into spans of equal length."""
+    lo, hi = parse_api_time(oldest), parse_api_time(newest)
+    step = (hi - lo) / parts
+    cuts = [api_time(lo + step * i) for i in range(1, parts)]
+    return sorted({cut for cut in cuts if oldest < cut <= newest})
+
+
+def read_changes(
+    client: KustomerClient,
+    obj: KustomerObject,
+    start: str,
+    end: str | None,
+    probe: Probe,
+    page_size: int,
+    concurrency: int = 1,
+) -> Iterator[TPage]:
+    """The records changed in [start, end) through search, in up to `concurrency` time windows
+    read side by side when the probe counts more than two pages of changes.
+
+    The windows cut the span from the oldest change after `start` (one more search request) to
+    the newest into equal lengths; the first window still starts at `start` and the last one stays
+    open up to `end`, so records changed during the run still arrive. Each window is its own
+    keyset scan, and the shared limiter keeps all of them within the search budget.
+    """
+    size = min(page_size, SEARCH_PAGE_SIZE)
+    pages = -(-(probe.total or 0) // size)
+    oldest = None
+    if concurrency > 1 and pages > 2 and probe.newest is not None:
+        oldest = oldest_change_after(client, obj, start, end)
+    if oldest is None or probe.newest is None:
+        yield from SearchWindow(client, obj, start, end, size)
+        return
+    cuts = split_range(oldest, probe.newest, min(concurrency, pages))
+    bounds = [start, *cuts]
+    windows = [
+        SearchWindow(client, obj, lo, hi, size) for lo, hi in zip(bounds, [*cuts, end], strict=True)
+    ]
+    logger.info(f"{obj.table}: reading {probe.total} changes in {len(windows)} search windows")
+    yield from side_by_side(windows)
+
+
+def side_by_side(sources: Sequence[Iterable[TPage]], buffered: int = 4) -> Iterator[TPage]:
+    """The pages of several readers, each drained in its own thread, in the order they arrive.
+
+    At most `buffered` pages wait at a time (memory stays bounded); the first error stops the
+    other readers and is raised here.
+    """
+    arrived: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=buffered)
+    stop = threading.Event()
+
+    def put(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                arrived.put((kind, value), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def drain(source: Iterable[TPage]) -> None:
+        try:
+            for page in source:
+                if not put("page", page):
+                    return
+            put("done", None)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put("error", exc)
+
+    threads = [
+        threading.Thread(target=drain, args=(source,), name="kustomer-search", daemon=True)
+        for source in sources
+    ]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    try:
+        while running:
+            kind, value = arrived.get()
+            if kind == "page":
+                yield value
+            elif kind == "done":
+                running -= 1
+            else:
+                raise value
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
 def read_search_object(
     client: KustomerClient,
     obj: KustomerObject,
@@ -230,6 +365,7 @@ def read_search_object(
     list_page_size: int,
     search_page_size: int,
     list_concurrency: int = 1,
+    search_concurrency: int = 1,
 ) -> Iterator[TPage]:
     """A search-synced object: the records changed in [start, end).
 
@@ -237,11 +373,12 @@ def read_search_object(
     full load) the list endpoint is read whole instead (dlt's incremental keeps [start, end)),
     and then a search picks up everything changed while the list was being read.
     """
-    newest, server_now = newest_change(client, obj)
-    if start is None or start < search_floor(server_now):
+    probe = probe_changes(client, obj, start, end)
+    if start is None or start < search_floor(probe.server_now):
         logger.info(f"{obj.table}: reading {obj.path} whole (older than search reaches)")
         yield from read_list(client, obj, list_page_size, list_concurrency)
-        if newest is None:
+        if probe.newest is None:
             return
-        start = newest
-    yield from SearchWindow(client, obj, start, end, search_page_size)
+        yield from SearchWindow(client, obj, probe.newest, end, search_page_size)
+        return
+    yield from read_changes(client, obj, start, end, probe, search_page_size, search_concurrency)

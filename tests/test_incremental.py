@@ -142,6 +142,21 @@ def test_more_than_100_pages_of_changes(fresh_sandbox: Sandbox, loader: Loader) 
     assert search_requests(sb) > 100
 
 
+def test_many_changes_are_searched_in_parallel_windows(tmp_path: Path) -> None:
+    with serve(seed=11, scale=1300, latency_ms=20) as sb:
+        loader = Loader(tmp_path)
+        loader.run(sb, ["customers"])
+        for record in list(sb.control.records("customers"))[:1200]:
+            sb.control.update("customers", record["id"], {"name": "spread"})
+        sb.control.reset_requests()
+        loader.run(sb, ["customers"], search_page_size=100, search_concurrency=4)
+        assert_equal_to_org(sb, loader, ["customers"])
+        assert sb.control.peak_in_flight("/v1/customers/search") >= 2
+        # two probes, 12 pages of changes, and at most a page and a tie re-read per window
+        assert search_requests(sb) <= 2 + 12 + 2 * 4
+        assert list_requests(sb, "customers") == 0
+
+
 def test_records_changed_during_a_run(tmp_path: Path) -> None:
     with serve(seed=9, scale=120, latency_ms=15) as sb:
         loader = Loader(tmp_path)
@@ -274,3 +289,18 @@ def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path: Path, stage: 
         assert_equal_to_org(sb, loader, ["customers"])
         audit = loader.query("select count(*), count(distinct id) from kustomer_data.audit_logs")[0]
         assert audit[0] == audit[1] == sb.control.count("audit_logs")
+
+
+def test_split_range_cuts_equal_spans() -> None:
+    from kustomer_source.sync import split_range
+
+    cuts = split_range("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:04.000Z", 4)
+    assert cuts == [
+        "2026-01-01T00:00:01.000Z",
+        "2026-01-01T00:00:02.000Z",
+        "2026-01-01T00:00:03.000Z",
+    ]
+    # a span shorter than the parts gives fewer, distinct cuts
+    assert split_range("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.002Z", 4) == [
+        "2026-01-01T00:00:00.001Z"
+    ]

@@ -43,7 +43,8 @@ HTTP control API (JSON; no auth; loopback only; never counted, throttled or faul
     POST   /__sandbox/tokens                  {"roles": [...] | null, "expires_in_s": 3600}
                                               -> 201 {"token": "..."}
     GET    /__sandbox/stats?method=GET&path_prefix=/v1/customers
-                                              {"requests": n, "throttled": n}
+                                              {"requests": n, "throttled": n,
+                                               "peak_in_flight": n}
     POST   /__sandbox/stats/reset
     POST   /__sandbox/limits                  {"rate_limit": 1000, "search_rate_limit": 100}
     POST   /__sandbox/faults                  {"fault_5xx_rate": 0.1, "fault_drop_rate": 0,

@@ -100,6 +100,10 @@ class Control:
         """429 responses served since start or the last :meth:`reset_requests`."""
         return self._e.stats.throttled()
 
+    def peak_in_flight(self, path_prefix: str | None = None) -> int:
+        """Most requests served at once to one path under the prefix since the last reset."""
+        return self._e.stats.peak_in_flight(path_prefix)
+
     def set_limits(
         self, rate_limit: int | None = None, search_rate_limit: int | None = None
     ) -> None:
@@ -194,6 +198,7 @@ def _dispatch(
         return 200, {
             "requests": c.requests(query.get("method"), query.get("path_prefix")),
             "throttled": c.throttled(),
+            "peak_in_flight": c.peak_in_flight(query.get("path_prefix")),
         }
     if route == ("POST", "stats") and parts[1:] == ["reset"]:
         c.reset_requests()

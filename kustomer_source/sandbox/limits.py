@@ -171,6 +171,30 @@ class Stats:
         self._lock = threading.Lock()
         self._by: Counter[tuple[str, str]] = Counter()
         self._throttled = 0
+        self._in_flight: Counter[str] = Counter()
+        self._peak: Counter[str] = Counter()
+
+    def enter(self, path: str) -> None:
+        """A request to `path` is being served (counted until :meth:`leave`)."""
+        with self._lock:
+            self._in_flight[path] += 1
+            self._peak[path] = max(self._peak[path], self._in_flight[path])
+
+    def leave(self, path: str) -> None:
+        with self._lock:
+            self._in_flight[path] -= 1
+
+    def peak_in_flight(self, path_prefix: str | None = None) -> int:
+        """Most requests served at once to one path under the prefix."""
+        with self._lock:
+            return max(
+                (
+                    n
+                    for p, n in self._peak.items()
+                    if path_prefix is None or p.startswith(path_prefix)
+                ),
+                default=0,
+            )
 
     def record(self, method: str, path: str, status: int) -> None:
         """Count one API request."""
@@ -199,3 +223,4 @@ class Stats:
         with self._lock:
             self._by.clear()
             self._throttled = 0
+            self._peak.clear()

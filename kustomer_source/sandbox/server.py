@@ -134,9 +134,14 @@ class Handler(BaseHTTPRequestHandler):
         engine = self.server.engine
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request(method, path, parse_qsl(query, keep_blank_values=True), headers, body)
-        resp = self.server.api.handle(req)
-        engine.latency.sleep()
-        engine.stats.record(method, canonical_path(path), resp.status)
+        served = canonical_path(path)
+        engine.stats.enter(served)
+        try:
+            resp = self.server.api.handle(req)
+            engine.latency.sleep()
+        finally:
+            engine.stats.leave(served)
+        engine.stats.record(method, served, resp.status)
         if resp.fault == "drop":
             self.close_connection = True
             try:
