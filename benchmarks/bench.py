@@ -150,15 +150,17 @@ def count_records(db_path: str, dataset: str, tables: list[str]) -> int:
 def run_load(name: str, sb: Sandbox, source: Any, tables: list[str], workdir: Path) -> Result:
     """One full load into a fresh DuckDB file, measured."""
     db_path = str(workdir / f"{name}.duckdb")
+    # the DuckDB file opened as pipelines/kustomer_pipeline.py opens it: one connection for the load
+    connection = duckdb.connect(db_path)
     pipeline = dlt.pipeline(
         pipeline_name=f"bench_{name}",
-        destination=dlt.destinations.duckdb(db_path),
+        destination=dlt.destinations.duckdb(connection),
         dataset_name="kustomer_data",
         pipelines_dir=str(workdir / "pipelines"),
     )
     sb.reset_stats()
     phases: dict[str, tuple[float, int]] = {}
-    with PeakMemory(exclude=sb.process.pid) as memory:
+    with connection, PeakMemory(exclude=sb.process.pid) as memory:
         started = time.perf_counter()
         for phase, step in (
             ("extract", lambda: pipeline.extract(source, loader_file_format="parquet")),

@@ -29,6 +29,7 @@ if not Path(".dlt").is_dir() and (_ROOT / ".dlt").is_dir():
 sys.path.insert(0, str(_ROOT))
 
 import dlt  # noqa: E402
+import duckdb  # noqa: E402
 from dlt.common.configuration.exceptions import (  # noqa: E402
     ConfigFieldMissingException,
     ConfigurationException,
@@ -80,12 +81,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def make_pipeline(args: argparse.Namespace, duckdb_path: str | None = None) -> dlt.Pipeline:
+def make_pipeline(args: argparse.Namespace, destination: Any = None) -> dlt.Pipeline:
     """The `kustomer` pipeline. `dlt deploy` reads this call from the source: it needs a literal
     pipeline_name and refuses a non-literal pipelines_dir, so --pipelines-dir goes in as config."""
-    destination: Any = args.destination
-    if args.destination == "duckdb":
-        destination = dlt.destinations.duckdb(duckdb_path or str(Path.cwd() / DEMO_DUCKDB))
+    if destination is None:
+        destination = args.destination
+        if args.destination == "duckdb":
+            destination = dlt.destinations.duckdb(str(Path.cwd() / DEMO_DUCKDB))
     with pipelines_dir_setting(args.pipelines_dir):
         return dlt.pipeline(
             pipeline_name="kustomer",
@@ -93,6 +95,21 @@ def make_pipeline(args: argparse.Namespace, duckdb_path: str | None = None) -> d
             dataset_name=args.dataset,
             progress="log",
         )
+
+
+@contextmanager
+def open_destination(args: argparse.Namespace, duckdb_path: str) -> Iterator[Any]:
+    """The destination to load into. A DuckDB file is opened here and dlt gets the connection:
+    dlt then keeps it open through the load instead of closing and reopening the file (with a
+    checkpoint each time) between jobs, which took 40% of the load step."""
+    if args.destination != "duckdb":
+        yield None
+        return
+    connection = duckdb.connect(duckdb_path)
+    try:
+        yield dlt.destinations.duckdb(connection)
+    finally:
+        connection.close()
 
 
 @contextmanager
@@ -188,23 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             select(args.objects.split(","))
         if args.demo:
             return run_demo(args)
-        pipeline = make_pipeline(args)
-        if args.backfill_from and args.backfill_to:
-            for lo, hi in backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days):
-                print(f"backfill {lo} .. {hi}")
-                run(
-                    pipeline,
-                    kustomer_source(start_date=lo, end_date=hi, hard_delete=args.hard_delete),
-                    args,
-                )
-        else:
-            source = kustomer_source(
-                start_date=args.start_date, end_date=args.end_date, hard_delete=args.hard_delete
-            )
-            print(run(pipeline, source, args))
-        if args.destination == "duckdb":
-            print_summary(pipeline, str(Path.cwd() / DEMO_DUCKDB))
-        return 0
+        duckdb_path = str(Path.cwd() / DEMO_DUCKDB)
+        with open_destination(args, duckdb_path) as destination:
+            return load_org(args, make_pipeline(args, destination), duckdb_path)
     except (UnknownObjectError, KustomerError) as exc:
         return fail(str(exc))
     except ConfigFieldMissingException as exc:
@@ -215,14 +218,37 @@ def main(argv: list[str] | None = None) -> int:
         return fail(root_cause_message(exc))
 
 
+def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str) -> int:
+    """Loads the org set up in .dlt/ (or in bounded backfill chunks) and prints what landed."""
+    if args.backfill_from and args.backfill_to:
+        for lo, hi in backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days):
+            print(f"backfill {lo} .. {hi}")
+            run(
+                pipeline,
+                kustomer_source(start_date=lo, end_date=hi, hard_delete=args.hard_delete),
+                args,
+            )
+    else:
+        source = kustomer_source(
+            start_date=args.start_date, end_date=args.end_date, hard_delete=args.hard_delete
+        )
+        print(run(pipeline, source, args))
+    if args.destination == "duckdb":
+        print_summary(pipeline, duckdb_path)
+    return 0
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Starts the sandbox in-process and loads it into ./kustomer.duckdb."""
     from kustomer_source.sandbox import serve
 
     duckdb_path = str(Path.cwd() / DEMO_DUCKDB)
-    with serve(seed=7, scale=args.demo_scale) as sandbox:
+    with (
+        serve(seed=7, scale=args.demo_scale) as sandbox,
+        open_destination(args, duckdb_path) as destination,
+    ):
         print(f"Sandbox Kustomer API at {sandbox.base_url}")
-        pipeline = make_pipeline(args, duckdb_path)
+        pipeline = make_pipeline(args, destination)
         source = kustomer_source(
             api_key=sandbox.token, base_url=sandbox.base_url, hard_delete=args.hard_delete
         )
