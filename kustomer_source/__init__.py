@@ -150,7 +150,7 @@ def object_resource(
     if obj.sync == "search":
         columns["deleted"] = {"data_type": "bool", "hard_delete": hard_delete}
         # a record changed mid-run can arrive twice in one load: keep its newest version
-        columns["updated_at"] = {**columns["updated_at"], "dedup_sort": "desc"}
+        columns[CURSORS["search"]] = {**columns[CURSORS["search"]], "dedup_sort": "desc"}
 
         def read_changes(
             updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(

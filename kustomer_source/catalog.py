@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.schema.typing import TWriteDisposition
 
 ReadKind = Literal["pages", "single", "audit_log"]
@@ -45,9 +44,6 @@ SYNC_REASONS: dict[SyncKind, str] = {
 
 CURSORS: dict[SyncKind, str] = {"search": "updatedAt", "append": "createdAt"}
 """The field an incremental sync kind tracks (replace keeps no cursor)."""
-
-_naming = NamingConvention()
-
 
 def fields(**groups: str) -> dict[str, FieldType]:
     """Turns space-separated field names grouped by type into a name -> type map."""
@@ -86,11 +82,13 @@ class KustomerObject:
         return dispositions[self.sync]
 
     def column_hints(self) -> dict[str, dict[str, str]]:
-        """dlt column hints for the scalar fields (nested ones are left to the normalizer)."""
+        """dlt column hints for the scalar fields (nested ones are left to the normalizer), by
+        the API's names: dlt names the columns, and the incremental cursor's own hint
+        (`updatedAt`) lands on the same column instead of a colliding one."""
         hints = {"id": {"data_type": "text"}}
         for name, kind in self.fields.items():
             if kind not in ("struct", "list"):
-                hints[_naming.normalize_identifier(name)] = {"data_type": kind}
+                hints[name] = {"data_type": kind}
         return hints
 
 
