@@ -7,11 +7,17 @@ Modes:
            and the ratio of the two.
   local    local processing alone (no latency, no limits): records per second through extract,
            normalize and load into DuckDB, and peak memory.
+  changes  an incremental run over many changes of one object at the given latency and limits,
+           searched in one keyset scan (search_concurrency=1) and then in parallel time windows
+           (search_concurrency=4): search requests per minute against the search budget, records
+           per second and the ratio of the two.
 
 Examples:
   python benchmarks/bench.py --mode ceiling --scale 10000 --latency-ms 300 --jitter-ms 100
   python benchmarks/bench.py --mode local --scale 20000
   python benchmarks/bench.py --mode local --scale 250000 --objects messages   # a million messages
+  python benchmarks/bench.py --mode changes --scale 10000 --objects conversations \
+      --latency-ms 2000 --jitter-ms 500 --changes 10000
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,17 +60,43 @@ class Sandbox:
             return dict(json.load(response))
 
     def reset_stats(self) -> None:
-        request = urllib.request.Request(f"{self.base_url}/__sandbox/stats/reset", method="POST")
-        urllib.request.urlopen(request).close()
+        self.control("POST", "stats/reset")
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        """A call to the sandbox's control API (loopback only)."""
+        request = urllib.request.Request(
+            f"{self.base_url}/__sandbox/{path}",
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json"},
+            method=method,
+        )
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+
+    def change(self, table: str, count: int) -> int:
+        """Updates the first `count` records of `table` (updatedAt = now, 1 ms apart)."""
+        ids: list[str] = []
+        while len(ids) < count:
+            page = self.control("GET", f"objects/{table}?limit=1000&offset={len(ids)}")["data"]
+            if not page:
+                break
+            ids.extend(record["id"] for record in page)
+        ids = ids[:count]
+        with ThreadPoolExecutor(4) as pool:
+            body = {"attributes": {"name": "changed by the benchmark"}}
+            list(pool.map(lambda i: self.control("PATCH", f"objects/{table}/{i}", body), ids))
+        return len(ids)
 
 
 @contextmanager
 def sandbox_process(args: argparse.Namespace) -> Iterator[Sandbox]:
     """`python -m kustomer_source.sandbox` in a subprocess, with the benchmark's settings."""
+    # in `changes` mode the first loads run without latency; it is switched on before the run
+    latency, jitter = (0, 0) if args.mode == "changes" else (args.latency_ms, args.jitter_ms)
     command = [
         sys.executable, "-m", "kustomer_source.sandbox", "--port", "0",
         "--scale", str(args.scale), "--seed", "7",
-        "--latency-ms", str(args.latency_ms), "--jitter-ms", str(args.jitter_ms),
+        "--latency-ms", str(latency), "--jitter-ms", str(jitter),
         "--rate-limit", str(args.rate_limit), "--search-rate-limit", str(args.search_rate_limit),
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -148,7 +181,7 @@ def count_records(db_path: str, dataset: str, tables: list[str]) -> int:
 
 
 def run_load(name: str, sb: Sandbox, source: Any, tables: list[str], workdir: Path) -> Result:
-    """One full load into a fresh DuckDB file, measured."""
+    """One load into the DuckDB file `<name>.duckdb` (fresh for a full load), measured."""
     db_path = str(workdir / f"{name}.duckdb")
     # the DuckDB file opened as pipelines/kustomer_pipeline.py opens it: one connection for the load
     connection = duckdb.connect(db_path)
@@ -217,7 +250,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--mode", choices=["ceiling", "local"], default="ceiling")
+    parser.add_argument("--mode", choices=["ceiling", "local", "changes"], default="ceiling")
     parser.add_argument("--scale", type=int, default=10000)
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--jitter-ms", type=int, default=100)
@@ -226,6 +259,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--share", type=float, default=0.9, help="rate_limit_share")
     parser.add_argument("--objects", help="comma-separated objects (default: all 48)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive comparison")
+    parser.add_argument("--changes", type=int, default=10000, help="records changed (changes mode)")
     args = parser.parse_args()
     if args.mode == "local":
         args.latency_ms = args.jitter_ms = args.rate_limit = args.search_rate_limit = 0
@@ -244,6 +278,9 @@ def main() -> None:
             f"rate_limit={args.rate_limit}/min search={args.search_rate_limit}/min "
             f"share={args.share} cpu={os.cpu_count()}"
         )
+        if args.mode == "changes":
+            compare_search_windows(args, sb, tables, workdir)
+            return
         source = kustomer_source(
             api_key=sb.token, base_url=sb.base_url, rate_limit_share=args.share
         ).with_resources(*tables)
@@ -254,6 +291,40 @@ def main() -> None:
             print(naive.line(args.rate_limit or None, None))
             ratio = (ours.records / ours.seconds) / (naive.records / naive.seconds)
             print(f"speed-up: {ratio:.1f}x records/s over the naive client")
+
+
+def compare_search_windows(
+    args: argparse.Namespace, sb: Sandbox, tables: list[str], workdir: Path
+) -> None:
+    """Two pipelines load the org, the org changes, then each reads the changes: one keyset
+    scan, then parallel search windows."""
+    concurrencies = {"one_scan": 1, "windows": 4}
+    for name in concurrencies:
+        source = kustomer_source(api_key=sb.token, base_url=sb.base_url, rate_limit_share=1.0)
+        run_load(name, sb, source.with_resources(*tables), tables, workdir)
+    changed = sum(sb.change(table, args.changes) for table in tables)
+    sb.control("POST", "latency", {"latency_ms": args.latency_ms, "jitter_ms": args.jitter_ms})
+    print(f"changed {changed} records; incremental runs:")
+    speed: dict[str, float] = {}
+    for name, concurrency in concurrencies.items():
+        source = kustomer_source(
+            api_key=sb.token,
+            base_url=sb.base_url,
+            rate_limit_share=args.share,
+            search_concurrency=concurrency,
+        )
+        result = run_load(name, sb, source.with_resources(*tables), tables, workdir)
+        searches = int(sb.control("GET", "stats?path_prefix=/v1/customers/search")["requests"])
+        per_min = searches / (result.extract_seconds / 60)
+        allowed = args.search_rate_limit * args.share
+        speed[name] = changed / result.extract_seconds
+        print(
+            f"{name:8} search_concurrency={concurrency} search requests={searches} "
+            f"extract={result.extract_seconds:6.1f}s changes/s={speed[name]:7.0f} "
+            f"search req/min={per_min:5.1f} = {per_min / allowed:5.1%} of the allowed "
+            f"{allowed:.0f} 429s={result.throttled}"
+        )
+    print(f"speed-up: {speed['windows'] / speed['one_scan']:.1f}x changes/s with parallel windows")
 
 
 if __name__ == "__main__":
