@@ -159,6 +159,8 @@ class Result:
             text += f" = {per_min / budget:5.1%} of the budget"
             if share:
                 text += f", {per_min / (budget * share):5.1%} of the allowed share"
+            # normalize and load follow extract in dlt: the rate over the whole run, for the record
+            text += f"; req/min(run)={self.requests / (self.seconds / 60):6.0f}"
         return text
 
 

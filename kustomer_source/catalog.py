@@ -45,6 +45,7 @@ SYNC_REASONS: dict[SyncKind, str] = {
 CURSORS: dict[SyncKind, str] = {"search": "updatedAt", "append": "createdAt"}
 """The field an incremental sync kind tracks (replace keeps no cursor)."""
 
+
 def fields(**groups: str) -> dict[str, FieldType]:
     """Turns space-separated field names grouped by type into a name -> type map."""
     return {name: kind for kind, names in groups.items() for name in names.split()}  # type: ignore[misc]

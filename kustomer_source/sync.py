@@ -170,6 +170,7 @@ def api_time(value: datetime) -> str:
 
 
 def parse_api_time(value: str) -> datetime:
+    """An API time (`...Z` or with an offset) as an aware datetime."""
     return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
 
 
@@ -270,8 +271,8 @@ def split_range(oldest: str, newest: str, parts: int) -> list[str]:
     """Up to `parts - 1` instants cutting [oldest, newest] into spans of equal length."""
     lo, hi = parse_api_time(oldest), parse_api_time(newest)
     step = (hi - lo) / parts
-    cuts = [api_time(lo + step * i) for i in range(1, parts)]
-    return sorted({cut for cut in cuts if oldest < cut <= newest})
+    cuts = {api_time(lo + step * i) for i in range(1, parts)}
+    return sorted(cut for cut in cuts if lo < parse_api_time(cut) <= hi)
 
 
 def read_changes(
