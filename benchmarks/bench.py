@@ -112,7 +112,12 @@ def sandbox_process(args: argparse.Namespace) -> Iterator[Sandbox]:
 
 @dataclass
 class PeakMemory:
-    """Samples the resident memory of this process and its children (normalize workers)."""
+    """Samples the memory of this process and its children (normalize workers).
+
+    Each process counts its proportional set size (PSS): normalize workers are forked, and the
+    pages they still share with this process would be counted once per process by RSS. Where PSS
+    is not available (not Linux) RSS is summed, which overstates.
+    """
 
     exclude: int = 0  # the sandbox's pid: it runs apart and is not the pipeline's memory
     peak: int = 0
@@ -130,11 +135,18 @@ class PeakMemory:
         while not self._stop.is_set():
             try:
                 children = [c for c in me.children(recursive=True) if c.pid != self.exclude]
-                rss = me.memory_info().rss + sum(c.memory_info().rss for c in children)
-                self.peak = max(self.peak, rss)
+                used = sum(_memory(process) for process in [me, *children])
+                self.peak = max(self.peak, used)
             except psutil.Error:
                 pass
             time.sleep(0.1)
+
+
+def _memory(process: psutil.Process) -> int:
+    try:
+        return int(process.memory_full_info().pss)
+    except (AttributeError, psutil.AccessDenied):
+        return int(process.memory_info().rss)
 
 
 @dataclass
