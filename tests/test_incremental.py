@@ -142,13 +142,18 @@ def test_more_than_100_pages_of_changes(fresh_sandbox: Sandbox, loader: Loader) 
     assert search_requests(sb) > 100
 
 
+def load_then_update_customers(sb: Sandbox, loader: Loader, count: int) -> None:
+    """A first load of customers, then `count` of them updated (1 ms apart) and counters reset."""
+    loader.run(sb, ["customers"])
+    for record in list(sb.control.records("customers"))[:count]:
+        sb.control.update("customers", record["id"], {"name": "changed"})
+    sb.control.reset_requests()
+
+
 def test_many_changes_are_searched_in_parallel_windows(tmp_path: Path) -> None:
     with serve(seed=11, scale=1300, latency_ms=20) as sb:
         loader = Loader(tmp_path)
-        loader.run(sb, ["customers"])
-        for record in list(sb.control.records("customers"))[:1200]:
-            sb.control.update("customers", record["id"], {"name": "spread"})
-        sb.control.reset_requests()
+        load_then_update_customers(sb, loader, 1200)
         loader.run(sb, ["customers"], search_page_size=100, search_concurrency=4)
         assert_equal_to_org(sb, loader, ["customers"])
         assert sb.control.peak_in_flight("/v1/customers/search") >= 2
@@ -160,10 +165,7 @@ def test_many_changes_are_searched_in_parallel_windows(tmp_path: Path) -> None:
 def test_records_changed_during_a_run(tmp_path: Path) -> None:
     with serve(seed=9, scale=120, latency_ms=15) as sb:
         loader = Loader(tmp_path)
-        loader.run(sb, ["customers"])
-        for record in list(sb.control.records("customers"))[:400]:
-            sb.control.update("customers", record["id"], {"name": "burst"})
-        sb.control.reset_requests()
+        load_then_update_customers(sb, loader, 120)
         done = threading.Event()
 
         def change_while_running() -> None:
