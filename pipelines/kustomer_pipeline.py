@@ -105,11 +105,16 @@ def open_destination(args: argparse.Namespace, duckdb_path: str) -> Iterator[Any
     if args.destination != "duckdb":
         yield None
         return
+    created = not Path(duckdb_path).exists()
     connection = duckdb.connect(duckdb_path)
     try:
         yield dlt.destinations.duckdb(connection)
     finally:
+        (tables,) = connection.execute("select count(*) from duckdb_tables()").fetchone() or (0,)
         connection.close()
+        if created and not tables:  # a run that failed before loading leaves no empty file
+            for leftover in (duckdb_path, duckdb_path + ".wal"):
+                Path(leftover).unlink(missing_ok=True)
 
 
 @contextmanager

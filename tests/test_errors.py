@@ -193,12 +193,14 @@ def test_missing_credentials_say_what_to_set(tmp_path: Path) -> None:
     out = run_cli_without(tmp_path, SOURCES__KUSTOMER__ORG="acme")
     assert out.returncode == 1, out.stdout + out.stderr
     assert "SOURCES__KUSTOMER__API_KEY" in out.stderr and "secrets.toml" in out.stderr
+    assert not (tmp_path / "kustomer.duckdb").exists()  # no empty database left behind
 
 
 def test_missing_org_says_what_to_set(tmp_path: Path) -> None:
     out = run_cli_without(tmp_path, SOURCES__KUSTOMER__API_KEY="k")
     assert out.returncode == 1
     assert "sources.kustomer.org" in out.stderr
+    assert not (tmp_path / "kustomer.duckdb").exists()
 
 
 def test_faults_are_retried_and_lose_nothing(loader: Loader) -> None:
