@@ -39,6 +39,7 @@ from kustomer_source.client import (
 from kustomer_source.limits import RateLimiter
 from kustomer_source.sync import (
     TPage,
+    api_time,
     read_audit_logs,
     read_list,
     read_search_object,
@@ -91,8 +92,7 @@ def to_api_time(value: TAnyDateTime | None) -> str | None:
     """Any date or datetime as Kustomer's ISO 8601 UTC with milliseconds (None stays None)."""
     if value is None or value == "":
         return None
-    moment = ensure_pendulum_datetime(value).in_tz("UTC")
-    return moment.format("YYYY-MM-DDTHH:mm:ss.SSS") + "Z"
+    return api_time(ensure_pendulum_datetime(value))
 
 
 @dlt.source(name="kustomer", section="kustomer")

@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from dlt.common import logger
+from dlt.common.time import ensure_pendulum_datetime, to_py_datetime
 
 from kustomer_source.catalog import KustomerObject
 from kustomer_source.client import KustomerClient, KustomerError
@@ -121,7 +122,8 @@ def probe_changes(
     client: KustomerClient, obj: KustomerObject, start: str | None, end: str | None
 ) -> Probe:
     """One search page of one record, newest first, over the records changed in [start, end)."""
-    found, response = _search_one(client, obj, [("gte", start)] if start else [], end, "desc")
+    window = SearchWindow(client, obj, None, end)
+    found, response = window.first([("gte", start)] if start else [], "desc")
     records = found.get("data") or []
     total = (found.get("meta") or {}).get("total")
     try:
@@ -139,22 +141,9 @@ def oldest_change_after(
     client: KustomerClient, obj: KustomerObject, start: str, end: str | None
 ) -> str | None:
     """The updatedAt of the oldest record changed after `start` (and before `end`)."""
-    found, _ = _search_one(client, obj, [("gt", start)], end, "asc")
+    found, _ = SearchWindow(client, obj, None, end).first([("gt", start)], "asc")
     records = found.get("data") or []
     return _updated(records[0]) if records else None
-
-
-def _search_one(
-    client: KustomerClient,
-    obj: KustomerObject,
-    bounds: list[tuple[str, str]],
-    end: str | None,
-    order: str,
-) -> tuple[Any, Any]:
-    window = SearchWindow(client, obj, None, end)
-    body = window.body([{window.field: {op: value}} for op, value in bounds])
-    body["sort"] = [{window.field: order}]
-    return client.post(SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{obj.table} search")
 
 
 def search_floor(server_now: datetime) -> str:
@@ -170,8 +159,8 @@ def api_time(value: datetime) -> str:
 
 
 def parse_api_time(value: str) -> datetime:
-    """An API time (`...Z` or with an offset) as an aware datetime."""
-    return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+    """An API time as a standard-library datetime (dlt's parser; stdlib arithmetic)."""
+    return to_py_datetime(ensure_pendulum_datetime(value))
 
 
 class SearchWindow:
@@ -206,6 +195,15 @@ class SearchWindow:
             "sort": [{self.field: "asc"}],
             "includeDeleted": True,
         }
+
+    def first(self, bounds: list[tuple[str, str]], order: str) -> tuple[Any, Any]:
+        """One record, sorted `order` on updatedAt, of those within `bounds` (`(op, time)`
+        pairs) and this window's end: the parsed body and the response."""
+        body = self.body([{self.field: {op: at}} for op, at in bounds])
+        body["sort"] = [{self.field: order}]
+        return self.client.post(
+            SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{self.obj.table} search"
+        )
 
     def query(self, criteria: list[dict[str, Any]], page: int = 1) -> tuple[list[Any], bool]:
         """One search page: its records and whether `links.next` says more follow."""

@@ -16,6 +16,7 @@ import pytest
 from support import Loader
 
 from kustomer_source.sandbox import Sandbox, serve
+from kustomer_source.sync import api_time
 
 SEARCHED = ["customers", "conversations", "messages", "notes", "companies"]
 CONTEXTS = {
@@ -121,8 +122,7 @@ def test_bulk_import_with_one_identical_updated_at(fresh_sandbox: Sandbox, loade
     sb = fresh_sandbox
     loader.run(sb, ["customers"], search_page_size=100)
     sb.control.advance_clock(60)
-    instant = sb.control.now() + timedelta(seconds=1)
-    stamp = instant.strftime("%Y-%m-%dT%H:%M:%S.") + f"{instant.microsecond // 1000:03d}Z"
+    stamp = api_time(sb.control.now() + timedelta(seconds=1))
     sb.control.bulk_import("customers", 5000, updated_at=stamp)
     sb.control.reset_requests()
     loader.run(sb, ["customers"], search_page_size=100)
