@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import orjson
 import requests
@@ -128,6 +128,25 @@ class _HttpClient(Client):
         self._adapter = _LimitedAdapter(limiter, pool_maxsize=max_connections)
 
 
+def list_data(body: Any, what: str) -> list[Any]:
+    """The `data` list of a list or search page; any other shape raises one clear error."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        shape = "no `data`" if data is None else f"`data` as {type(data).__name__}"
+        raise KustomerResponseError(
+            f"Kustomer sent {what} with {shape}, not a list of records; the source does not "
+            "guess what such a page holds"
+        )
+    return data
+
+
+def page_label(url: str | None) -> str:
+    """`/v1/customers page 3`: the path and page number of a request, for error messages."""
+    parts = urlsplit(url or "")
+    page = parse_qs(parts.query).get("page")
+    return f"{parts.path} page {page[0]}" if page else parts.path
+
+
 def checked_next_link(origin: str, page_url: str, body: Any) -> str | None:
     """The absolute `links.next` of a page, or None at the end; a link to another origin than
     `origin` (the configured host) raises instead of being followed."""
@@ -153,6 +172,13 @@ class SameOriginLinkPaginator(BaseNextUrlPaginator):
 
     def update_state(self, response: requests.Response, data: list[Any] | None = None) -> None:
         body = response_json(response)
+        if isinstance(body, dict) and "links" not in body and body.get("data"):
+            # the documented envelope always has `links`; without it this reader, which follows
+            # links.next, cannot tell the last page from a cut-off list
+            raise KustomerResponseError(
+                f"Kustomer sent {page_label(response.url)} without `links`, so there is no way "
+                "to tell whether more pages follow"
+            )
         self._next_reference = checked_next_link(self.base_url, response.url, body)
 
 
@@ -160,11 +186,7 @@ class _RESTClient(RESTClient):
     """RESTClient that reads the body parsed by the JSON check instead of parsing it again."""
 
     def extract_response(self, response: requests.Response, data_selector: Any) -> list[Any]:
-        body = response_json(response)
-        data = body.get(data_selector) if isinstance(body, dict) else None
-        if data is None:
-            return []
-        return data if isinstance(data, list) else [data]
+        return list_data(response_json(response), page_label(response.url))
 
 
 class KustomerClient:
@@ -200,12 +222,21 @@ class KustomerClient:
             paginator=SameOriginLinkPaginator(self.base_url),
             hooks=_hooks(),
         )
-        with self.translate_errors(what or path):
-            yield from pages
+        errors = self.translate_errors(what or path, page=1)
+        with errors:
+            for page in pages:
+                yield page
+                errors.page += 1
 
-    def get_json(self, path: str, params: dict[str, Any] | None = None, what: str = "") -> Any:
-        """One GET; returns the parsed body."""
-        with self.translate_errors(what or path):
+    def get_json(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        what: str = "",
+        page: int | None = None,
+    ) -> Any:
+        """One GET (page `page` of a list, if given); returns the parsed body."""
+        with self.translate_errors(what or path, page):
             return response_json(self.rest.get(path, params=params, hooks=_hooks()))
 
     def key_is_valid(self) -> bool:
@@ -233,16 +264,18 @@ class KustomerClient:
             response = self.rest.post(path, json=body, params=params, hooks=_hooks())
             return response_json(response), response
 
-    def translate_errors(self, what: str) -> _ErrorTranslator:
-        return _ErrorTranslator(self.base_url, what)
+    def translate_errors(self, what: str, page: int | None = None) -> _ErrorTranslator:
+        return _ErrorTranslator(self.base_url, what, page)
 
 
 class _ErrorTranslator:
-    """Turns transport and HTTP errors into KustomerErrors with one clear line each."""
+    """Turns transport and HTTP errors into KustomerErrors with one clear line each; `page` is
+    the page of a list being read (a 404 after page 1 is not a wrong host)."""
 
-    def __init__(self, base_url: str, what: str) -> None:
+    def __init__(self, base_url: str, what: str, page: int | None = None) -> None:
         self.base_url = base_url
         self.what = what
+        self.page = page or 0
 
     def __enter__(self) -> None:
         return None
@@ -251,6 +284,13 @@ class _ErrorTranslator:
         if exc is None or isinstance(exc, KustomerError | GeneratorExit):
             return False
         if isinstance(exc, HTTPError) and exc.response is not None:
+            if exc.response.status_code == 404 and self.page > 1:
+                found = "page 1" if self.page == 2 else f"pages 1-{self.page - 1}"
+                raise KustomerResponseError(
+                    f"Kustomer answered 404 for page {self.page} of {self.what} after {found} "
+                    "answered: the list broke off, so the source cannot tell which records the "
+                    "rest of it holds"
+                ) from None
             raise _from_status(exc.response, self.base_url, self.what) from None
         if isinstance(exc, MalformedResponse):
             raise KustomerResponseError(

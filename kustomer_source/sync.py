@@ -20,7 +20,7 @@ from dlt.common import logger
 from dlt.common.time import ensure_pendulum_datetime, to_py_datetime
 
 from kustomer_source.catalog import KustomerObject
-from kustomer_source.client import KustomerClient, KustomerError
+from kustomer_source.client import KustomerClient, KustomerError, list_data
 from kustomer_source.rows import TRow, to_row
 
 SEARCH_PATH = "/v1/customers/search"
@@ -41,21 +41,37 @@ def read_list(
 
     With `concurrency` 1 it follows `links.next`. Above 1 it reads page 1, then keeps up to
     `concurrency` numbered pages in flight (pages are documented as numbered from 1), yields them
-    in order and stops at the first page whose `links.next` is null; the shared rate limiter
-    still paces every request.
+    in order and stops at the first empty page or page whose `links.next` is null; the shared rate
+    limiter still paces every request.
     """
     size = min(page_size, obj.page_size)
     if concurrency <= 1:
         for page in client.pages(obj.path, params={"pageSize": size}, what=obj.table):
             yield rows_of(obj, page)
         return
-    first = client.get_json(obj.path, {"page": 1, "pageSize": size}, what=obj.table)
-    yield rows_of(obj, first.get("data") or [])
-    if not client.next_link(obj.path, first):
-        return
+    first = client.get_json(obj.path, {"page": 1, "pageSize": size}, what=obj.table, page=1)
+    data = list_data(first, f"page 1 of {obj.table}")
+    yield rows_of(obj, data)
     total = (first.get("meta") or {}).get("totalPages")
     last = int(total) if isinstance(total, int) else None
+    if not data or not _more_pages(client, obj, first, 1, last):
+        return
     yield from _numbered_pages(client, obj, size, concurrency, last)
+
+
+def _more_pages(
+    client: KustomerClient, obj: KustomerObject, body: Any, number: int, last: int | None
+) -> bool:
+    """Whether pages after page `number` (which held records) may hold more.
+
+    `links.next` decides. A page without `links` (undocumented: the envelope always has them)
+    says nothing, so the next page number is read and an empty page ends the list (or
+    `meta.totalPages`, where the endpoint reports it).
+    """
+    if "links" in body:
+        return client.next_link(obj.path, body) is not None
+    logger.warning(f"{obj.table}: page {number} came without `links`; reading on by page number")
+    return last is None or number < last
 
 
 def _numbered_pages(
@@ -64,26 +80,28 @@ def _numbered_pages(
     """Pages 2.. of a list, `concurrency` requests in flight, yielded in page order."""
 
     def fetch(number: int) -> Any:
-        return client.get_json(obj.path, {"page": number, "pageSize": size}, what=obj.table)
+        params = {"page": number, "pageSize": size}
+        return client.get_json(obj.path, params, what=obj.table, page=number)
 
     pool = ThreadPoolExecutor(concurrency, thread_name_prefix=f"kustomer-{obj.table}")
-    pending: deque[Future[Any]] = deque()
+    pending: deque[tuple[int, Future[Any]]] = deque()
     number = 2
     try:
         while True:
             while len(pending) < concurrency and (last is None or number <= last):
-                pending.append(pool.submit(fetch, number))
+                pending.append((number, pool.submit(fetch, number)))
                 number += 1
             if not pending:
                 return
-            body = pending.popleft().result()
-            data = body.get("data") or []
+            page, future = pending.popleft()
+            body = future.result()
+            data = list_data(body, f"page {page} of {obj.table}")
             if data:
                 yield rows_of(obj, data)
-            if not data or not client.next_link(obj.path, body):
+            if not data or not _more_pages(client, obj, body, page, last):
                 return
     finally:
-        for future in pending:
+        for _, future in pending:
             future.cancel()
         pool.shutdown(wait=True)
 
@@ -211,7 +229,9 @@ class SearchWindow:
         body, _ = self.client.post(
             SEARCH_PATH, self.body(criteria), params, f"{self.obj.table} search"
         )
-        records = body.get("data") or []
+        records = list_data(body, f"a {self.obj.table} search page")
+        if "links" not in body:  # undocumented: a full page may be followed by more
+            return records, len(records) >= self.page_size
         has_next = bool((body.get("links") or {}).get("next")) and bool(records)
         return records, has_next
 

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationException as exc:
         return fail(str(exc))
     except PipelineStepFailed as exc:
-        return fail(root_cause_message(exc))
+        return fail(f"{root_cause_message(exc)}. {step_outcome(exc.step)}")
 
 
 def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str) -> int:
@@ -285,6 +285,16 @@ def root_cause_message(exc: BaseException) -> str:
         innermost = seen
         seen = seen.__cause__ or seen.__context__
     return f"{type(innermost).__name__}: {innermost}"
+
+
+def step_outcome(step: str) -> str:
+    """What a run that failed in `step` left behind, and what the next run does."""
+    if step == "extract":
+        return (
+            "Nothing was loaded and no state was saved: the next run starts where the last "
+            "complete one ended"
+        )
+    return "What this run read is kept in the pipeline's working dir: the next run loads it first"
 
 
 def fail(message: str) -> int:

@@ -48,7 +48,10 @@ HTTP control API (JSON; no auth; loopback only; never counted, throttled or faul
     POST   /__sandbox/stats/reset
     POST   /__sandbox/limits                  {"rate_limit": 1000, "search_rate_limit": 100}
     POST   /__sandbox/faults                  {"fault_5xx_rate": 0.1, "fault_drop_rate": 0,
-                                               "fault_malformed_rate": 0}
+                                               "fault_malformed_rate": 0, "fault_404_page": 3,
+                                               "fault_no_links_page": 0,
+                                               "fault_data_not_list_page": 0}
+                                              (page faults: that page of every list; 0 = off)
     POST   /__sandbox/latency                 {"latency_ms": 50, "jitter_ms": 20}
     GET    /__sandbox/roles                   {"all": [...], "search": [...], "objects": {...}}
 
@@ -96,6 +99,9 @@ def serve(
     fault_5xx_rate: float = 0.0,
     fault_drop_rate: float = 0.0,
     fault_malformed_rate: float = 0.0,
+    fault_404_page: int = 0,
+    fault_no_links_page: int = 0,
+    fault_data_not_list_page: int = 0,
     reset_header: ResetHeader = "epoch",
     token: str | None = None,
     port: int = 0,
@@ -118,6 +124,9 @@ def serve(
         fault_5xx_rate=fault_5xx_rate,
         fault_drop_rate=fault_drop_rate,
         fault_malformed_rate=fault_malformed_rate,
+        fault_404_page=fault_404_page,
+        fault_no_links_page=fault_no_links_page,
+        fault_data_not_list_page=fault_data_not_list_page,
         reset_header=reset_header,
         token=token,
         missing_role_status=missing_role_status,

@@ -90,6 +90,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="probability (0..1) of a 200 whose JSON body is cut in half",
     )
+    for name, what in (
+        ("404", "answers 404"),
+        ("no-links", "comes without its `links` key"),
+        ("data-not-list", "has `data` as an object instead of a list"),
+    ):
+        p.add_argument(
+            f"--fault-{name}-page",
+            type=int,
+            default=0,
+            metavar="N",
+            help=f"page N of every page-numbered list {what} (default 0 = off)",
+        )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p.parse_args(argv)
 
@@ -107,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         fault_5xx_rate=a.fault_5xx_rate,
         fault_drop_rate=a.fault_drop_rate,
         fault_malformed_rate=a.fault_malformed_rate,
+        fault_404_page=a.fault_404_page,
+        fault_no_links_page=a.fault_no_links_page,
+        fault_data_not_list_page=a.fault_data_not_list_page,
         reset_header=a.reset_header,
         token=a.token,
         missing_role_status=a.missing_role_status,

@@ -33,7 +33,7 @@ from .envelope import (
     paged_links,
     single_body,
 )
-from .limits import Fault
+from .limits import Fault, mangle_list_body
 
 #: research §6: "Body size limits: 100 kB most endpoints"
 MAX_BODY = 100 * 1024
@@ -226,7 +226,11 @@ class Api:
         if ep.totals:
             meta.update(total=total, totalPages=last_page)
         links = paged_links(ep.path, page, page_size, last_page, _extra(req.query))
-        return Response(200, list_body(meta, links, texts))
+        faults = self.engine.page_faults.on(page)
+        if "404" in faults:
+            raise ApiError(404, f"page {page} of {ep.path} not found (injected fault)")
+        body = list_body(meta, links, texts)
+        return Response(200, mangle_list_body(body, faults) if faults else body)
 
     def _search(self, req: Request, roles: frozenset[str]) -> Response:
         params = _params(req.query)

@@ -115,9 +115,21 @@ class Control:
         fault_5xx_rate: float | None = None,
         fault_drop_rate: float | None = None,
         fault_malformed_rate: float | None = None,
+        fault_404_page: int | None = None,
+        fault_no_links_page: int | None = None,
+        fault_data_not_list_page: int | None = None,
     ) -> None:
-        """Probabilities (0..1) of injected 5xx, dropped and malformed responses."""
+        """Probabilities (0..1) of injected 5xx, dropped and malformed responses; the page
+        number (0 = off) of every page-numbered list that answers 404, comes without `links`,
+        or has `data` as an object."""
         self._e.faults.set(fault_5xx_rate, fault_drop_rate, fault_malformed_rate)
+        self._e.page_faults.set(
+            {
+                "404": fault_404_page,
+                "no_links": fault_no_links_page,
+                "data_not_list": fault_data_not_list_page,
+            }
+        )
 
     def set_latency(self, latency_ms: float, jitter_ms: float = 0.0) -> None:
         """Delay added to every API response."""
@@ -214,8 +226,13 @@ def _dispatch(
             body.get("fault_5xx_rate"),
             body.get("fault_drop_rate"),
             body.get("fault_malformed_rate"),
+            body.get("fault_404_page"),
+            body.get("fault_no_links_page"),
+            body.get("fault_data_not_list_page"),
         )
-        return 200, {f"fault_{k}_rate": v for k, v in engine.faults.rates.items()}
+        rates = {f"fault_{k}_rate": v for k, v in engine.faults.rates.items()}
+        pages = {f"fault_{k}_page": v for k, v in engine.page_faults.pages.items()}
+        return 200, {**rates, **pages}
     if route == ("POST", "latency") and n == 1:
         c.set_latency(float(body.get("latency_ms", 0)), float(body.get("jitter_ms", 0)))
         return 200, {"latency_ms": engine.latency.latency_ms, "jitter_ms": engine.latency.jitter_ms}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .auth import Tokens
 from .clock import Clock
 from .data import Org
-from .limits import Faults, Latency, RateLimits, ResetHeader, Stats
+from .limits import Faults, Latency, PageFaults, RateLimits, ResetHeader, Stats
 from .store import Store
 
 
@@ -24,6 +24,11 @@ class Settings:
     fault_5xx_rate: float = 0.0
     fault_drop_rate: float = 0.0
     fault_malformed_rate: float = 0.0
+    #: page number (0 = off) of every page-numbered list that answers 404, comes without
+    #: `links`, or has `data` as an object instead of a list
+    fault_404_page: int = 0
+    fault_no_links_page: int = 0
+    fault_data_not_list_page: int = 0
     reset_header: ResetHeader = "epoch"
     token: str | None = None
     #: inferred switch: status for a valid token that lacks the read role (403, or 401
@@ -56,6 +61,13 @@ class Engine:
             settings.fault_5xx_rate,
             settings.fault_drop_rate,
             settings.fault_malformed_rate,
+        )
+        self.page_faults = PageFaults(
+            {
+                "404": settings.fault_404_page,
+                "no_links": settings.fault_no_links_page,
+                "data_not_list": settings.fault_data_not_list_page,
+            }
         )
         self.latency = Latency(settings.latency_ms, settings.jitter_ms)
         self.stats = Stats()

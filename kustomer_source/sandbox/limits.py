@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Literal
 
 ResetHeader = Literal["epoch", "seconds"]
 Fault = Literal["5xx", "drop", "malformed"]
+PageFault = Literal["404", "no_links", "data_not_list"]
+PAGE_FAULTS: tuple[PageFault, ...] = ("404", "no_links", "data_not_list")
 WINDOW_S = 60
 
 
@@ -142,6 +146,44 @@ class Faults:
         """The status of an injected 5xx."""
         with self._lock:
             return self._rng.choice((500, 502, 503))
+
+
+class PageFaults:
+    """Faults on one page number of every page-numbered GET list (0 = off): a 404 for that page,
+    the page without its `links` key, or its `data` as an object instead of a list.
+
+    inferred: Kustomer's docs describe none of these; a fork of singer-io/tap-kustomer saw pages
+    without `links` while more pages existed, and 404s for the pages after them.
+    """
+
+    def __init__(self, pages: Mapping[PageFault, int | None] | None = None) -> None:
+        self.pages: dict[PageFault, int] = dict.fromkeys(PAGE_FAULTS, 0)
+        self.set(pages or {})
+
+    def set(self, pages: Mapping[PageFault, int | None]) -> None:
+        """Change the faulted page numbers (None keeps one; 0 turns it off)."""
+        for name, page in pages.items():
+            if name not in self.pages:
+                raise ValueError(f"unknown page fault {name!r}")
+            if page is not None:
+                if int(page) < 0:
+                    raise ValueError(f"faulted page must be >= 0 (0 = off), got {page}")
+                self.pages[name] = int(page)
+
+    def on(self, page: int) -> list[PageFault]:
+        """The faults to apply to this page number."""
+        return [name for name, at in self.pages.items() if at and at == page]
+
+
+def mangle_list_body(body: bytes, faults: list[PageFault]) -> bytes:
+    """A list envelope without `links` and/or with `data` as one object (its first record)."""
+    envelope = json.loads(body)
+    if "no_links" in faults:
+        envelope.pop("links", None)
+    if "data_not_list" in faults:
+        records = envelope.get("data") or [{}]
+        envelope["data"] = records[0]
+    return json.dumps(envelope, separators=(",", ":")).encode()
 
 
 class Latency:

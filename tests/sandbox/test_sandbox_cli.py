@@ -31,6 +31,8 @@ def test_cli_starts_prints_url_and_token_and_serves() -> None:
             "50",
             "--reset-header",
             "seconds",
+            "--fault-404-page",
+            "3",
         ],
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -51,6 +53,13 @@ def test_cli_starts_prints_url_and_token_and_serves() -> None:
         assert r.status_code == 200 and r.json()["meta"]["total"] == 50
         assert r.headers["x-ratelimit-limit"] == "50"
         assert int(r.headers["x-ratelimit-reset"]) <= 60
+        page3 = requests.get(
+            url.group(0) + "/v1/customers",
+            params={"page": 3, "pageSize": 5},
+            timeout=10,
+            headers={"Authorization": "Bearer secret-token"},
+        )
+        assert page3.status_code == 404
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -82,5 +91,8 @@ def test_cli_help_explains_every_option() -> None:
         "--fault-5xx-rate",
         "--fault-drop-rate",
         "--fault-malformed-rate",
+        "--fault-404-page",
+        "--fault-no-links-page",
+        "--fault-data-not-list-page",
     ):
         assert flag in out, flag

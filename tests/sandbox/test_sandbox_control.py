@@ -169,6 +169,10 @@ def test_http_control_api(fresh: Sandbox, fresh_client: Client) -> None:
     requests.post(base + "/faults", json={"fault_5xx_rate": 1}, timeout=10)
     assert fresh_client.get("/v1/brands").status_code >= 500
     requests.post(base + "/faults", json={"fault_5xx_rate": 0}, timeout=10)
+    faults = requests.post(base + "/faults", json={"fault_404_page": 2}, timeout=10).json()
+    assert faults["fault_404_page"] == 2 and faults["fault_no_links_page"] == 0
+    assert fresh_client.get("/v1/brands", page=2).status_code == 404
+    requests.post(base + "/faults", json={"fault_404_page": 0}, timeout=10)
     requests.post(base + "/latency", json={"latency_ms": 1}, timeout=10)
     requests.post(base + "/stats/reset", timeout=10)
     assert fresh.control.requests() == 0

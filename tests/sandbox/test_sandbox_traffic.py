@@ -146,6 +146,25 @@ def test_fault_malformed(fresh: Sandbox, fresh_client: Client) -> None:
     assert fresh_client.get("/v1/customers").json()["data"]
 
 
+def test_page_faults(fresh: Sandbox, fresh_client: Client) -> None:
+    """404, no `links` and `data` as an object on one page number of every numbered list."""
+    fresh.control.set_faults(fault_404_page=2)
+    assert fresh_client.get("/v1/customers", page=1, pageSize=5).status_code == 200
+    r = fresh_client.get("/v1/customers", page=2, pageSize=5)
+    assert r.status_code == 404 and r.json()["errors"][0]["status"] == 404
+    assert fresh_client.get("/v1/users", page=2, pageSize=5).status_code == 404
+    fresh.control.set_faults(fault_404_page=0, fault_no_links_page=2)
+    body = fresh_client.get("/v1/customers", page=2, pageSize=5).json()
+    assert "links" not in body and len(body["data"]) == 5
+    assert "links" in fresh_client.get("/v1/customers", page=3, pageSize=5).json()
+    fresh.control.set_faults(fault_no_links_page=0, fault_data_not_list_page=3)
+    body = fresh_client.get("/v1/customers", page=3, pageSize=5).json()
+    assert isinstance(body["data"], dict) and body["data"]["type"] == "customer"
+    assert body["links"]["next"]
+    fresh.control.set_faults(fault_data_not_list_page=0)
+    assert isinstance(fresh_client.get("/v1/customers", page=3, pageSize=5).json()["data"], list)
+
+
 def test_fault_rates_mix(fresh: Sandbox, fresh_client: Client) -> None:
     fresh.control.set_faults(fault_5xx_rate=0.3)
     codes = [fresh_client.get("/v1/brands").status_code for _ in range(60)]
