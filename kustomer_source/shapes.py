@@ -79,6 +79,8 @@ class Relationship:
     target_from: str
     #: the relationship value is itself the list (kb_articles accessUsers/accessTeams)
     bare: bool = False
+    #: only on the records that have such a link (messages' attachments)
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ def _object(table: str, raw: Mapping[str, Any]) -> ObjectShape:
                 links=bool(r["links"]),
                 target_from=r.get("target_from", ""),
                 bare=bool(r.get("bare")),
+                optional=bool(r.get("optional")),
             )
             for name, r in rels.items()
         },
@@ -187,6 +190,11 @@ def load_shapes() -> dict[str, ObjectShape]:
 def current_user() -> ObjectShape:
     """The documented shape of `GET /v1/users/current` (a single user)."""
     return _object("users_current", _raw()["current_user"])
+
+
+def included(record_type: str) -> ObjectShape:
+    """The documented shape of a side-loaded record (`attachment`)."""
+    return _object(record_type, _raw()["included"][record_type])
 
 
 def search_envelope() -> Envelope:

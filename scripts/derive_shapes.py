@@ -90,6 +90,8 @@ OAS_PATHS: dict[str, str] = {
 }
 
 _ONE = {"kind": "one", "links": True}
+_EVT = "event payloads (kustomer_api.md EVT), not the list page"
+_TYPES = "LarisLab/kustomer-client@cc885c9 src/api/types.gen.ts"
 
 #: Objects whose response shape documented/ does not hold but Kustomer's full OpenAPI does, as
 #: kept in LarisLab/kustomer-client@cc885c9 src/api/types.gen.ts (generated from it): transcribed
@@ -158,6 +160,23 @@ CURRENT_USER: dict[str, Any] = {
     "record_links": ["self"],
 }
 
+#: records side-loaded in `included` (type -> shape), same source: attachments of messages
+#: (`GET /v1/messages?include=attachments`, GetMessagesByConversationResponses `included`)
+INCLUDED: dict[str, dict[str, Any]] = {
+    "attachment": {
+        "source": "LarisLab/kustomer-client@cc885c9 src/api/types.gen.ts "
+        "GetMessagesByConversationResponses included",
+        "attributes": {
+            "name": "string",
+            "contentType": "string",
+            "contentLength": "number",
+            "redacted": "boolean",
+        },
+        "relationships": ["org", "message"],
+        "record_links": ["self"],
+    }
+}
+
 #: Objects no documented response shape covers: what the sandbox serves is inferred.
 UNDOCUMENTED: dict[str, str] = {
     "chat_settings": (
@@ -195,6 +214,7 @@ INFERRED_TARGETS: dict[str, str] = {
     "kobjects": "kobject",
     "app": "app",
     "hook": "outbound_webhook",
+    "message": "message",
     "article": "kb_article",
     "categories": "kb_category",
     "parent": "kb_category",
@@ -255,9 +275,23 @@ CORRECTIONS: dict[str, dict[str, Any]] = {
     "companies": {"rename_attributes": {"extenalId": "externalId"}},
     # Real payloads (conversation.create webhook, kustomer_api.md EVT) carry `brand`; the OAS
     # example predates brands. Documented by event payloads, not by the list page.
-    "conversations": {"add_relationships": {"brand": dict(_ONE)}},
+    "conversations": {"add_relationships": {"brand": dict(_ONE, **{"from": _EVT})}},
     # Real payloads (EVT) and the OAS search example carry `company` on customers.
-    "customers": {"add_relationships": {"company": dict(_ONE)}},
+    "customers": {"add_relationships": {"company": dict(_ONE, **{"from": _EVT})}},
+    # Kustomer's full OpenAPI (GetMessagesByConversationResponses) gives messages an optional
+    # to-many `attachments`, whose records come in `included` with `include=attachments`.
+    "messages": {
+        "add_relationships": {
+            "attachments": {
+                "kind": "many",
+                "links": True,
+                "optional": True,
+                "target": "attachment",
+                "target_from": "OAS examples",
+                "from": _TYPES + " GetMessagesByConversationResponses",
+            }
+        }
+    },
 }
 
 
@@ -390,7 +424,12 @@ def transcribed(entry: dict[str, Any]) -> dict[str, Any]:
     return {
         "attributes": {k: compact(v) for k, v in entry["attributes"].items()},
         "relationships": {
-            name: {"kind": "one", "links": True, "target": INFERRED_TARGETS[name]}
+            name: {
+                "kind": "one",
+                "links": True,
+                "target": INFERRED_TARGETS[name],
+                "target_from": "inferred from the name",
+            }
             for name in entry["relationships"]
         },
         "record_links": entry["record_links"],
@@ -449,11 +488,19 @@ def derive(documented: Path) -> dict[str, Any]:
         "links": list(top.get("links", {}).get("properties", {})),
         "from": f"documented/{OAS_NAME} POST /customers/search response schema",
     }
+    included = {}
+    for typ, entry in INCLUDED.items():
+        inc = transcribed(entry)
+        inc["sources"] = [entry["source"]]
+        inc["record_type"] = typ
+        inc["envelope"] = {"top": [], "from": "side-loaded in `included`"}
+        included[typ] = inc
     return {
         "about": ABOUT,
         "kinds": KINDS,
         "objects": objects,
         "current_user": current,
+        "included": included,
         "search_envelope": search,
     }
 
@@ -532,7 +579,6 @@ def derive_object(
     fix = CORRECTIONS.get(table, {})
     for name, rel in fix.get("add_relationships", {}).items():
         rel = dict(rel)
-        rel["from"] = "event payloads (kustomer_api.md EVT), not the list page"
         _target(name, rel, targets)
         relationships[name] = rel
     if envelope is None:
@@ -614,6 +660,7 @@ KINDS = {
     "many": "to-many: relationships.<name>.data is a list of {type, id} "
     "(`bare`: the relationship value is itself the list)",
     "links": "links only: relationships.<name>.links.self, no data",
+    "optional": "the relationship is on the records that have such a link only",
 }
 
 
