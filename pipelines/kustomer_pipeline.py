@@ -39,6 +39,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
 from kustomer_source import CATALOG, KustomerError, kustomer_source, lake  # noqa: E402
 from kustomer_source.catalog import UnknownObjectError, select  # noqa: E402
+from kustomer_source.progress import progress_for  # noqa: E402
 from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
 
 DEMO_DUCKDB = "kustomer.duckdb"
@@ -76,6 +77,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="delete soft-deleted records instead of flagging them",
     )
     parser.add_argument(
+        "--progress",
+        choices=["auto", "bar", "log", "off"],
+        default="auto",
+        help="a live bar on a terminal, a line per step every 15 s otherwise (default: auto)",
+    )
+    parser.add_argument(
         "--pipelines-dir", help="where dlt keeps pipeline state (default ~/.dlt/pipelines)"
     )
     return parser.parse_args(argv)
@@ -93,7 +100,7 @@ def make_pipeline(args: argparse.Namespace, destination: Any = None) -> dlt.Pipe
             pipeline_name="kustomer",
             destination=destination,
             dataset_name=args.dataset,
-            progress="log",
+            progress=progress_for(args.progress),
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from support import REPO
@@ -43,3 +44,59 @@ def test_demo_loads_every_object_into_kustomer_duckdb(tmp_path: Path) -> None:
         ).fetchone()
         assert created == ("TIMESTAMP WITH TIME ZONE",)
     assert "duckdb " in out.stdout and "kustomer.duckdb" in out.stdout
+
+
+def run_demo(tmp_path: Path, *args: str, **popen: Any) -> subprocess.CompletedProcess[str]:
+    """The demo command in `tmp_path`, with state under it."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
+         "--pipelines-dir", str(tmp_path / "pipelines"), *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, **popen,
+    )  # fmt: skip
+
+
+def test_demo_output_is_short_without_a_terminal(tmp_path: Path) -> None:
+    out = run_demo(tmp_path, "--demo-scale", "15")
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = out.stdout.splitlines()
+    assert len(lines) < 100, out.stdout
+    assert "warning" not in (out.stdout + out.stderr).lower()
+    # one progress line per step, not one per table
+    assert any(line.startswith("Extract kustomer: 48/48 resources") for line in lines)
+    assert any(line.startswith("Load kustomer") and " jobs" in line for line in lines)
+    assert "\r" not in out.stdout  # no bar redrawn into a file
+
+
+def test_demo_draws_a_live_bar_on_a_terminal(tmp_path: Path) -> None:
+    """stdout is a pseudo-terminal: the progress is a bar redrawn in place (\\r)."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # rows, cols
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
+             "--demo-scale", "15", "--objects", "brands,conversations",
+             "--pipelines-dir", str(tmp_path / "pipelines")],
+            cwd=tmp_path, stdout=follower, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        os.close(follower)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the process is done
+                break
+            if not chunk:
+                break
+            screen += chunk
+        assert proc.wait(timeout=600) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        os.close(leader)
+    text = screen.decode(errors="replace")
+    assert "\r" in text and "Extract kustomer: Resources" in text
+    assert "Extract kustomer: 2/2 resources" in text  # the line the bar leaves behind
