@@ -54,6 +54,15 @@ HTTP control API (JSON; no auth; loopback only; never counted, throttled or faul
                                               (page faults: that page of every list; 0 = off)
     POST   /__sandbox/latency                 {"latency_ms": 50, "jitter_ms": 20}
     GET    /__sandbox/roles                   {"all": [...], "search": [...], "objects": {...}}
+    GET    /__sandbox/klasses                 {"data": [Klass records]}
+    POST   /__sandbox/klasses                 {"name": "device", "attributes": [{"key":
+                                               "serialStr"}], "count": 2} -> 201 {"data": klass}
+    PATCH  /__sandbox/klasses/{name}          {"status": "disabled" | "enabled"}
+    GET    /__sandbox/kobjects/{klass}        {"data": [KObjects, soft-deleted ones too]}
+    POST   /__sandbox/kobjects/{klass}        {"custom": {...}, "relationships": {"customer":
+                                               id}, "attributes": {...}} -> 201 {"data": ...}
+    PATCH  /__sandbox/kobjects/{klass}/{id}   {"custom": {...}, "attributes": {...}}
+    DELETE /__sandbox/kobjects/{klass}/{id}   soft delete
 
 Control errors use the same ``{"errors": [...]}`` body: 404 unknown object or id, 400 bad
 input, 405 wrong method.
@@ -107,6 +116,7 @@ def serve(
     port: int = 0,
     missing_role_status: int = 403,
     search_limit: str = "pages",
+    sla_included: str = "list",
     verbose: bool = False,
 ) -> Iterator[Sandbox]:
     """Serve a sandbox on 127.0.0.1 (``port=0``: a free port) until the block exits.
@@ -131,6 +141,7 @@ def serve(
         token=token,
         missing_role_status=missing_role_status,
         search_limit=search_limit,
+        sla_included=sla_included,
     )
     engine, running = start(settings, port=port, verbose=verbose)
     sb = Sandbox(running.base_url, engine.token, running.server.control, engine, running)

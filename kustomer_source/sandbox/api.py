@@ -213,7 +213,8 @@ SEARCH_MAX_ROWS = 10_000
 DEFAULT_PAGE_SIZE = 100
 AUDIT_DEFAULT_COUNT = 100
 
-#: search queryContext -> object; the org has no KObjects, so ``kobject`` searches are empty
+#: search queryContext -> object; ``kobject`` and ``kobject_<klass>`` search KObjects
+#: (``extras.search_kobjects``)
 SEARCH_CONTEXTS: dict[str, str | None] = {
     "customer": "customers",
     "conversation": "conversations",
@@ -224,9 +225,15 @@ SEARCH_CONTEXTS: dict[str, str | None] = {
 }
 
 
+#: read roles of the routes beyond the AppFlow objects (``extras.ROUTES``; tag inferred)
+EXTRA_ROLES: tuple[str, ...] = _r(
+    "tag.read", "sla.read", "metadata.read", "kobject.read", "attachment.read"
+)
+
+
 def all_roles() -> list[str]:
     """Every role any endpoint accepts (what a full-access token carries)."""
-    roles: set[str] = set(SEARCH_ROLES)
+    roles: set[str] = set(SEARCH_ROLES) | set(EXTRA_ROLES)
     for e in ENDPOINTS:
         roles.update(e.roles)
     return sorted(roles)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import audit, search
+from . import audit, extras, search
 from .api import (
     AUDIT_DEFAULT_COUNT,
     BY_OBJECT,
@@ -89,10 +89,12 @@ def canonical_path(path: str) -> str:
 class Route:
     """What a path resolved to."""
 
-    kind: str  # list, single, cursor, record, search, token
+    kind: str  # list, single, cursor, record, search, token, extra
     methods: tuple[str, ...]
     endpoint: Endpoint | None = None
     record_id: str | None = None
+    #: a route added beyond the AppFlow objects (tags, SLAs, metadata, KObjects, ...)
+    extra: extras.Match | None = None
 
 
 def route(path: str) -> Route | None:
@@ -101,6 +103,9 @@ def route(path: str) -> Route | None:
         return Route("search", ("POST",))
     if path == TOKEN_CURRENT:
         return Route("token", ("GET",))
+    added = extras.route(path)
+    if added is not None:
+        return Route("extra", ("GET",), added.endpoint, extra=added)
     ep = BY_PATH.get(path)
     if ep is not None:
         kind = {"page": "list", "single": "single", "cursor": "cursor"}[ep.kind]
@@ -192,6 +197,8 @@ class Api:
             return self._search(req, token.roles)
         if rt.kind == "token":
             return self._token_current(token)
+        if rt.extra is not None:
+            return self._extra(rt.extra, req)
         ep = rt.endpoint
         assert ep is not None
         if rt.kind == "list":
@@ -232,6 +239,19 @@ class Api:
         body = list_body(meta, links, texts)
         return Response(200, mangle_list_body(body, faults) if faults else body)
 
+    def _extra(self, match: extras.Match, req: Request) -> Response:
+        params = _params(req.query)
+        page = _int_param(params, "page", 1)
+        size = _int_param(params, "pageSize", DEFAULT_PAGE_SIZE)
+        try:
+            return Response(
+                200, extras.answer(self.engine, match, params, page, size, _extra(req.query))
+            )
+        except LookupError as exc:
+            raise ApiError(404, str(exc).strip("'\"")) from exc
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from exc
+
     def _search(self, req: Request, roles: frozenset[str]) -> Response:
         params = _params(req.query)
         page = _int_param(params, "page", 1)
@@ -268,7 +288,17 @@ class Api:
                 f"{SEARCH_MAX_PAGES} for the maximum number of pages",
                 "page",
             )
-        texts, total = search.run(self.engine.store, query, (page - 1) * page_size, page_size)
+        if query.context.startswith("kobject"):
+            try:
+                texts, total = extras.search_kobjects(
+                    self.engine, query, roles, (page - 1) * page_size, page_size
+                )
+            except PermissionError as exc:
+                raise ApiError(self.engine.settings.missing_role_status, str(exc)) from exc
+            except LookupError as exc:
+                raise ApiError(400, str(exc).strip("'\"")) from exc
+        else:
+            texts, total = search.run(self.engine.store, query, (page - 1) * page_size, page_size)
         last_page = -(-total // page_size)
         meta = {"pageSize": page_size, "page": page, "total": total, "totalPages": last_page}
         links = paged_links(

@@ -12,8 +12,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from . import extras
 from .api import BY_OBJECT, SEARCH_ROLES, all_roles
 from .engine import Engine
+from .extras import Extras
+from .kobjects import KObjects
 from .timefmt import iso_ms, to_ms
 
 PREFIX = "/__sandbox"
@@ -41,6 +44,18 @@ class Control:
     def now(self) -> datetime:
         """The sandbox clock (fixed until advanced; each write moves it to its stamp)."""
         return self._e.clock.now()
+
+    # ------------------------------------------------------------------ beyond the 48
+
+    @property
+    def kobjects(self) -> KObjects:
+        """Klasses, KObjects and custom-attribute definitions (add_klass, create, update, ...)."""
+        return self._e.kobjects
+
+    @property
+    def extras(self) -> Extras:
+        """Tags, SLAs with versions, schedule holidays."""
+        return self._e.extras
 
     # ------------------------------------------------------------------ records
 
@@ -198,6 +213,8 @@ def _dispatch(
         }
     if parts[:1] == ["objects"]:
         return _objects(c, method, parts[1:], query, body)
+    if parts[:1] in (["klasses"], ["kobjects"]):
+        return extras.handle_control(engine, method, parts, body)
     if route == ("GET", "clock") and n == 1:
         return 200, {"now": iso_ms(to_ms(c.now()))}
     if route == ("POST", "clock") and n == 1:

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import words as W
 from .api import BY_OBJECT, ENDPOINTS
+from .kobjects import KLASSES, KlassGen
 from .layout import (
     GOLD,
     MASK,
@@ -275,6 +276,7 @@ class Org:
         self.seed = seed
         self.scale = scale
         self.counts = object_counts(seed, scale)
+        self.counts["klasses"] = len(KLASSES)  # one record per Klass definition (kobjects.py)
         self.org_id = _hex24(seed, "org")
         self.tag_ids: list[str] = [_hex24(seed, "tag", k) for k in range(8)]
         self._layouts = {t: Layout(seed, t, n) for t, n in self.counts.items()}
@@ -307,7 +309,10 @@ class Org:
             with self._lock:
                 g = self._gens.get(obj)
                 if g is None:
-                    g = self._gens[obj] = ObjectGen(self, obj)
+                    made: Any = ObjectGen(self, obj)
+                    if obj == "klasses":
+                        made = KlassGen(made, self)
+                    g = self._gens[obj] = made
         return g
 
     def record(self, obj: str, i: int) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from .auth import Tokens
 from .clock import Clock
 from .data import Org
+from .extras import Extras
+from .kobjects import KObjects
 from .limits import Faults, Latency, PageFaults, RateLimits, ResetHeader, Stats
 from .store import Store
 
@@ -37,6 +39,9 @@ class Settings:
     #: inferred switch: search cap as "pages" (page <= 100, whatever pageSize) or
     #: "rows" (at most 10,000 rows reachable, AWS Glue's reading)
     search_limit: str = "pages"
+    #: inferred switch: ``included`` of SLA responses as a "list" (MeltanoLabs' reading) or,
+    #: when one version is included, as the bare "object" of the OAS example
+    sla_included: str = "list"
 
 
 class Engine:
@@ -71,3 +76,5 @@ class Engine:
         )
         self.latency = Latency(settings.latency_ms, settings.jitter_ms)
         self.stats = Stats()
+        self.kobjects = KObjects(self)
+        self.extras = Extras(self)

@@ -42,7 +42,7 @@ BODY_KEYS = frozenset(
         "fields",
     }
 )
-#: inferred: the attributes a ``kobject`` search knows (the org has no KObjects)
+#: inferred: the standard attributes a ``kobject`` search knows
 KOBJECT_COLUMNS = {
     "created_at": "DateTime",
     "updated_at": "DateTime",
@@ -123,9 +123,15 @@ _CUSTOM_SUFFIX = {
 }
 
 
+def is_kobject_context(context: Any) -> bool:
+    """``kobject`` (every Klass) or ``kobject_<klass>`` (one Klass)."""
+    return isinstance(context, str) and (context == "kobject" or context.startswith("kobject_"))
+
+
 def resolve(context: str, obj: str | None, name: str) -> Target:
     """``<ctx>_<snake field>`` -> Target; unknown fields raise SearchError."""
-    prefix = context + "_"
+    # KObject contexts (kobject, kobject_<klass>) name their attributes kobject_<field>
+    prefix = ("kobject" if is_kobject_context(context) else context) + "_"
     if not name.startswith(prefix):
         raise SearchError(f"unknown search attribute {name!r} for queryContext {context!r}")
     rest = name[len(prefix) :]
@@ -347,11 +353,13 @@ def parse_query(body: Any) -> Query:
     if unknown:
         raise SearchError(f"unknown search body field(s): {', '.join(unknown)}")
     context = body.get("queryContext")
-    if context not in SEARCH_CONTEXTS:
+    if context not in SEARCH_CONTEXTS and not is_kobject_context(context):
         raise SearchError(
-            f"queryContext must be one of {', '.join(SEARCH_CONTEXTS)} (got {context!r})"
+            f"queryContext must be one of {', '.join(SEARCH_CONTEXTS)} or kobject_<klass> "
+            f"(got {context!r})"
         )
-    obj = SEARCH_CONTEXTS[context]
+    assert isinstance(context, str)
+    obj = SEARCH_CONTEXTS.get(context)
     tz = _time_zone(body.get("timeZone"))
     include_deleted = body.get("includeDeleted", False)
     if not isinstance(include_deleted, bool):
@@ -410,7 +418,8 @@ def _sort(sort: Any, context: str) -> tuple[str, bool]:
     ):
         raise SearchError('sort must be a list with one {"<attribute>": "asc"|"desc"}')
     ((name, direction),) = sort[0].items()
-    attrs = {f"{context}_updated_at": "updatedAt", f"{context}_created_at": "createdAt"}
+    field_prefix = "kobject" if is_kobject_context(context) else context
+    attrs = {f"{field_prefix}_updated_at": "updatedAt", f"{field_prefix}_created_at": "createdAt"}
     if name not in attrs:
         raise SearchError(f"cannot sort on {name!r}; sortable: {', '.join(attrs)}")
     if direction not in ("asc", "desc"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -209,12 +209,18 @@ def test_custom_attributes_and_dates(client: Client, sb: Sandbox) -> None:
     ) == {r["id"] for r in notes if r["attributes"].get("body", "").endswith("(note 5)")}
 
 
-def test_kobject_context_is_empty(client: Client) -> None:
+def test_kobject_context_searches_every_klass(sb: Sandbox, client: Client) -> None:
     r = client.search(
         {"queryContext": "kobject", "and": [{"kobject_updated_at": {"gte": "2020-01-01"}}]}
     )
-    assert r.status_code == 200 and r.json()["meta"]["total"] == 0
-    assert r.json()["links"]["next"] is None
+    window_start = sb.control.now() - timedelta(days=730)
+    expected = sum(
+        1
+        for klass in sb.control.kobjects.klasses()
+        for rec in sb.control.kobjects.records(klass["attributes"]["name"])
+        if datetime.fromisoformat(rec["attributes"]["updatedAt"]) >= window_start
+    )
+    assert r.status_code == 200 and r.json()["meta"]["total"] == expected > 0
 
 
 @pytest.mark.parametrize(
