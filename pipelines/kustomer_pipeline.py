@@ -34,12 +34,13 @@ from dlt.common.configuration.exceptions import (  # noqa: E402
     ConfigFieldMissingException,
     ConfigurationException,
 )
-from dlt.common.pipeline import TRefreshMode  # noqa: E402
+from dlt.common.pipeline import TRefreshMode, get_dlt_pipelines_dir  # noqa: E402
 from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
 from kustomer_source import CATALOG, KustomerError, kustomer_source, lake  # noqa: E402
 from kustomer_source.catalog import UnknownObjectError, select  # noqa: E402
 from kustomer_source.progress import progress_for  # noqa: E402
+from kustomer_source.runlock import PipelineBusyError, run_lock  # noqa: E402
 from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
 
 DEMO_DUCKDB = "kustomer.duckdb"
@@ -215,12 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.objects:
             select(args.objects.split(","))
-        if args.demo:
-            return run_demo(args)
-        duckdb_path = str(Path.cwd() / DEMO_DUCKDB)
-        with open_destination(args, duckdb_path) as destination:
-            return load_org(args, make_pipeline(args, destination), duckdb_path)
-    except (UnknownObjectError, KustomerError) as exc:
+        # one run at a time: taken before the DuckDB file is opened (DuckDB allows one writer)
+        with run_lock(args.pipelines_dir or get_dlt_pipelines_dir(), "kustomer"):
+            if args.demo:
+                return run_demo(args)
+            duckdb_path = str(Path.cwd() / DEMO_DUCKDB)
+            with open_destination(args, duckdb_path) as destination:
+                return load_org(args, make_pipeline(args, destination), duckdb_path)
+    except (UnknownObjectError, KustomerError, PipelineBusyError) as exc:
         return fail(str(exc))
     except ConfigFieldMissingException as exc:
         return fail(missing_setting_message(exc))

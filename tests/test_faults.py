@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,36 @@ def test_page_without_links_is_read_on_by_number(tmp_path: Path) -> None:
         assert "came without `links`" in out.stderr
         assert_equal_to_org(sb, cli.loader, ["customers"])
         assert cli.loader.ids("users") == {r["id"] for r in sb.control.records("users")}
+
+
+def test_two_runs_at_once_the_second_refuses(tmp_path: Path) -> None:
+    """dlt has no run lock: the script holds one next to the pipeline's working dir."""
+    with serve(seed=23, scale=30, latency_ms=400) as sb:
+        cli = Cli(sb, tmp_path, page_size="5", list_concurrency="1")
+        objects = ["--objects", "customers,users"]
+        first = subprocess.Popen(
+            cli.command(*objects), cwd=tmp_path, env=cli.env, stderr=subprocess.PIPE, text=True
+        )
+        lock = cli.pipelines_dir / "kustomer.run.lock"
+        deadline = time.time() + 60
+        while time.time() < deadline and f"pid {first.pid}" not in _read(lock):
+            time.sleep(0.05)
+        line = cli.fails(*objects)
+        assert "Another run of this pipeline is in progress" in line, line
+        assert f"pid {first.pid}" in line
+        assert first.poll() is None, "the first run ended before the second one was refused"
+        _, errors = first.communicate(timeout=300)
+        assert first.returncode == 0, errors[-3000:]
+        assert_equal_to_org(sb, cli.loader, ["customers"])
+        sb.control.set_latency(0)
+        change(sb, 0)
+        cli.run(*objects)  # the lock is free again, the state intact: incremental and exact
+        assert_equal_to_org(sb, cli.loader, ["customers"])
+        assert cli.loader.ids("users") == {r["id"] for r in sb.control.records("users")}
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
