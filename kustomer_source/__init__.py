@@ -20,6 +20,7 @@ from dlt.common.time import ensure_pendulum_datetime
 from dlt.common.typing import TAnyDateTime
 from dlt.extract.resource import DltResource
 
+from kustomer_source.binding import OrgMismatchError, bind_to_host
 from kustomer_source.catalog import (
     CATALOG,
     CURSORS,
@@ -54,6 +55,7 @@ __all__ = [
     "KustomerError",
     "KustomerPermissionError",
     "KustomerResponseError",
+    "OrgMismatchError",
     "UnknownObjectError",
     "UnsafeNextLinkError",
     "kustomer_source",
@@ -161,6 +163,7 @@ def object_resource(
                 primary_key=(),  # ties at the cursor are re-read and merged on id, not hashed
             ),
         ) -> Iterator[TPage]:
+            bind_to_host(client.base_url)
             with skip_on_missing_role(client, obj):
                 yield from read_search_object(
                     client,
@@ -184,6 +187,7 @@ def object_resource(
                 range_start="closed",
             ),
         ) -> Iterator[TPage]:
+            bind_to_host(client.base_url)
             with skip_on_missing_role(client, obj):
                 yield from read_audit_logs(client, obj, created_at.last_value, created_at.end_value)
 
@@ -191,6 +195,7 @@ def object_resource(
     else:
 
         def read_all() -> Iterator[TPage]:
+            bind_to_host(client.base_url)
             with skip_on_missing_role(client, obj):
                 if obj.read == "single":
                     yield from read_single(client, obj)

@@ -14,6 +14,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -43,8 +44,13 @@ from kustomer_source.progress import progress_for  # noqa: E402
 from kustomer_source.runlock import PipelineBusyError, run_lock  # noqa: E402
 from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
 
-DEMO_DUCKDB = "kustomer.duckdb"
+ORG_DUCKDB = "kustomer.duckdb"
+DEMO_DUCKDB = "kustomer_demo.duckdb"
 DEFAULT_DATASET = "kustomer_data"
+DEMO_DATASET_ELSEWHERE = "kustomer_demo"  # the demo's dataset on a destination other than DuckDB
+# `dlt deploy` schedules the pipeline of the one literal `dlt.pipeline(...)` call in this script;
+# the demo's own pipeline is made through this alias so that deploy does not offer it as a choice.
+_new_demo_pipeline = dlt.pipeline
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -52,7 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--demo", action="store_true", help="load the local sandbox org into ./kustomer.duckdb"
+        "--demo",
+        action="store_true",
+        help="load the local sandbox org into ./kustomer_demo.duckdb (its own pipeline and state)",
     )
     parser.add_argument(
         "--demo-scale", type=int, default=200, help="sandbox records per big object (demo only)"
@@ -61,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--destination", default="duckdb", help="any dlt destination (default: duckdb)"
     )
-    parser.add_argument("--dataset", default=DEFAULT_DATASET, help="dataset (schema) name")
+    parser.add_argument("--dataset", help=f"dataset (schema) name (default {DEFAULT_DATASET})")
     parser.add_argument("--start-date", help="only records changed from this date/time on")
     parser.add_argument("--end-date", help="only records changed before this date/time")
     parser.add_argument(
@@ -86,7 +94,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--pipelines-dir", help="where dlt keeps pipeline state (default ~/.dlt/pipelines)"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.dataset is None:
+        on_duckdb = args.destination == "duckdb"
+        args.dataset = DEMO_DATASET_ELSEWHERE if args.demo and not on_duckdb else DEFAULT_DATASET
+    return args
 
 
 def make_pipeline(args: argparse.Namespace, destination: Any = None) -> dlt.Pipeline:
@@ -95,14 +107,45 @@ def make_pipeline(args: argparse.Namespace, destination: Any = None) -> dlt.Pipe
     if destination is None:
         destination = args.destination
         if args.destination == "duckdb":
-            destination = dlt.destinations.duckdb(str(Path.cwd() / DEMO_DUCKDB))
+            destination = dlt.destinations.duckdb(str(Path.cwd() / ORG_DUCKDB))
     with pipelines_dir_setting(args.pipelines_dir):
-        return dlt.pipeline(
+        stale = local_state_of_other_dataset("kustomer", args)
+        pipeline = dlt.pipeline(
             pipeline_name="kustomer",
             destination=destination,
             dataset_name=args.dataset,
             progress=progress_for(args.progress),
         )
+    return pipeline.drop() if stale else pipeline
+
+
+def make_demo_pipeline(args: argparse.Namespace, destination: Any = None) -> dlt.Pipeline:
+    """The demo's `kustomer_demo` pipeline: its own state, never shared with a real org's."""
+    with pipelines_dir_setting(args.pipelines_dir):
+        stale = local_state_of_other_dataset("kustomer_demo", args)
+        pipeline = _new_demo_pipeline(
+            pipeline_name="kustomer_demo",
+            destination=destination or args.destination,
+            dataset_name=args.dataset,
+            progress=progress_for(args.progress),
+        )
+    return pipeline.drop() if stale else pipeline
+
+
+def local_state_of_other_dataset(name: str, args: argparse.Namespace) -> bool:
+    """Whether the pipeline's local state was last used for another dataset.
+
+    dlt keeps one local state per pipeline name and prefers it to the dataset's own (restored
+    from the destination) whenever its version is higher, so after a run with `--dataset B` the
+    next run into dataset A would start from B's cursors. Dropping the local state first makes
+    dlt restore A's own state from the destination.
+    """
+    pipelines_dir = args.pipelines_dir or get_dlt_pipelines_dir()
+    try:
+        state = json.loads((Path(pipelines_dir) / name / "state.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(state, dict) and state.get("dataset_name") not in (None, args.dataset)
 
 
 @contextmanager
@@ -217,10 +260,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.objects:
             select(args.objects.split(","))
         # one run at a time: taken before the DuckDB file is opened (DuckDB allows one writer)
-        with run_lock(args.pipelines_dir or get_dlt_pipelines_dir(), "kustomer"):
+        lock_name = "kustomer_demo" if args.demo else "kustomer"
+        with run_lock(args.pipelines_dir or get_dlt_pipelines_dir(), lock_name):
             if args.demo:
                 return run_demo(args)
-            duckdb_path = str(Path.cwd() / DEMO_DUCKDB)
+            duckdb_path = str(Path.cwd() / ORG_DUCKDB)
             with open_destination(args, duckdb_path) as destination:
                 return load_org(args, make_pipeline(args, destination), duckdb_path)
     except (UnknownObjectError, KustomerError, PipelineBusyError) as exc:
@@ -254,7 +298,8 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """Starts the sandbox in-process and loads it into ./kustomer.duckdb."""
+    """Starts the sandbox in-process and loads it into ./kustomer_demo.duckdb, from scratch each
+    time (each demo is a new sandbox org on a new port, so its state would not carry over)."""
     from kustomer_source.sandbox import serve
 
     duckdb_path = str(Path.cwd() / DEMO_DUCKDB)
@@ -263,10 +308,11 @@ def run_demo(args: argparse.Namespace) -> int:
         open_destination(args, duckdb_path) as destination,
     ):
         print(f"Sandbox Kustomer API at {sandbox.base_url}")
-        pipeline = make_pipeline(args, destination)
+        pipeline = make_demo_pipeline(args, destination)
         source = kustomer_source(
             api_key=sandbox.token, base_url=sandbox.base_url, hard_delete=args.hard_delete
         )
+        args.full_refresh = True
         print(run(pipeline, source, args))
         print_summary(pipeline, duckdb_path)
     return 0

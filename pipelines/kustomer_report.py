@@ -4,8 +4,8 @@ Creates (or refreshes) the metric views in the schema `kustomer_reports` of the 
 prints a short summary and writes a PNG with the charts. Run it after a load, e.g.:
 
     python pipelines/kustomer_pipeline.py --demo
-    python pipelines/kustomer_report.py
-    duckdb kustomer.duckdb "select * from kustomer_reports.first_response_by_team"
+    python pipelines/kustomer_report.py   # ./kustomer.duckdb, else ./kustomer_demo.duckdb
+    duckdb kustomer_demo.duckdb "select * from kustomer_reports.first_response_by_team"
 
 The views and what each metric means are described in kustomer_source/report.py.
 """
@@ -35,7 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--duckdb", default="kustomer.duckdb", help="the DuckDB file (default ./kustomer.duckdb)"
+        "--duckdb",
+        help="the DuckDB file (default ./kustomer.duckdb, the org's; else ./kustomer_demo.duckdb, "
+        "the demo's)",
     )
     parser.add_argument(
         "--dataset", default="kustomer_data", help="dataset (schema) the pipeline loaded"
@@ -51,7 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    db = Path(args.duckdb)
+    db = Path(args.duckdb or default_duckdb())
     if not db.is_file():
         return fail(
             f"no DuckDB file at {db}: load one first, e.g. python pipelines/kustomer_pipeline.py "
@@ -70,6 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"cannot open {db}: {exc}")
     print(f"\nWrote {out}")
     return 0
+
+
+def default_duckdb() -> str:
+    """The org's file the pipeline writes, or the demo's when only the demo has run here."""
+    for name in ("kustomer.duckdb", "kustomer_demo.duckdb"):
+        if Path(name).is_file():
+            return name
+    return "kustomer.duckdb"
 
 
 def fail(message: str) -> int:

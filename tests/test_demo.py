@@ -13,7 +13,7 @@ from support import REPO
 from kustomer_source import CATALOG
 
 
-def test_demo_loads_every_object_into_kustomer_duckdb(tmp_path: Path) -> None:
+def test_demo_loads_every_object_into_kustomer_demo_duckdb(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
          "--demo-scale", "15", "--pipelines-dir", str(tmp_path / "pipelines")],
@@ -23,7 +23,7 @@ def test_demo_loads_every_object_into_kustomer_duckdb(tmp_path: Path) -> None:
         timeout=600,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
-    db = tmp_path / "kustomer.duckdb"
+    db = tmp_path / "kustomer_demo.duckdb"
     assert db.exists()
     with duckdb.connect(str(db), read_only=True) as con:
         tables = {
@@ -43,7 +43,8 @@ def test_demo_loads_every_object_into_kustomer_duckdb(tmp_path: Path) -> None:
             "and table_name='conversations' and column_name='created_at'"
         ).fetchone()
         assert created == ("TIMESTAMP WITH TIME ZONE",)
-    assert "duckdb " in out.stdout and "kustomer.duckdb" in out.stdout
+    assert "duckdb " in out.stdout and "kustomer_demo.duckdb" in out.stdout
+    assert not (tmp_path / "kustomer.duckdb").exists()  # the real org's file is not touched
 
 
 def run_demo(tmp_path: Path, *args: str, **popen: Any) -> subprocess.CompletedProcess[str]:

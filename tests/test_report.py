@@ -378,7 +378,7 @@ def test_report_script_on_the_demo_duckdb(tmp_path: Path) -> None:
     assert "Wrote kustomer_report.png" in report.stdout
     width, _ = png_size(tmp_path / "kustomer_report.png")
     assert width >= 1000
-    with duckdb.connect(str(tmp_path / "kustomer.duckdb"), read_only=True) as db:
+    with duckdb.connect(str(tmp_path / "kustomer_demo.duckdb"), read_only=True) as db:
         (n,) = db.execute(f"select conversations from {R}.overview").fetchone() or (0,)
         (loaded,) = db.execute("select count(*) from kustomer_data.conversations").fetchone() or (
             0,

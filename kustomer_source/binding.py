@@ -1,0 +1,48 @@
+"""Which org a pipeline's state and dataset belong to: the API host, kept in the source state.
+
+dlt keys incremental state by pipeline and source name only, so pointing a pipeline at another
+org would reuse the first org's cursors and skip the second org's older records. The first run
+records its API host in the source state (which dlt stores with the dataset and restores from
+it on a fresh machine); a later run against another host stops before reading anything.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import dlt
+
+from kustomer_source.client import KustomerError
+
+STATE_KEY = "api_host"
+
+
+class OrgMismatchError(KustomerError):
+    """The pipeline's state and dataset belong to another org (API host) than the configured one."""
+
+    def __init__(self, recorded: str, configured: str) -> None:
+        super().__init__(
+            f"This pipeline's state and dataset belong to {recorded}, not to the configured "
+            f"{configured}: load {configured} into another dataset (--dataset <name>), or start "
+            "this one over for it (--full-refresh drops its tables and state)."
+        )
+        self.recorded, self.configured = recorded, configured
+
+
+def api_host(base_url: str) -> str:
+    """`scheme://host[:port]` of an API base URL, lowercased: what identifies the org."""
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme.lower()}://{host}{port}"
+
+
+def bind_to_host(base_url: str) -> None:
+    """Records the host in the source state on the first run; raises OrgMismatchError when the
+    state already belongs to another host. Call it from a resource, where the state is the one
+    dlt restored from the destination (the source function runs before that restore)."""
+    host = api_host(base_url)
+    state = dlt.current.source_state()
+    recorded = state.setdefault(STATE_KEY, host)
+    if recorded != host:
+        raise OrgMismatchError(recorded, host)
