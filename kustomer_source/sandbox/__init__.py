@@ -52,6 +52,9 @@ HTTP control API (JSON; no auth; loopback only; never counted, throttled or faul
                                                "fault_no_links_page": 0,
                                                "fault_data_not_list_page": 0}
                                               (page faults: that page of every list; 0 = off)
+    POST   /__sandbox/index-lag               {"max_seconds": 120} -> {"max_seconds": 120}
+                                              (a write reaches search up to this long after
+                                              it is made, on the sandbox clock; 0 = at once)
     POST   /__sandbox/latency                 {"latency_ms": 50, "jitter_ms": 20}
     GET    /__sandbox/roles                   {"all": [...], "search": [...], "objects": {...}}
     GET    /__sandbox/klasses                 {"data": [Klass records]}
@@ -111,6 +114,7 @@ def serve(
     fault_404_page: int = 0,
     fault_no_links_page: int = 0,
     fault_data_not_list_page: int = 0,
+    index_lag_s: float = 0.0,
     reset_header: ResetHeader = "epoch",
     token: str | None = None,
     port: int = 0,
@@ -137,6 +141,7 @@ def serve(
         fault_404_page=fault_404_page,
         fault_no_links_page=fault_no_links_page,
         fault_data_not_list_page=fault_data_not_list_page,
+        index_lag_s=index_lag_s,
         reset_header=reset_header,
         token=token,
         missing_role_status=missing_role_status,

@@ -102,6 +102,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             metavar="N",
             help=f"page N of every page-numbered list {what} (default 0 = off)",
         )
+    p.add_argument(
+        "--index-lag",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="a write reaches search a random time up to SECONDS (sandbox clock) after it is "
+        "made; lists see it at once (default 0 = at once)",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p.parse_args(argv)
 
@@ -122,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         fault_404_page=a.fault_404_page,
         fault_no_links_page=a.fault_no_links_page,
         fault_data_not_list_page=a.fault_data_not_list_page,
+        index_lag_s=a.index_lag,
         reset_header=a.reset_header,
         token=a.token,
         missing_role_status=a.missing_role_status,

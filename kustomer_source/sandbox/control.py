@@ -146,6 +146,11 @@ class Control:
             }
         )
 
+    def set_index_lag(self, max_seconds: float) -> None:
+        """The longest a write takes to reach search (sandbox-clock seconds; each write draws
+        its own lag up to it; 0 = at once). List endpoints see every write at once."""
+        self._e.store.index.set(max_seconds)
+
     def set_latency(self, latency_ms: float, jitter_ms: float = 0.0) -> None:
         """Delay added to every API response."""
         self._e.latency.set(latency_ms, jitter_ms)
@@ -250,6 +255,9 @@ def _dispatch(
         rates = {f"fault_{k}_rate": v for k, v in engine.faults.rates.items()}
         pages = {f"fault_{k}_page": v for k, v in engine.page_faults.pages.items()}
         return 200, {**rates, **pages}
+    if route == ("POST", "index-lag") and n == 1:
+        c.set_index_lag(float(body.get("max_seconds", 0)))
+        return 200, {"max_seconds": engine.store.index.max_ms / 1000}
     if route == ("POST", "latency") and n == 1:
         c.set_latency(float(body.get("latency_ms", 0)), float(body.get("jitter_ms", 0)))
         return 200, {"latency_ms": engine.latency.latency_ms, "jitter_ms": engine.latency.jitter_ms}

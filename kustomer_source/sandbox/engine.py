@@ -31,6 +31,9 @@ class Settings:
     fault_404_page: int = 0
     fault_no_links_page: int = 0
     fault_data_not_list_page: int = 0
+    #: inferred: the longest a write takes to reach search, in seconds of the sandbox clock;
+    #: each write draws its own lag up to it (0 = at once); lists see writes at once
+    index_lag_s: float = 0.0
     reset_header: ResetHeader = "epoch"
     token: str | None = None
     #: inferred switch: status for a valid token that lacks the read role (403, or 401
@@ -75,6 +78,7 @@ class Engine:
             }
         )
         self.latency = Latency(settings.latency_ms, settings.jitter_ms)
+        self.store.index.set(settings.index_lag_s)
         self.stats = Stats()
         self.kobjects = KObjects(self)
         self.extras = Extras(self)

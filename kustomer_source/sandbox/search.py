@@ -506,7 +506,7 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
     def key_of(i: int) -> Any:
         return layout.times(i)[which], layout.id(i)
 
-    keys, recs = store.overlay_sorted(obj, q.sort_attr)
+    keys, recs = store.search_overlay_sorted(obj, q.sort_attr, now)
     b_keys, b_recs = [], []
     for k, rec in zip(keys, recs, strict=True):
         if time_key(rec, "updatedAt")[0] < cutoff:

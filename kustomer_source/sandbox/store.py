@@ -18,6 +18,7 @@ from typing import Any
 from .api import BY_OBJECT, self_link
 from .clock import Clock
 from .data import Org
+from .index import IndexLag
 from .layout import SINGLES
 from .seq import RangeSeq, merged_slice
 from .spec import load_spec
@@ -83,6 +84,8 @@ class Store:
         self._sorted_cache: dict[tuple[str, str, int], tuple[list[Any], list[dict[str, Any]]]] = {}
         #: prepared search queries, keyed by (query, version, clock); see search.prepare
         self.query_cache: dict[tuple[str, int, int], object] = {}
+        #: writes search does not show yet (off until a maximum lag is set)
+        self.index = IndexLag(org.seed)
 
     # ------------------------------------------------------------------ reads
 
@@ -175,6 +178,19 @@ class Store:
         self._sorted_cache[ck] = result
         return result
 
+    def search_overlay_sorted(
+        self, obj: str, attr: str, now_ms: int
+    ) -> tuple[list[Any], list[dict[str, Any]]]:
+        """The overlay as search sees it at `now_ms`: writes not indexed yet show the record's
+        previous version (a generated record's generated one), or nothing for a new record."""
+        keys, recs = self.overlay_sorted(obj, attr)
+        lagging = self.index.lagging(obj, now_ms)
+        if not lagging:
+            return keys, recs
+        shown = [rec if rec["id"] not in lagging else lagging[rec["id"]].shown for rec in recs]
+        pairs = sorted(((time_key(r, attr), r) for r in shown if r is not None), key=lambda p: p[0])
+        return [k for k, _ in pairs], [r for _, r in pairs]
+
     # ------------------------------------------------------------------ writes
 
     def _has(self, obj: str, attr: str) -> bool:
@@ -184,6 +200,8 @@ class Store:
         """Store the new state of one record and keep the index lists in step."""
         st = self.states[obj]
         self.version += 1
+        before = self.locate(obj, record_id)[1]
+        self.index.written(obj, record_id, before, self.clock.now_ms(), deleted=rec is None)
         if i is None:
             if rec is None:
                 st.created.pop(record_id, None)

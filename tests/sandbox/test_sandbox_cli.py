@@ -94,5 +94,6 @@ def test_cli_help_explains_every_option() -> None:
         "--fault-404-page",
         "--fault-no-links-page",
         "--fault-data-not-list-page",
+        "--index-lag",
     ):
         assert flag in out, flag
