@@ -38,6 +38,7 @@ from kustomer_source.client import (
     UnsafeNextLinkError,
 )
 from kustomer_source.limits import RateLimiter
+from kustomer_source.summary import SKIP_METRIC
 from kustomer_source.sync import (
     TPage,
     api_time,
@@ -231,9 +232,9 @@ def skip_on_missing_role(client: KustomerClient, obj: KustomerObject) -> Iterato
 
 
 def _skip(obj: KustomerObject, reason: str) -> None:
+    resource = dlt.current.source().resources[obj.table]
     # A replace table that received nothing would be truncated: keep what it holds instead.
-    dlt.current.source().resources[obj.table].apply_hints(write_disposition="skip")
-    logger.warning(
-        f"Skipping {obj.table}: the API key lacks the role {obj.role or 'to read it'} "
-        f"({reason}). Use a key with that role to load it."
-    )
+    resource.apply_hints(write_disposition="skip")
+    why = f"the API key lacks the role {obj.role or 'to read it'} ({reason})"
+    resource.custom_metrics[SKIP_METRIC] = why  # in the trace, and in the run's summary
+    logger.warning(f"Skipping {obj.table}: {why}. Use a key with that role to load it.")

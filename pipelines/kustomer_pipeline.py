@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +38,11 @@ from dlt.common.configuration.exceptions import (  # noqa: E402
 from dlt.common.pipeline import TRefreshMode, get_dlt_pipelines_dir  # noqa: E402
 from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
-from kustomer_source import CATALOG, KustomerError, kustomer_source, lake  # noqa: E402
+from kustomer_source import KustomerError, kustomer_source, lake  # noqa: E402
 from kustomer_source.catalog import UnknownObjectError, select  # noqa: E402
 from kustomer_source.progress import progress_for  # noqa: E402
 from kustomer_source.runlock import PipelineBusyError, run_lock  # noqa: E402
+from kustomer_source.summary import RunSummary, failed, summarize  # noqa: E402
 from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
 
 ORG_DUCKDB = "kustomer.duckdb"
@@ -84,6 +85,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--hard-delete",
         action="store_true",
         help="delete soft-deleted records instead of flagging them",
+    )
+    parser.add_argument(
+        "--summary-json",
+        metavar="PATH",
+        help="also write the run's summary as JSON to PATH (- for stdout), on failure too",
     )
     parser.add_argument(
         "--progress",
@@ -198,20 +204,23 @@ def loader_format(pipeline: dlt.Pipeline) -> Any:
 
 
 def run(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
-    """One load of the selected objects."""
+    """One load of the selected objects; returns the source it loaded (its resources hold the
+    run's cursors and skips, which the summary reads)."""
     objects = args.objects.split(",") if args.objects else None
     selected = [obj.table for obj in select(objects)]
     source = source.with_resources(*selected)
     refresh: TRefreshMode | None = "drop_sources" if args.full_refresh else None
     if lake.is_filesystem(pipeline):
         # parquet files on S3/GCS/Azure/local: Delta tables, merged without duplicates
-        return lake.load(pipeline, source, refresh=refresh)
+        lake.load(pipeline, source, refresh=refresh)
+        return source
     # dlt's signature says TRefreshMode, yet None (its own default) means no refresh
-    return pipeline.run(
+    pipeline.run(
         source,
         loader_file_format=loader_format(pipeline),
         refresh=refresh,  # type: ignore[arg-type]
     )
+    return source
 
 
 def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]]:
@@ -223,38 +232,35 @@ def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]
         lo = nxt
 
 
-def print_summary(pipeline: dlt.Pipeline, duckdb_path: str | None) -> None:
-    """A table of objects and row counts, and how to open the result."""
-    with pipeline.sql_client() as client:
-        found = client.execute_sql(
-            "select table_name from information_schema.tables where table_schema = %s",
-            pipeline.dataset_name,
-        )
-        tables = {name for (name,) in found or []}
-        print(f"\n{'object':34} {'rows':>9}  child tables")
-        total = 0
-        for table in sorted(CATALOG):
-            if table not in tables:
-                continue
-            counted = client.execute_sql(
-                f"select count(*) from {client.make_qualified_table_name(table)}"
-            )
-            (count,) = counted[0] if counted else (0,)
-            children = sum(1 for t in tables if t.startswith(table + "__"))
-            total += count
-            print(f"{table:34} {count:>9}  {children}")
-        print(f"{'total':34} {total:>9}")
-    if duckdb_path:
+def report(
+    args: argparse.Namespace,
+    pipeline: dlt.Pipeline,
+    sources: list[Any],
+    traces: list[Any],
+    started: datetime,
+    duckdb_path: str | None,
+) -> RunSummary:
+    """Prints what the run did (and writes it as JSON with --summary-json), and how to open a
+    DuckDB file."""
+    summary = summarize(pipeline, sources, started, traces)
+    print("\n" + summary.text())
+    if args.summary_json:
+        summary.write_json(args.summary_json)
+    if duckdb_path and args.destination == "duckdb":
         query = f"select status, count(*) from {pipeline.dataset_name}.conversations group by 1"
         print(f'\nOpen it with the duckdb CLI:  duckdb {duckdb_path} "{query}"')
         print(
             f'or in Python:  python -c "import duckdb; '
             f"duckdb.connect('{duckdb_path}').sql('{query}').show()\""
         )
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit status: 0 when every selected object loaded or was skipped for a missing role (a
+    warning), 1 when the run failed (bad settings, an unreachable API, any object that failed)."""
     args = parse_args(argv)
+    started = datetime.now(timezone.utc)
     tune_garbage_collector()
     try:
         if args.objects:
@@ -268,32 +274,33 @@ def main(argv: list[str] | None = None) -> int:
             with open_destination(args, duckdb_path) as destination:
                 return load_org(args, make_pipeline(args, destination), duckdb_path)
     except (UnknownObjectError, KustomerError, PipelineBusyError) as exc:
-        return fail(str(exc))
+        return fail(str(exc), args, started)
     except ConfigFieldMissingException as exc:
-        return fail(missing_setting_message(exc))
+        return fail(missing_setting_message(exc), args, started)
     except ConfigurationException as exc:
-        return fail(str(exc))
+        return fail(str(exc), args, started)
     except PipelineStepFailed as exc:
-        return fail(f"{root_cause_message(exc)}. {step_outcome(exc.step)}")
+        message = f"{root_cause_message(exc)}. {step_outcome(exc.step)}"
+        return fail(message, args, started, exc)
 
 
 def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str) -> int:
     """Loads the org set up in .dlt/ (or in bounded backfill chunks) and prints what landed."""
+    started = datetime.now(timezone.utc)
+    sources, traces = [], []
     if args.backfill_from and args.backfill_to:
         for lo, hi in backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days):
             print(f"backfill {lo} .. {hi}")
-            run(
-                pipeline,
-                kustomer_source(start_date=lo, end_date=hi, hard_delete=args.hard_delete),
-                args,
-            )
+            source = kustomer_source(start_date=lo, end_date=hi, hard_delete=args.hard_delete)
+            sources.append(run(pipeline, source, args))
+            traces.append(pipeline.last_trace)
     else:
         source = kustomer_source(
             start_date=args.start_date, end_date=args.end_date, hard_delete=args.hard_delete
         )
-        print(run(pipeline, source, args))
-    if args.destination == "duckdb":
-        print_summary(pipeline, duckdb_path)
+        sources.append(run(pipeline, source, args))
+        traces.append(pipeline.last_trace)
+    report(args, pipeline, sources, traces, started, duckdb_path)
     return 0
 
 
@@ -313,8 +320,9 @@ def run_demo(args: argparse.Namespace) -> int:
             api_key=sandbox.token, base_url=sandbox.base_url, hard_delete=args.hard_delete
         )
         args.full_refresh = True
-        print(run(pipeline, source, args))
-        print_summary(pipeline, duckdb_path)
+        started = datetime.now(timezone.utc)
+        loaded = run(pipeline, source, args)
+        report(args, pipeline, [loaded], [pipeline.last_trace], started, duckdb_path)
     return 0
 
 
@@ -353,9 +361,30 @@ def step_outcome(step: str) -> str:
     return "What this run read is kept in the pipeline's working dir: the next run loads it first"
 
 
-def fail(message: str) -> int:
+def fail(
+    message: str,
+    args: argparse.Namespace,
+    started: datetime,
+    exc: PipelineStepFailed | None = None,
+) -> int:
+    """Prints the error; with --summary-json also writes a failed run's summary."""
     print(f"error: {message}", file=sys.stderr)
+    if args.summary_json:
+        pipeline = exc.pipeline if exc is not None else None
+        step = exc.step if exc is not None else None
+        summary = failed(pipeline, started, message, step, failed_object(exc))
+        summary.write_json(args.summary_json)
     return 1
+
+
+def failed_object(exc: BaseException | None) -> str | None:
+    """The resource (object) whose reader raised behind a failed step, if one did."""
+    while exc is not None:
+        name = getattr(exc, "resource_name", None)
+        if isinstance(name, str):
+            return name
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 if __name__ == "__main__":
