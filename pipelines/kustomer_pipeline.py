@@ -204,23 +204,29 @@ def loader_format(pipeline: dlt.Pipeline) -> Any:
 
 
 def run(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
-    """One load of the selected objects; returns the source it loaded (its resources hold the
-    run's cursors and skips, which the summary reads)."""
+    """One load of the selected objects."""
+    return load_selected(pipeline, selected(source, args), args)
+
+
+def selected(source: Any, args: argparse.Namespace) -> Any:
+    """The source narrowed to --objects: dlt's copy of it, whose resources then hold the run's
+    cursors and skips (the summary reads them there)."""
     objects = args.objects.split(",") if args.objects else None
-    selected = [obj.table for obj in select(objects)]
-    source = source.with_resources(*selected)
+    return source.with_resources(*[obj.table for obj in select(objects)])
+
+
+def load_selected(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
+    """One load of a source already narrowed by `selected()`."""
     refresh: TRefreshMode | None = "drop_sources" if args.full_refresh else None
     if lake.is_filesystem(pipeline):
         # parquet files on S3/GCS/Azure/local: Delta tables, merged without duplicates
-        lake.load(pipeline, source, refresh=refresh)
-        return source
+        return lake.load(pipeline, source, refresh=refresh)
     # dlt's signature says TRefreshMode, yet None (its own default) means no refresh
-    pipeline.run(
+    return pipeline.run(
         source,
         loader_file_format=loader_format(pipeline),
         refresh=refresh,  # type: ignore[arg-type]
     )
-    return source
 
 
 def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]]:
@@ -292,13 +298,15 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
         for lo, hi in backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days):
             print(f"backfill {lo} .. {hi}")
             source = kustomer_source(start_date=lo, end_date=hi, hard_delete=args.hard_delete)
-            sources.append(run(pipeline, source, args))
+            sources.append(selected(source, args))
+            load_selected(pipeline, sources[-1], args)
             traces.append(pipeline.last_trace)
     else:
         source = kustomer_source(
             start_date=args.start_date, end_date=args.end_date, hard_delete=args.hard_delete
         )
-        sources.append(run(pipeline, source, args))
+        sources.append(selected(source, args))
+        load_selected(pipeline, sources[-1], args)
         traces.append(pipeline.last_trace)
     report(args, pipeline, sources, traces, started, duckdb_path)
     return 0
@@ -321,8 +329,9 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         args.full_refresh = True
         started = datetime.now(timezone.utc)
-        loaded = run(pipeline, source, args)
-        report(args, pipeline, [loaded], [pipeline.last_trace], started, duckdb_path)
+        source = selected(source, args)
+        load_selected(pipeline, source, args)
+        report(args, pipeline, [source], [pipeline.last_trace], started, duckdb_path)
     return 0
 
 
