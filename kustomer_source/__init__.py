@@ -211,7 +211,7 @@ def object_resource(
         reader,
         name=obj.table,
         write_disposition=obj.write_disposition,
-        primary_key="id",
+        primary_key=obj.primary_key,
         columns=columns,
         parallelized=True,
     )

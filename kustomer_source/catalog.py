@@ -8,6 +8,20 @@ fields become child tables `<table>__<field>`, both left to dlt's normalizer.
 
 String fields that hold timestamps (`importedAt` on conversations, `createdAt` on routing queue
 rules, `modifiedAt` on KB forms) stay `text`, as the API documents them as strings.
+
+The fields are AppFlow's list plus the attributes Kustomer documents beyond it, typed by the
+documented shape where the two disagree (`appflow` keeps AppFlow's own type of those fields).
+`json` fields land as one JSON column each: key-value maps keyed by data (weekdays, languages, app
+component names, status ids, changed attributes, search fields), which dlt would otherwise unnest
+into a column or a table per key, and fields whose documented value is of another kind than
+AppFlow's (an object or a list where AppFlow says String or Struct), so either kind lands.
+Relationships are the documented ones (`shapes.json`, read through `kustomer_source.shapes`). A
+to-one relationship (`data` is one `{type, id}`) lands as the text column `<name>_id`; a to-many
+one (`data` is a list of them, or the relationship is the list itself) as the child table
+`<table>__<name>_ids` (one `value` per id); a links-only one (no `data`) lands nothing, as its
+records come from their own endpoint. A relationship per language (`by_language`: KB articles'
+`published_<lang>`/`unpublished_<lang>` versions) lands as one child table `<table>__<name>_ids`
+of `lang` and `id` instead of a column per language.
 """
 
 from __future__ import annotations
@@ -16,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dlt.common.schema.typing import TWriteDisposition
+
+from kustomer_source.shapes import Relationship, load_shapes
 
 ReadKind = Literal["pages", "single", "audit_log"]
 """pages: `page`/`pageSize` lists that follow `links.next`; single: one record per org;
@@ -26,7 +42,8 @@ SyncKind = Literal["replace", "search", "append"]
 search: incremental on `updatedAt` through `POST /v1/customers/search`, merged on `id`;
 append: incremental on `createdAt` through the endpoint's own date filter, appended."""
 
-FieldType = Literal["timestamp", "text", "bool", "bigint", "double", "struct", "list"]
+FieldType = Literal["timestamp", "text", "bool", "bigint", "double", "struct", "list", "json"]
+
 
 SYNC_REASONS: dict[SyncKind, str] = {
     "replace": (
@@ -59,6 +76,8 @@ class KustomerObject:
     path: str
     role: str | None
     fields: dict[str, FieldType]
+    appflow: dict[str, FieldType] = field(default_factory=dict)
+    by_language: tuple[str, ...] = ()
     read: ReadKind = "pages"
     sync: SyncKind = "replace"
     page_size: int = 100
@@ -66,9 +85,18 @@ class KustomerObject:
     secrets: tuple[str, ...] = ()
     why: str = ""
     cursor: str | None = field(init=False)
+    integer_times: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cursor", CURSORS.get(self.sync))
+        shape = load_shapes().get(self.table)
+        documented = shape.attributes if shape else {}
+        integer_times = tuple(
+            name
+            for name, kind in self.fields.items()
+            if kind == "timestamp" and name in documented and documented[name].type == "integer"
+        )
+        object.__setattr__(self, "integer_times", integer_times)
         if not self.why:
             object.__setattr__(self, "why", SYNC_REASONS[self.sync])
 
@@ -82,14 +110,35 @@ class KustomerObject:
         }
         return dispositions[self.sync]
 
+    @property
+    def relationships(self) -> dict[str, Relationship]:
+        """The object's documented relationships (`shapes.json`), by name."""
+        shape = load_shapes().get(self.table)
+        return dict(shape.relationships or {}) if shape else {}
+
+    @property
+    def primary_key(self) -> str | tuple[str, ...]:
+        """`id`, except where the documented records carry none (outbound accounts)."""
+        shape = load_shapes().get(self.table)
+        return "id" if shape is None or shape.envelope.records_have_id else ()
+
+    def language_prefix(self, relationship: str) -> str | None:
+        """The `by_language` name of a `<name>_<lang>` relationship, else None."""
+        return next((p for p in self.by_language if relationship.startswith(p + "_")), None)
+
     def column_hints(self) -> dict[str, dict[str, str]]:
-        """dlt column hints for the scalar fields (nested ones are left to the normalizer), by
-        the API's names: dlt names the columns, and the incremental cursor's own hint
-        (`updatedAt`) lands on the same column instead of a colliding one."""
+        """dlt column hints for the scalar and JSON fields and the to-one relationship ids
+        (nested fields are left to the normalizer), by the API's names: dlt names the columns,
+        and the incremental cursor's own hint (`updatedAt`) lands on the same column instead of
+        a colliding one."""
         hints = {"id": {"data_type": "text"}}
         for name, kind in self.fields.items():
             if kind not in ("struct", "list"):
                 hints[name] = {"data_type": kind}
+        for name, rel in self.relationships.items():
+            # an attribute `<name>Id` (audit logs' userId) is the same column, already hinted
+            if rel.kind == "one" and not self.language_prefix(name) and f"{name}Id" not in hints:
+                hints[f"{name}_id"] = {"data_type": "text"}
         return hints
 
 
@@ -100,13 +149,21 @@ OBJECTS: tuple[KustomerObject, ...] = (
         role="org.permission.apps.read",
         fields=fields(
             timestamp="createdAt modifiedAt statusAt updatedAt",
-            text="current name settingsPageConfig status version",
+            text="current installing name settingsPageConfig status version",
             bool="autoUpdate disabled",
-            struct=(
-                "actions cards commands events hooks klasses kviews meta outboundWebhooks "
-                "settings shortcuts templates triggers workflows"
+            struct="meta remote",
+            # the app's components and settings, each a map keyed by its name
+            json=(
+                "actions cards commands events hooks klasses kviews outboundWebhooks settings "
+                "shortcuts templates triggers workflows"
             ),
             list="dataSubscriptions inboundHookUris roles widgets",
+        ),
+        appflow=fields(
+            struct=(
+                "actions cards commands events hooks klasses kviews outboundWebhooks settings "
+                "shortcuts templates triggers workflows"
+            )
         ),
     ),
     KustomerObject(
@@ -119,8 +176,9 @@ OBJECTS: tuple[KustomerObject, ...] = (
         fields=fields(
             timestamp="createdAt expiresAt publishedAt",
             text="client eventName eventVerb ip objectId objectType org userId userType",
-            struct="changes",
+            json="changes",  # keyed by the changed attributes' names
         ),
+        appflow=fields(struct="changes"),
     ),
     KustomerObject(
         "auth_customer_settings",
@@ -146,7 +204,7 @@ OBJECTS: tuple[KustomerObject, ...] = (
         role="org.permission.security",
         fields=fields(
             timestamp="createdAt updatedAt expireAt lastAccessedAt",
-            text="ipAddress lastTokenChars name",
+            text="ipAddress lastTokenChars name userAgent",
             list="cidr roles",
         ),
     ),
@@ -178,9 +236,10 @@ OBJECTS: tuple[KustomerObject, ...] = (
             timestamp="createdAt updatedAt modifiedAt",
             text="hash",
             bool="published root",
-            struct="langs",
+            json="langs",  # keyed by language
             list="categoryPositions positions",
         ),
+        appflow=fields(struct="langs"),
     ),
     KustomerObject(
         "chat_settings",
@@ -211,7 +270,7 @@ OBJECTS: tuple[KustomerObject, ...] = (
         search_context="company",
         fields=fields(
             timestamp="createdAt modifiedAt updatedAt",
-            text="name",
+            text="externalId name",
             bigint="rev",
             list="domains emails locations phones roleGroupVersions socials tags urls whatsapps",
         ),
@@ -259,7 +318,10 @@ OBJECTS: tuple[KustomerObject, ...] = (
             ),
             bool="deleted verified",
             bigint="rev",
-            struct="conversationCounts lastConversation preview recentLocation satisfactionLevel",
+            struct=(
+                "conversationCounts lastConversation lastMessageIn preview recentLocation "
+                "satisfactionLevel"
+            ),
             list=(
                 "externalIds accessOverride activeUsers emails facebookIds instagramIds "
                 "locations phones recentItems roleGroupVersions sharedEmails sharedExternalIds "
@@ -276,9 +338,10 @@ OBJECTS: tuple[KustomerObject, ...] = (
             text="badgeColor dataHash defaultVisibility icon name",
             bool="cacheable private showBadge",
             bigint="position",
-            struct="data",
+            json="data",  # a saved query, keyed by search field names
             list="accessTeams accessUsers teamVisibilities userVisibilities",
         ),
+        appflow=fields(struct="data"),
     ),
     KustomerObject(
         "customers_searches_pinned",
@@ -329,9 +392,11 @@ OBJECTS: tuple[KustomerObject, ...] = (
             timestamp="createdAt deletedAt modifiedAt publishedAt updatedAt",
             text="hash metaDescription metaTitle scope source status title",
             bool="deleted",
-            struct="langVersions latestLangs",
+            json="langVersions latestLangs",  # keyed by language
             list="categories knowledgeBases metaKeywords tags",
         ),
+        appflow=fields(struct="langVersions latestLangs"),
+        by_language=("published", "unpublished"),
     ),
     KustomerObject(
         "kb_forms",
@@ -371,9 +436,10 @@ OBJECTS: tuple[KustomerObject, ...] = (
             timestamp="createdAt updatedAt",
             text="description title version",
             bool="beta",
-            struct="manifest",
+            json="manifest",  # a list of sections (AppFlow: Struct)
             list="images jsxSnippets",
         ),
+        appflow=fields(struct="manifest"),
     ),
     KustomerObject(
         "kb_themes",
@@ -384,9 +450,10 @@ OBJECTS: tuple[KustomerObject, ...] = (
             text="name status templateTitle templateVersion templateVersionId",
             bool="active custom default",
             bigint="rev",
-            struct="manifest",
+            json="manifest",  # a list of sections (AppFlow: Struct)
             list="configSnippets jsxSnippets",
         ),
+        appflow=fields(struct="manifest"),
     ),
     KustomerObject(
         "kviews",
@@ -412,7 +479,7 @@ OBJECTS: tuple[KustomerObject, ...] = (
             text="app channel direction directionType externalId preview status subject",
             bool="auto redacted",
             bigint="rev size",
-            struct="meta",
+            struct="meta sentiment",
             list="assignedTeams assignedUsers createdByTeams intentDetections reactions",
         ),
     ),
@@ -435,8 +502,9 @@ OBJECTS: tuple[KustomerObject, ...] = (
         fields=fields(
             timestamp="createdAt updatedAt",
             text="name status",
-            struct="event",
+            json="event",  # an event envelope: a whole record and its changes
         ),
+        appflow=fields(struct="event"),
     ),
     KustomerObject(
         "outbound_accounts",
@@ -453,7 +521,7 @@ OBJECTS: tuple[KustomerObject, ...] = (
         role="org.permission.outbound_webhook.read",
         secrets=("token",),
         fields=fields(
-            timestamp="createdAt updatedAt",
+            timestamp="createdAt modifiedAt updatedAt",
             text="name token url",
             bool="appDisabled enabled isError",
             bigint="consecutiveErrorsCount",
@@ -485,8 +553,9 @@ OBJECTS: tuple[KustomerObject, ...] = (
         fields=fields(
             text="createdAt description modifiedAt name updatedAt",
             bool="enabled",
-            struct="criteria",
+            json="criteria",  # a condition tree keyed by field names
         ),
+        appflow=fields(struct="criteria"),
     ),
     KustomerObject(
         "routing_queues",
@@ -553,11 +622,13 @@ OBJECTS: tuple[KustomerObject, ...] = (
                 "rev totalCapacity workItemCount"
             ),
             struct=(
-                "lastRevision totalAvailable totalAvailableAtCapacity totalTimeByStatus "
-                "totalUnavailable totalUnavailableAtCapacity"
+                "lastRevision totalAvailable totalAvailableAtCapacity totalUnavailable "
+                "totalUnavailableAtCapacity"
             ),
+            json="totalTimeByStatus",  # keyed by status id
             list="capacity skills",
         ),
+        appflow=fields(struct="totalTimeByStatus"),
     ),
     KustomerObject(
         "satisfaction",
@@ -571,9 +642,11 @@ OBJECTS: tuple[KustomerObject, ...] = (
             ),
             bool="enabled",
             double="delayTime",
-            struct="criteria from scale",
+            struct="from scale",
+            json="criteria",  # a condition tree keyed by field names
             list="allQuestions negativeQuestions positiveQuestions questions",
         ),
+        appflow=fields(struct="criteria"),
     ),
     KustomerObject(
         "schedules",
@@ -583,8 +656,9 @@ OBJECTS: tuple[KustomerObject, ...] = (
             timestamp="createdAt updatedAt modifiedAt",
             text="name timezone",
             bool="default",
-            struct="hours",
+            json="hours",  # keyed by weekday, 0 (Sunday) to 6
         ),
+        appflow=fields(struct="hours"),
     ),
     KustomerObject(
         "settings",
@@ -623,10 +697,11 @@ OBJECTS: tuple[KustomerObject, ...] = (
         "/v1/snippets",
         role="org.permission.snippet.read",
         fields=fields(
-            timestamp="createdAt",
-            text="app description key name source",
-            struct="langs",
+            timestamp="createdAt updatedAt",
+            text="app category description key name source",
+            json="langs",  # keyed by language
         ),
+        appflow=fields(struct="langs"),
     ),
     KustomerObject(
         "snoozes",
@@ -669,7 +744,7 @@ OBJECTS: tuple[KustomerObject, ...] = (
             timestamp=(
                 "createdAt emailVerifiedAt firstEmailVerifiedAt modifiedAt updatedAt firstLoginAt"
             ),
-            text="displayName email name userType",
+            text="displayName email mobile name userType",
             bool="isEmailValid",
             struct="password",
             list="roleGroups roles",
@@ -681,8 +756,9 @@ OBJECTS: tuple[KustomerObject, ...] = (
         role="org.permission.klass.read",
         fields=fields(
             timestamp="createdAt updatedAt",
-            text="color icon name s3DataUrl status",
+            text="appVersion color displayName icon klassSchema name s3DataUrl status",
             bool="appDisabled",
+            list="mixins",
         ),
     ),
 )

@@ -31,7 +31,7 @@ TPage = list[TRow]
 
 
 def rows_of(obj: KustomerObject, records: list[dict[str, Any]]) -> TPage:
-    return [to_row(record, obj.secrets) for record in records]
+    return [to_row(record, obj) for record in records]
 
 
 def read_list(

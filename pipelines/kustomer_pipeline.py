@@ -192,7 +192,11 @@ def pipelines_dir_setting(path: str | None) -> Iterator[None]:
 
 
 def loader_format(pipeline: dlt.Pipeline) -> Any:
-    """Parquet where the destination takes it: dlt's default for DuckDB is far slower."""
+    """Parquet where the destination takes it: dlt's default for DuckDB is far slower. Not on
+    BigQuery, which loads JSON columns (maps keyed by data) from parquet only with schema
+    autodetection: there the destination's own format (JSONL) applies."""
+    if pipeline.destination.destination_type.endswith(".bigquery"):
+        return None
     caps = pipeline.destination.capabilities()
     formats = caps.supported_loader_file_formats
     if caps.loader_file_format_selector is not None:

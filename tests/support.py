@@ -10,6 +10,7 @@ from typing import Any
 
 import dlt
 import duckdb
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from kustomer_source import kustomer_source
 from kustomer_source.sandbox import Sandbox
@@ -17,6 +18,7 @@ from kustomer_source.sandbox import Sandbox
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SPEC = REPO.parent / "shared" / "spec" / "appflow_kustomer_objects.json"
 PACKAGED_SPEC = REPO / "kustomer_source" / "sandbox" / "appflow_objects.json"
+NAMING = NamingConvention()
 
 
 class Loader:
@@ -61,6 +63,11 @@ class Loader:
 
     def ids(self, table: str) -> set[str]:
         return {row[0] for row in self.query(f"select id from kustomer_data.{table}")}
+
+
+def snake(name: str) -> str:
+    """The destination column name dlt gives an API name (`createdBy` -> `created_by`)."""
+    return NAMING.normalize_identifier(name)
 
 
 def spec_objects() -> list[dict[str, Any]]:

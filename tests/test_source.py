@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support import Loader, spec_objects
+from support import Loader, snake, spec_objects
 
 from kustomer_source import CATALOG, OBJECTS
 from kustomer_source.sandbox import Sandbox
+from kustomer_source.shapes import load_shapes
 
 DUCKDB_TYPES = {
     "text": "VARCHAR",
@@ -14,10 +15,24 @@ DUCKDB_TYPES = {
     "bool": "BOOLEAN",
     "bigint": "BIGINT",
     "double": "DOUBLE",
+    "json": "JSON",
+}
+APPFLOW_KINDS = {"nested object": "struct", "nested list": "list"}
+# documented JSON type -> the landings the catalog may give it
+DOCUMENTED_LANDINGS = {
+    "string": {"text", "timestamp"},
+    "integer": {"bigint"},
+    "number": {"double"},
+    "boolean": {"bool"},
+    "object": {"struct", "json"},
+    "array": {"list", "json"},
+    "any": {"text"},
 }
 
 
 def test_catalog_covers_the_spec() -> None:
+    """Every AppFlow field is in the catalog with AppFlow's type, as its landing or, where the
+    landing deliberately differs (a JSON column), recorded in `appflow`."""
     spec = {o["table"]: o for o in spec_objects()}
     assert set(spec) == set(CATALOG) and len(OBJECTS) == 48
     total = 0
@@ -27,20 +42,32 @@ def test_catalog_covers_the_spec() -> None:
             total += 1
             if field["column"] == "id":
                 continue
-            names = {n for n in entry.fields if _snake(n) == field["column"]}
+            names = {n for n in entry.fields if snake(n) == field["column"]}
             assert names, f"{table}.{field['column']} missing from the catalog"
-            kind = entry.fields[names.pop()]
-            expected = {"nested object": "struct", "nested list": "list"}.get(
-                field["dlt_type"], field["dlt_type"]
-            )
+            name = names.pop()
+            kind = entry.appflow.get(name, entry.fields[name])
+            expected = APPFLOW_KINDS.get(field["dlt_type"], field["dlt_type"])
             assert kind == expected, f"{table}.{field['column']}: {kind} != {expected}"
+        assert all(entry.fields[name] == "json" for name in entry.appflow), table
     assert total == 639
 
 
-def _snake(name: str) -> str:
-    from dlt.common.normalizers.naming.snake_case import NamingConvention
-
-    return NamingConvention().normalize_identifier(name)
+def test_catalog_covers_the_documented_shapes() -> None:
+    """Every documented attribute has a landing that fits its documented type; every documented
+    map keyed by data lands as one JSON column."""
+    for table, shape in load_shapes().items():
+        entry = CATALOG[table]
+        for name, attribute in shape.attributes.items():
+            assert name in entry.fields, f"{table}.{name} is documented but not in the catalog"
+            kind = entry.fields[name]
+            allowed = set(DOCUMENTED_LANDINGS[attribute.type])
+            if attribute.appflow == "String":
+                allowed.add("text")  # the conflict rule: strings land, object keys unnest
+            if name in entry.integer_times:
+                allowed.add("timestamp")
+            assert kind in allowed, f"{table}.{name}: documented {attribute.type}, lands {kind}"
+        for name in shape.maps:
+            assert entry.fields[name] == "json", f"{table}.{name} is keyed by data"
 
 
 def test_every_object_lands_with_spec_types(sandbox: Sandbox, loader: Loader) -> None:
@@ -53,20 +80,68 @@ def test_every_object_lands_with_spec_types(sandbox: Sandbox, loader: Loader) ->
         expected_rows = sandbox.control.count(table)
         assert loader.count(table) == expected_rows, table
         columns = loader.columns(table)
-        for field in obj["fields"]:
-            column, dlt_type = field["column"], field["dlt_type"]
-            if dlt_type == "nested list":
-                assert f"{table}__{column}" in tables, f"{table}.{column}: no child table"
-            elif dlt_type == "nested object":
-                nested = [c for c in columns if c.startswith(f"{column}__")]
-                child = [t for t in tables if t.startswith(f"{table}__{column}__")]
-                assert nested or child, f"{table}.{column}: struct not unnested"
+        assert not [c for c in columns if "__v_" in c], f"{table}: variant columns"
+        for name, kind in CATALOG[table].fields.items():
+            column = snake(name)
+            if kind == "list":
+                if _appflow(table, column):
+                    assert f"{table}__{column}" in tables, f"{table}.{column}: no child table"
+            elif kind == "struct":
+                if _appflow(table, column):
+                    nested = [c for c in columns if c.startswith(f"{column}__")]
+                    child = [t for t in tables if t.startswith(f"{table}__{column}__")]
+                    assert nested or child, f"{table}.{column}: struct not unnested"
             else:
-                assert columns.get(column) == DUCKDB_TYPES[dlt_type], (
+                assert columns.get(column) == DUCKDB_TYPES[kind], (
                     table,
                     column,
                     columns.get(column),
                 )
+
+
+def _appflow(table: str, column: str) -> bool:
+    """Whether AppFlow lists the field (the sandbox sends every AppFlow field on its records)."""
+    spec = next(o for o in spec_objects() if o["table"] == table)
+    return any(field["column"] == column for field in spec["fields"])
+
+
+def test_maps_keyed_by_data_land_as_one_json_column(sandbox: Sandbox, loader: Loader) -> None:
+    """No column or table per key: each map is one JSON column holding the whole object."""
+    objects = [o.table for o in OBJECTS if "json" in o.fields.values()]
+    loader.run(sandbox, objects)
+    tables = loader.tables()
+    for table in objects:
+        columns = loader.columns(table)
+        for name, kind in CATALOG[table].fields.items():
+            if kind != "json":
+                continue
+            column = snake(name)
+            assert columns.get(column) == "JSON", (table, column)
+            assert not [c for c in columns if c.startswith(f"{column}__")], (table, column)
+            assert not [t for t in tables if t.startswith(f"{table}__{column}")], (table, column)
+            (kinds,) = loader.query(
+                f"select list(distinct json_type({column})) from kustomer_data.{table} "
+                f"where {column} is not null"
+            )[0]
+            assert kinds and set(kinds) <= {"OBJECT", "ARRAY"}, (table, column, kinds)
+    days = loader.query("select distinct unnest(json_keys(hours)) from kustomer_data.schedules")
+    assert days and {day for (day,) in days} <= {str(n) for n in range(7)}
+
+
+def test_documented_relationships_have_typed_id_columns(sandbox: Sandbox, loader: Loader) -> None:
+    """Every documented to-one relationship has its `<name>_id` text column on every object, even
+    before a record fills it; links-only relationships land nothing."""
+    loader.run(sandbox)
+    for obj in OBJECTS:
+        columns = loader.columns(obj.table)
+        for name, rel in obj.relationships.items():
+            if obj.language_prefix(name):
+                continue
+            column = f"{snake(name)}_id"
+            if rel.kind == "one":
+                assert columns.get(column) == "VARCHAR", (obj.table, column)
+            elif rel.kind == "links":
+                assert column not in columns and f"{snake(name)}_ids" not in columns
 
 
 @pytest.mark.parametrize("concurrency", [1, 5])
