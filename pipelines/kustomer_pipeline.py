@@ -14,8 +14,10 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +43,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 from kustomer_source import KustomerError, kustomer_source, lake  # noqa: E402
 from kustomer_source.catalog import UnknownObjectError, select  # noqa: E402
 from kustomer_source.progress import progress_for  # noqa: E402
+from kustomer_source.resume import finish_pending  # noqa: E402
 from kustomer_source.runlock import PipelineBusyError, run_lock  # noqa: E402
 from kustomer_source.summary import RunSummary, failed, summarize  # noqa: E402
 from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
@@ -225,6 +228,7 @@ def load_selected(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace)
     if lake.is_filesystem(pipeline):
         # parquet files on S3/GCS/Azure/local: Delta tables, merged without duplicates
         return lake.load(pipeline, source, refresh=refresh)
+    finish_pending(pipeline)
     # dlt's signature says TRefreshMode, yet None (its own default) means no refresh
     return pipeline.run(
         source,
@@ -290,8 +294,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationException as exc:
         return fail(str(exc), args, started)
     except PipelineStepFailed as exc:
-        message = f"{root_cause_message(exc)}. {step_outcome(exc.step)}"
-        return fail(message, args, started, exc)
+        stopped = disk_full(exc, exc.step) or root_cause_message(exc)
+        return fail(f"{stopped}. {step_outcome(exc.step)}", args, started, exc)
+    except Exception as exc:
+        # a full disk can also break dlt's own bookkeeping after the step failed
+        step = stopped_in(args)
+        if (message := disk_full(exc, step)) is None:
+            raise
+        return fail(f"{message}. {step_outcome(step)}", args, started)
 
 
 def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str) -> int:
@@ -371,7 +381,36 @@ def step_outcome(step: str) -> str:
             "Nothing was loaded and no state was saved: the next run starts where the last "
             "complete one ended"
         )
-    return "What this run read is kept in the pipeline's working dir: the next run loads it first"
+    return (
+        "What this run read is kept in the pipeline's working dir: the next run loads it first "
+        "(or, if it was partly loaded, undoes it and reads those changes again)"
+    )
+
+
+def stopped_in(args: argparse.Namespace) -> str:
+    """The step a failed run stopped in, from the packages it left in the working dir."""
+    name = "kustomer_demo" if args.demo else "kustomer"
+    working_dir = Path(args.pipelines_dir or get_dlt_pipelines_dir()) / name
+    if any((working_dir / "load" / "normalized").glob("*/schema.json")):
+        return "load"
+    if any((working_dir / "normalize" / "extracted").glob("*/schema.json")):
+        return "normalize"
+    return "extract"
+
+
+def disk_full(exc: BaseException, step: str) -> str | None:
+    """One line for a run that a full disk stopped (ENOSPC anywhere behind `exc`), else None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC) or (
+            "No space left on device" in str(seen)
+        ):
+            quoted = re.search(r'"(/[^"]+)"', str(seen))
+            where = getattr(seen, "filename", None) or (quoted.group(1) if quoted else None)
+            at = f" writing {where}" if where else ""
+            return f"The disk is full (No space left on device{at}) during {step}"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def fail(
