@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kustomer_source import OBJECTS, kustomer_source  # noqa: E402
-from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
+from kustomer_source.tuning import DUCKDB_SETTINGS, tune_garbage_collector  # noqa: E402
 
 
 @dataclass
@@ -198,7 +198,7 @@ def run_load(name: str, sb: Sandbox, source: Any, tables: list[str], workdir: Pa
     """One load into the DuckDB file `<name>.duckdb` (fresh for a full load), measured."""
     db_path = str(workdir / f"{name}.duckdb")
     # the DuckDB file opened as pipelines/kustomer_pipeline.py opens it: one connection for the load
-    connection = duckdb.connect(db_path)
+    connection = duckdb.connect(db_path, config=DUCKDB_SETTINGS)
     pipeline = dlt.pipeline(
         pipeline_name=f"bench_{name}",
         destination=dlt.destinations.duckdb(connection),

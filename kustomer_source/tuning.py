@@ -19,3 +19,11 @@ relative to it; normalize workers are forked and inherit it."""
 def tune_garbage_collector() -> None:
     """Collect reference cycles less often (see the module docstring)."""
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+DUCKDB_SETTINGS: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "512MB"}
+"""DuckDB's settings for the file a run loads into (`duckdb.connect(path, config=...)`): the memory
+cap keeps a load of a million messages under 1 GB in all. They are given to the connection rather
+than set in `.dlt/config.toml` (`[destination.duckdb.credentials.global_config]`): dlt reads that
+section as the destination's credentials, which a config file may not hold, so `dlt.attach(...)
+.dataset()` run next to that file failed."""

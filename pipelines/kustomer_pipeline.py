@@ -46,7 +46,7 @@ from kustomer_source.progress import progress_for  # noqa: E402
 from kustomer_source.resume import finish_pending  # noqa: E402
 from kustomer_source.runlock import PipelineBusyError, run_lock  # noqa: E402
 from kustomer_source.summary import RunSummary, failed, summarize  # noqa: E402
-from kustomer_source.tuning import tune_garbage_collector  # noqa: E402
+from kustomer_source.tuning import DUCKDB_SETTINGS, tune_garbage_collector  # noqa: E402
 
 ORG_DUCKDB = "kustomer.duckdb"
 DEMO_DUCKDB = "kustomer_demo.duckdb"
@@ -166,7 +166,7 @@ def open_destination(args: argparse.Namespace, duckdb_path: str) -> Iterator[Any
         yield None
         return
     created = not Path(duckdb_path).exists()
-    connection = duckdb.connect(duckdb_path)
+    connection = duckdb.connect(duckdb_path, config=DUCKDB_SETTINGS)
     try:
         yield dlt.destinations.duckdb(connection)
     finally:

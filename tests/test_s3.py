@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -253,3 +254,55 @@ def test_s3_hard_delete_removes_records_and_nested_rows(
     )
     assert orphans == [(0,)]
     assert stale_nested_rows(reader, "customers") == 0
+
+
+def duckdb_with_delta(s3_endpoint: str) -> Any:
+    """A DuckDB connection with the delta and httpfs extensions (from their packages: this
+    machine cannot download them) and a secret for the bucket, as the README's SQL creates."""
+    import duckdb
+    from duckdb_extensions import import_extension
+
+    con = duckdb.connect()
+    for extension in ("httpfs", "delta"):
+        import_extension(extension, con=con)
+    host = s3_endpoint.removeprefix("http://")
+    con.execute(
+        f"create secret (type s3, key_id '{KEY_ID}', secret '{SECRET}', region 'us-east-1', "
+        f"endpoint '{host}', url_style 'path', use_ssl false)"
+    )
+    return con
+
+
+def test_s3_delta_tables_read_with_deltalake_duckdb_and_dataset(
+    sandbox: Sandbox, bucket: Any, s3_endpoint: str, tmp_path: Path
+) -> None:
+    """The README's three ways to read the Delta tables: the deltalake package, DuckDB's
+    delta_scan and pipeline.dataset()."""
+    from deltalake import DeltaTable
+
+    pipeline = load(sandbox, cli_args(tmp_path, ["conversations", "brands"]))
+    org = Counter(r["attributes"].get("status") for r in sandbox.control.records("conversations"))
+    url = f"s3://{bucket.name}/kustomer_data/conversations"
+
+    options = {
+        "AWS_ACCESS_KEY_ID": KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": s3_endpoint,
+        "AWS_ALLOW_HTTP": "true",
+    }
+    table = DeltaTable(url, storage_options=options).to_pyarrow_table(columns=["status"])
+    assert Counter(table.column("status").to_pylist()) == org
+
+    con = duckdb_with_delta(s3_endpoint)
+    rows = con.sql(f"select status, count(*) from delta_scan('{url}') group by 1").fetchall()
+    assert dict(rows) == dict(org)
+
+    dataset = pipeline.dataset()  # dlt's DuckDB over the same tables (the extensions installed)
+    counts = dict(dataset.row_counts(table_names=["conversations", "brands"]).fetchall())
+    assert counts == {
+        "conversations": sandbox.control.count("conversations"),
+        "brands": sandbox.control.count("brands"),
+    }
+    statuses = dataset.query("select status, count(*) from conversations group by 1").fetchall()
+    assert dict(statuses) == dict(org)
