@@ -38,6 +38,7 @@ from kustomer_source.client import (
     UnsafeNextLinkError,
 )
 from kustomer_source.limits import RateLimiter
+from kustomer_source.schedule import scheduler_interval
 from kustomer_source.summary import SKIP_METRIC
 from kustomer_source.sync import (
     TPage,
@@ -130,6 +131,9 @@ def kustomer_source(
     limiter = RateLimiter(share=rate_limit_share)
     client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)
     start, end = to_api_time(start_date), to_api_time(end_date)
+    if start is None and end is None:
+        # an external scheduler's interval bounds the run (see kustomer_source/schedule.py)
+        start, end = scheduler_interval() or (None, None)
     settings = dict(
         page_size=page_size,
         search_page_size=search_page_size,
@@ -162,6 +166,7 @@ def object_resource(
                 end_value=end,
                 range_start="closed",
                 primary_key=(),  # ties at the cursor are re-read and merged on id, not hashed
+                allow_external_schedulers=False,  # string cursors: the source joins the interval
             ),
         ) -> Iterator[TPage]:
             bind_to_host(client.base_url)
@@ -186,6 +191,7 @@ def object_resource(
                 initial_value=start,
                 end_value=end,
                 range_start="closed",
+                allow_external_schedulers=False,  # string cursors: the source joins the interval
             ),
         ) -> Iterator[TPage]:
             bind_to_host(client.base_url)
