@@ -130,7 +130,7 @@ def make_pipeline(args: argparse.Namespace, destination: Any = None) -> dlt.Pipe
 
 def make_demo_pipeline(args: argparse.Namespace, destination: Any = None) -> dlt.Pipeline:
     """The demo's `kustomer_demo` pipeline: its own state, never shared with a real org's."""
-    with pipelines_dir_setting(args.pipelines_dir):
+    with pipelines_dir_setting(args.pipelines_dir, "kustomer_demo"):
         stale = local_state_of_other_dataset("kustomer_demo", args)
         pipeline = _new_demo_pipeline(
             pipeline_name="kustomer_demo",
@@ -178,9 +178,9 @@ def open_destination(args: argparse.Namespace, duckdb_path: str) -> Iterator[Any
 
 
 @contextmanager
-def pipelines_dir_setting(path: str | None) -> Iterator[None]:
-    """`path` as dlt's `pipelines.kustomer.pipelines_dir` setting while the pipeline is made."""
-    key = "PIPELINES__KUSTOMER__PIPELINES_DIR"
+def pipelines_dir_setting(path: str | None, name: str = "kustomer") -> Iterator[None]:
+    """`path` as dlt's `pipelines.<name>.pipelines_dir` setting while the pipeline is made."""
+    key = f"PIPELINES__{name.upper()}__PIPELINES_DIR"
     previous = os.environ.get(key)
     if path:
         os.environ[key] = path

@@ -66,6 +66,8 @@ def test_demo_output_is_short_without_a_terminal(tmp_path: Path) -> None:
     assert any(line.startswith("Extract kustomer: 48/48 resources") for line in lines)
     assert any(line.startswith("Load kustomer") and " jobs" in line for line in lines)
     assert "\r" not in out.stdout  # no bar redrawn into a file
+    # --pipelines-dir holds the demo's state
+    assert (tmp_path / "pipelines" / "kustomer_demo" / "state.json").exists()
 
 
 def test_demo_draws_a_live_bar_on_a_terminal(tmp_path: Path) -> None:
