@@ -3,7 +3,8 @@
 Settings live under `[sources.kustomer]` in `.dlt/config.toml` and `.dlt/secrets.toml`, or in
 `SOURCES__KUSTOMER__<KEY>` environment variables: `api_key` (secret), `org` or `base_url`,
 `start_date`, `end_date`, `hard_delete`, `rate_limit_share`, `page_size`, `search_page_size`,
-`list_concurrency`, `search_concurrency`.
+`list_concurrency`, `search_concurrency`, `first_load_split`, `list_cut_slack_s`,
+`search_counts_org`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from kustomer_source.client import (
     KustomerResponseError,
     UnsafeNextLinkError,
 )
+from kustomer_source.first_load import FirstLoadOptions
 from kustomer_source.limits import RateLimiter
 from kustomer_source.schedule import scheduler_interval
 from kustomer_source.summary import SKIP_METRIC
@@ -112,6 +114,9 @@ def kustomer_source(
     search_page_size: int = 500,
     list_concurrency: int = 8,
     search_concurrency: int = 4,
+    first_load_split: bool = True,
+    list_cut_slack_s: int = 3600,
+    search_counts_org: bool = True,
 ) -> Iterator[DltResource]:
     """All 48 Kustomer objects as dlt resources; pick some with `.with_resources(...)`.
 
@@ -127,8 +132,13 @@ def kustomer_source(
         search_page_size: Page size for search requests (at most 500).
         list_concurrency: Pages of one list endpoint in flight at once (1 follows links.next).
         search_concurrency: Time windows of one object's changes searched side by side.
+        first_load_split: On a first load, read records created in search's two-year window
+            through search and older ones through the list, side by side (False: lists whole).
+        list_cut_slack_s: How far past its cut (in createdAt) the list reads on, for records
+            out of creation order.
+        search_counts_org: Whether a search request also takes a slot of the org budget.
     """
-    limiter = RateLimiter(share=rate_limit_share)
+    limiter = RateLimiter(share=rate_limit_share, search_counts_org=search_counts_org)
     client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)
     start, end = to_api_time(start_date), to_api_time(end_date)
     if start is None and end is None:
@@ -140,8 +150,15 @@ def kustomer_source(
         list_concurrency=list_concurrency,
         search_concurrency=search_concurrency,
     )
+    first_load = FirstLoadOptions(
+        split=first_load_split,
+        list_cut_slack_s=list_cut_slack_s,
+        list_page_size=page_size,
+        search_page_size=search_page_size,
+        list_concurrency=list_concurrency,
+    )
     for obj in OBJECTS:
-        yield object_resource(client, obj, start, end, hard_delete, settings)
+        yield object_resource(client, obj, start, end, hard_delete, settings, first_load)
 
 
 def object_resource(
@@ -151,6 +168,7 @@ def object_resource(
     end: str | None,
     hard_delete: bool,
     settings: dict[str, int],
+    first_load: FirstLoadOptions | None = None,
 ) -> DltResource:
     """The dlt resource of one catalog entry: its reader, cursor, disposition and column hints."""
     columns: dict[str, Any] = obj.column_hints()
@@ -180,6 +198,7 @@ def object_resource(
                     settings["search_page_size"],
                     settings["list_concurrency"],
                     settings["search_concurrency"],
+                    first_load,
                 )
 
         reader: Any = read_changes

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dlt.common import logger
 from dlt.common.time import ensure_pendulum_datetime, to_py_datetime
@@ -22,6 +22,9 @@ from dlt.common.time import ensure_pendulum_datetime, to_py_datetime
 from kustomer_source.catalog import KustomerObject
 from kustomer_source.client import KustomerClient, KustomerError, list_data
 from kustomer_source.rows import TRow, to_row
+
+if TYPE_CHECKING:
+    from kustomer_source.first_load import FirstLoadOptions
 
 SEARCH_PATH = "/v1/customers/search"
 SEARCH_PAGE_SIZE = 500  # documented maximum for search
@@ -385,19 +388,29 @@ def read_search_object(
     search_page_size: int,
     list_concurrency: int = 1,
     search_concurrency: int = 1,
+    first_load: FirstLoadOptions | None = None,
 ) -> Iterator[TPage]:
     """A search-synced object: the records changed in [start, end).
 
     Search only sees the last two years, so when `start` is older than that (or absent, on a first
-    full load) the list endpoint is read whole instead (dlt's incremental keeps [start, end)),
-    and then a search picks up everything changed while the list was being read.
+    full load) the list endpoint and search read it side by side (`first_load.read_first_load`),
+    and then a search picks up everything changed while they were being read.
     """
-    probe = probe_changes(client, obj, start, end)
-    if start is None or start < search_floor(probe.server_now):
-        logger.info(f"{obj.table}: reading {obj.path} whole (older than search reaches)")
-        yield from read_list(client, obj, list_page_size, list_concurrency)
-        if probe.newest is None:
-            return
-        yield from SearchWindow(client, obj, probe.newest, end, search_page_size)
+    # first_load builds on this module's readers, so it is imported here, not at the top
+    from kustomer_source import first_load as split
+
+    if split.reaches_past_search(start, None):
+        probe: Probe | None = split.probe_unless_refused(client, obj, start, end)
+    else:
+        probe = probe_changes(client, obj, start, end)
+    if split.reaches_past_search(start, probe):
+        options = first_load or split.FirstLoadOptions(
+            list_page_size=list_page_size,
+            search_page_size=search_page_size,
+            list_concurrency=list_concurrency,
+        )
+        yield from split.read_first_load(client, obj, start, end, probe, options)
         return
+    # only a run that reaches past search has no start or tolerates a refused search
+    assert probe is not None and start is not None
     yield from read_changes(client, obj, start, end, probe, search_page_size, search_concurrency)

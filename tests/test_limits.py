@@ -60,3 +60,17 @@ def test_a_server_without_rate_headers_is_not_paced() -> None:
 def test_share_must_be_a_fraction() -> None:
     with pytest.raises(ValueError, match="rate_limit_share"):
         RateLimiter(share=1.5)
+
+
+@pytest.mark.parametrize("counts_org", [True, False])
+def test_a_search_is_booked_ahead_of_waiting_list_requests(counts_org: bool) -> None:
+    limiter = RateLimiter(share=1.0, org_limit=60, search_limit=60, search_counts_org=counts_org)
+    org = limiter.budgets["org"]
+    for _ in range(3):  # three list requests booked one second apart
+        org.reserve()
+    booked = org.next_slot
+    started = time.monotonic()
+    limiter.acquire("search")  # sent now, not after the three list slots
+    assert time.monotonic() - started < 0.5
+    # with search counted on the org budget, every later list request moves back by a slot
+    assert org.next_slot == pytest.approx(booked + (1.0 if counts_org else 0.0), abs=0.05)

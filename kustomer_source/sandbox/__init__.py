@@ -46,7 +46,8 @@ HTTP control API (JSON; no auth; loopback only; never counted, throttled or faul
                                               {"requests": n, "throttled": n,
                                                "peak_in_flight": n}
     POST   /__sandbox/stats/reset
-    POST   /__sandbox/limits                  {"rate_limit": 1000, "search_rate_limit": 100}
+    POST   /__sandbox/limits                  {"rate_limit": 1000, "search_rate_limit": 100,
+                                               "search_counts_org": true}
     POST   /__sandbox/faults                  {"fault_5xx_rate": 0.1, "fault_drop_rate": 0,
                                                "fault_malformed_rate": 0, "fault_404_page": 3,
                                                "fault_no_links_page": 0,
@@ -121,6 +122,7 @@ def serve(
     missing_role_status: int = 403,
     search_limit: str = "pages",
     sla_included: str = "list",
+    search_counts_org: bool = True,
     verbose: bool = False,
 ) -> Iterator[Sandbox]:
     """Serve a sandbox on 127.0.0.1 (``port=0``: a free port) until the block exits.
@@ -147,6 +149,7 @@ def serve(
         missing_role_status=missing_role_status,
         search_limit=search_limit,
         sla_included=sla_included,
+        search_counts_org=search_counts_org,
     )
     engine, running = start(settings, port=port, verbose=verbose)
     sb = Sandbox(running.base_url, engine.token, running.server.control, engine, running)

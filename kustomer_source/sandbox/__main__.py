@@ -50,7 +50,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=100,
         help="search requests per minute (default 100, 0 = off); searches also "
-        "count against --rate-limit",
+        "count against --rate-limit unless --search-counts-org no",
+    )
+    p.add_argument(
+        "--search-counts-org",
+        choices=("yes", "no"),
+        default="yes",
+        help="whether a search request also spends the org budget (default yes)",
     )
     p.add_argument(
         "--reset-header",
@@ -135,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         token=a.token,
         missing_role_status=a.missing_role_status,
         search_limit=a.search_limit,
+        search_counts_org=a.search_counts_org == "yes",
     )
     engine, running = start(settings, port=a.port, verbose=a.verbose)
     print(f"Kustomer sandbox serving at {running.base_url}", flush=True)

@@ -120,10 +120,14 @@ class Control:
         return self._e.stats.peak_in_flight(path_prefix)
 
     def set_limits(
-        self, rate_limit: int | None = None, search_rate_limit: int | None = None
+        self,
+        rate_limit: int | None = None,
+        search_rate_limit: int | None = None,
+        search_counts_org: bool | None = None,
     ) -> None:
-        """Org and search requests per minute (0 = off; None = unchanged)."""
-        self._e.limits.set(rate_limit, search_rate_limit)
+        """Org and search requests per minute (0 = off; None = unchanged), and whether a
+        search also spends the org budget."""
+        self._e.limits.set(rate_limit, search_rate_limit, search_counts_org)
 
     def set_faults(
         self,
@@ -238,10 +242,14 @@ def _dispatch(
         c.reset_requests()
         return 200, {"requests": 0, "throttled": 0}
     if route == ("POST", "limits") and n == 1:
-        c.set_limits(body.get("rate_limit"), body.get("search_rate_limit"))
+        counts = body.get("search_counts_org")
+        if counts is not None and not isinstance(counts, bool):
+            raise ControlError(400, "search_counts_org must be true or false")
+        c.set_limits(body.get("rate_limit"), body.get("search_rate_limit"), counts)
         return 200, {
             "rate_limit": engine.limits.org.limit,
             "search_rate_limit": engine.limits.search.limit,
+            "search_counts_org": engine.limits.search_counts_org,
         }
     if route == ("POST", "faults") and n == 1:
         c.set_faults(

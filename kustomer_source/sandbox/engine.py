@@ -45,6 +45,9 @@ class Settings:
     #: inferred switch: ``included`` of SLA responses as a "list" (MeltanoLabs' reading) or,
     #: when one version is included, as the bare "object" of the OAS example
     sla_included: str = "list"
+    #: switch: a search request also spends the org budget (the reading of Kustomer's
+    #: rate-limit page, "regardless the endpoint"); False counts it on the search budget only
+    search_counts_org: bool = True
 
 
 class Engine:
@@ -62,7 +65,10 @@ class Engine:
         self.tokens = Tokens(settings.seed, self.clock, self.org.org_id)
         self.token = self.tokens.create(None, None, value=settings.token)
         self.limits = RateLimits(
-            settings.rate_limit, settings.search_rate_limit, settings.reset_header
+            settings.rate_limit,
+            settings.search_rate_limit,
+            settings.reset_header,
+            settings.search_counts_org,
         )
         self.faults = Faults(
             settings.seed,

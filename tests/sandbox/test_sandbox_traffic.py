@@ -98,6 +98,22 @@ def test_search_budget(fresh: Sandbox, fresh_client: Client) -> None:
     assert r.headers["x-ratelimit-remaining"] == "97"
 
 
+def test_search_apart_from_the_org_budget(fresh: Sandbox, fresh_client: Client) -> None:
+    fresh.control.set_limits(rate_limit=2, search_rate_limit=5, search_counts_org=False)
+    window_end = (int(time.time()) // 60 + 1) * 60
+    body = {"queryContext": "customer"}
+    searches = [fresh_client.search(body).status_code for _ in range(3)]
+    lists = [fresh_client.get("/v1/brands") for _ in range(3)]
+    last_search = fresh_client.search(body).status_code
+    if int(time.time()) >= window_end:
+        pytest.skip("crossed a minute boundary")
+    assert searches == [200, 200, 200]
+    # the three searches spent only the search budget
+    assert lists[0].headers["x-ratelimit-remaining"] == "1"
+    assert [r.status_code for r in lists] == [200, 200, 429]
+    assert last_search == 200  # the org budget is spent, not the search budget
+
+
 def test_reset_header_as_seconds_to_go() -> None:
     with serve(rate_limit=3, reset_header="seconds") as sb:
         c = Client(sb)

@@ -1,0 +1,106 @@
+"""A first load read in two parts, records created before search's window through the lists and
+the others through search: the destination equals the org, id by id."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from support import Loader
+from test_incremental import assert_equal_to_org, list_requests, search_requests
+
+from kustomer_source.sandbox import Sandbox, serve
+from kustomer_source.sandbox.api import SEARCH_ROLES
+from kustomer_source.sync import api_time, search_floor
+
+SPLIT = ["customers", "conversations", "messages", "notes"]
+SMALL_PAGES = {"page_size": 10, "search_page_size": 20}
+
+
+def created_at(sb: Sandbox, table: str) -> list[str]:
+    return [r["attributes"]["createdAt"] for r in sb.control.records(table, include_deleted=True)]
+
+
+def test_both_parts_and_records_changed_during_the_load(tmp_path: Path) -> None:
+    with serve(seed=21, scale=200, latency_ms=60) as sb:
+        floor = search_floor(sb.control.now())
+        for table in SPLIT:  # the org has records on both sides of the cut
+            times = created_at(sb, table)
+            assert sum(t < floor for t in times) > 50 and sum(t >= floor for t in times) > 100
+        for table in SPLIT:  # soft-deleted before the load: searched, it lands flagged
+            sb.control.soft_delete(table, list(sb.control.records(table))[-2]["id"])
+        sb.control.reset_requests()
+        done = threading.Event()
+        changed: list[str] = []
+
+        def change_while_loading() -> None:
+            # once every list has read its first pages (all four are then far from done)
+            while not done.is_set() and min(list_requests(sb, t) for t in SPLIT) < 2:
+                time.sleep(0.002)
+            if done.is_set():
+                return
+            c = sb.control
+            for table in SPLIT:
+                ids = [r["id"] for r in c.records(table)]
+                field = "body" if table == "notes" else "name"
+                c.update(table, ids[0], {field: "old, changed during the load"})  # listed part
+                c.update(table, ids[-1], {field: "new, changed during the load"})  # searched
+                changed.append(c.create(table, {})["id"])
+
+        changer = threading.Thread(target=change_while_loading)
+        changer.start()
+        loader = Loader(tmp_path)
+        try:
+            loader.run(sb, SPLIT, list_concurrency=2, **SMALL_PAGES)
+        finally:
+            done.set()
+            changer.join()
+        assert len(changed) == len(SPLIT), "the changes came too late to be during the load"
+        assert_equal_to_org(sb, loader, SPLIT)
+        # both budgets were used: more than the probes went to search, the lists were cut short
+        assert search_requests(sb) > 4 * len(SPLIT)
+        whole_list = sum(-(-sb.control.count(t) // 10) for t in SPLIT)
+        assert sum(list_requests(sb, t) for t in SPLIT) < whole_list
+
+
+def test_records_at_the_cut(tmp_path: Path) -> None:
+    """Records created a millisecond before, at and after the instant the parts are cut at."""
+    with serve(seed=23, scale=60) as sb:
+        c = sb.control
+        c.advance_clock(10 - 0.004)
+        cut = c.now() + timedelta(milliseconds=4)  # a whole second: the Date header's precision
+        # one write per millisecond: notes, messages, conversations, customers before the cut,
+        # then customers at it and the others after it
+        made = {t: [c.create(t, {})["attributes"]["createdAt"]] for t in reversed(SPLIT)}
+        for table in SPLIT:
+            made[table].append(c.create(table, {})["attributes"]["createdAt"])
+        assert made["customers"] == [api_time(cut - timedelta(milliseconds=1)), api_time(cut)]
+        assert made["conversations"][1] == api_time(cut + timedelta(milliseconds=1))
+        # two years later (search's window, less the source's day of margin) the cut is there
+        c.advance_clock((cut + timedelta(days=729) - c.now()).total_seconds())
+        assert search_floor(c.now()) == api_time(cut)
+        loader = Loader(tmp_path)
+        loader.run(sb, SPLIT, **SMALL_PAGES)
+        assert_equal_to_org(sb, loader, SPLIT)
+        assert search_requests(sb) > 2 * len(SPLIT)  # the window's part was searched
+
+
+@pytest.mark.parametrize("status", [403, 401])
+def test_search_refused_reads_everything_through_the_lists(
+    tmp_path: Path, status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    with serve(seed=25, scale=80, missing_role_status=status) as sb:
+        no_search = sb.control.create_token(
+            roles=[r for r in sb.control.roles() if r not in SEARCH_ROLES]
+        )
+        loader = Loader(tmp_path)
+        with caplog.at_level(logging.WARNING):
+            info = loader.run(sb, SPLIT, api_key=no_search, **SMALL_PAGES)
+        assert not info.has_failed_jobs
+        assert_equal_to_org(sb, loader, SPLIT)
+        assert search_requests(sb) == len(SPLIT)  # one refused probe per object
+        assert "may not search" in caplog.text
