@@ -11,6 +11,11 @@ Modes:
            searched in one keyset scan (search_concurrency=1) and then in parallel time windows
            (search_concurrency=4): search requests per minute against the search budget, records
            per second and the ratio of the two.
+  split    a first load of the search-synced objects on each plan of --plans, on the same org:
+           first through the lists alone (first_load_split=False), then in two parts on both
+           budgets (records created in search's window through search, older ones through the
+           lists): records per second, each budget's use in percent of its allowed share while
+           both parts run, 429s, and the ratio of the two.
 
 Examples:
   python benchmarks/bench.py --mode ceiling --scale 10000 --latency-ms 300 --jitter-ms 100
@@ -18,6 +23,7 @@ Examples:
   python benchmarks/bench.py --mode local --scale 250000 --objects messages   # a million messages
   python benchmarks/bench.py --mode changes --scale 10000 --objects conversations \
       --latency-ms 2000 --jitter-ms 500 --changes 10000
+  python benchmarks/bench.py --mode split --scale 10000 --plans 300,1000
 """
 
 from __future__ import annotations
@@ -98,6 +104,7 @@ def sandbox_process(args: argparse.Namespace) -> Iterator[Sandbox]:
         "--scale", str(args.scale), "--seed", "7",
         "--latency-ms", str(latency), "--jitter-ms", str(jitter),
         "--rate-limit", str(args.rate_limit), "--search-rate-limit", str(args.search_rate_limit),
+        "--search-counts-org", args.search_counts_org,
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert process.stdout is not None
@@ -264,7 +271,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--mode", choices=["ceiling", "local", "changes"], default="ceiling")
+    parser.add_argument(
+        "--mode", choices=["ceiling", "local", "changes", "split"], default="ceiling"
+    )
     parser.add_argument("--scale", type=int, default=10000)
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--jitter-ms", type=int, default=100)
@@ -274,7 +283,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--objects", help="comma-separated objects (default: all 48)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive comparison")
     parser.add_argument("--changes", type=int, default=10000, help="records changed (changes mode)")
+    parser.add_argument(
+        "--plans", default="300,1000", help="org budgets per minute to compare on (split mode)"
+    )
+    parser.add_argument(
+        "--search-counts-org",
+        choices=["yes", "no"],
+        default="yes",
+        help="whether a search also spends the org budget, in the sandbox and the source",
+    )
     args = parser.parse_args()
+    if args.mode == "split" and not args.objects:
+        args.objects = ",".join(SPLIT_OBJECTS)
     if args.mode == "local":
         args.latency_ms = args.jitter_ms = args.rate_limit = args.search_rate_limit = 0
     return args
@@ -294,6 +314,9 @@ def main() -> None:
         )
         if args.mode == "changes":
             compare_search_windows(args, sb, tables, workdir)
+            return
+        if args.mode == "split":
+            compare_first_loads(args, sb, tables, workdir)
             return
         source = kustomer_source(
             api_key=sb.token, base_url=sb.base_url, rate_limit_share=args.share
@@ -339,6 +362,102 @@ def compare_search_windows(
             f"{allowed:.0f} 429s={result.throttled}"
         )
     print(f"speed-up: {speed['windows'] / speed['one_scan']:.1f}x changes/s with parallel windows")
+
+
+SPLIT_OBJECTS = ("customers", "conversations", "messages", "notes")
+LIST_PATHS = ("/v1/customers", "/v1/conversations", "/v1/messages", "/v1/notes")
+
+
+class RequestTimeline:
+    """Samples the sandbox's request counters (list GETs, searches) while a load runs, to tell
+    when each part stopped sending and what each budget carried while both ran."""
+
+    def __init__(self, sb: Sandbox, period_s: float = 0.25) -> None:
+        self.sb, self.period_s = sb, period_s
+        self.samples: list[tuple[float, int, int]] = []  # (time, list GETs, searches)
+        self._stop = threading.Event()
+
+    def __enter__(self) -> RequestTimeline:
+        threading.Thread(target=self._sample, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._take()
+
+    def _take(self) -> None:
+        lists = sum(
+            int(self.sb.control("GET", f"stats?method=GET&path_prefix={path}")["requests"])
+            for path in LIST_PATHS
+        )
+        searches = int(self.sb.control("GET", "stats?path_prefix=/v1/customers/search")["requests"])
+        self.samples.append((time.perf_counter(), lists, searches))
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self._take()
+            time.sleep(self.period_s)
+
+    def both_running(self) -> tuple[float, int, int]:
+        """Seconds from the first request until the first of the two parts sent its last one,
+        and the list GETs and searches sent in that time."""
+        started = next((t for t, lists, searches in self.samples if lists + searches), None)
+        if started is None:
+            return 0.0, 0, 0
+
+        def last_change(column: int) -> float:
+            final = self.samples[-1][column]
+            return next(s[0] for s in self.samples if s[column] == final)
+
+        until = min(last_change(1), last_change(2))
+        upto = [s for s in self.samples if s[0] <= until][-1]
+        return until - started, upto[1], upto[2]
+
+
+def compare_first_loads(
+    args: argparse.Namespace, sb: Sandbox, tables: list[str], workdir: Path
+) -> None:
+    """On each plan, a first load through the lists alone, then one on both budgets."""
+    counts_org = args.search_counts_org == "yes"
+    print(f"search requests also count against the org budget: {args.search_counts_org}")
+    for plan in (int(p) for p in args.plans.split(",")):
+        sb.control("POST", "limits", {"rate_limit": plan})
+        speed: dict[str, float] = {}
+        whole: dict[str, float] = {}
+        for name, split in (("lists", False), ("split", True)):
+            source = kustomer_source(
+                api_key=sb.token,
+                base_url=sb.base_url,
+                rate_limit_share=args.share,
+                first_load_split=split,
+                search_counts_org=counts_org,
+            ).with_resources(*tables)
+            with RequestTimeline(sb) as timeline:
+                result = run_load(f"{name}_{plan}", sb, source, tables, workdir)
+            seconds, lists, searches = timeline.both_running()
+            org_sent = lists + (searches if counts_org else 0)
+            org_use = org_sent / (seconds / 60) / (plan * args.share) if seconds else 0.0
+            search_allowed = args.search_rate_limit * args.share
+            search_use = searches / (seconds / 60) / search_allowed if seconds else 0.0
+            speed[name] = result.records / result.extract_seconds
+            whole[name] = result.records / result.seconds
+            print(
+                f"plan {plan}/min {name:5}: {result.records} records, extract "
+                f"{result.extract_seconds:.1f}s = {speed[name]:.0f} records/s "
+                f"(whole run {result.seconds:.1f}s = {result.records / result.seconds:.0f}/s), "
+                f"{result.requests} requests, 429s={result.throttled}"
+            )
+            if split:
+                print(
+                    f"  while both parts ran ({seconds:.1f}s): org budget {org_use:.1%} of the "
+                    f"allowed {plan * args.share:.0f}/min ({lists} list + "
+                    f"{searches if counts_org else 0} search requests), search budget "
+                    f"{search_use:.1%} of the allowed {search_allowed:.0f}/min ({searches})"
+                )
+        print(
+            f"plan {plan}/min speed-up with both budgets: {speed['split'] / speed['lists']:.2f}x "
+            f"records/s while extracting, {whole['split'] / whole['lists']:.2f}x over the whole run"
+        )
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ cut by `createdAt` at that floor:
 - records created inside it come from search (search budget, 500 a page): the keyset scan of
   `SearchWindow` with a `<ctx>_created_at` range.
 
-The window's part is cut further into spans of `createdAt` of about `SPAN_PAGES` search pages
-each. Search takes spans from the newest end, the list from the oldest end once it has passed the
-floor, so whichever budget has time left takes more of the window and both stay busy until the
-parts meet. After both parts, one search for everything updated since the run began (as the
-list-only first load always did) brings the records changed or created while they were read.
+The window's part is handed out in pieces (`Claims`): search takes them from the newest end, the
+list from the oldest end once it has passed the floor, so whichever budget has time left takes
+more of the window and both stay busy until the parts meet. After both parts, one search for
+everything updated since the run began (as the list-only first load always did) brings the
+records changed or created while they were read.
 
 What the documentation says and what is inferred:
 - `<ctx>_created_at` criteria with `gte`/`lt` and full UTC timestamps are documented for
@@ -31,9 +31,7 @@ What the documentation says and what is inferred:
 from __future__ import annotations
 
 import threading
-from collections import deque
-from collections.abc import Generator, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -42,6 +40,7 @@ from dlt.common import logger
 
 from kustomer_source.catalog import KustomerObject
 from kustomer_source.client import KustomerAuthError, KustomerClient, KustomerPermissionError
+from kustomer_source.rows import TRow
 from kustomer_source.sync import (
     SEARCH_PAGE_SIZE,
     Probe,
@@ -51,15 +50,13 @@ from kustomer_source.sync import (
     parse_api_time,
     probe_changes,
     read_list,
-    rows_of,
     search_floor,
     side_by_side,
-    split_range,
 )
 
-SPAN_PAGES = 8  # search pages in one span of the window's part (a span's last page is partial)
-MAX_SPANS = 64
-SEARCH_SCANS = 2  # spans of one object searched at once, so one slow response idles nothing
+SEARCH_PIECE_PAGES = 8  # search pages in a piece of the window (a piece's last page is partial)
+LIST_PIECE_PAGES = 10  # list pages in a piece the list takes past the cut
+SEARCH_SCANS = 2  # pieces of one object searched at once, so one slow response idles nothing
 
 
 @dataclass(frozen=True)
@@ -83,20 +80,58 @@ class Span:
 
 
 class Claims:
-    """The spans of the window's part not yet taken: the list takes the oldest, search the
-    newest, so the two parts stay disjoint and meet wherever the budgets bring them."""
+    """The part of the window not taken yet, [lo, hi) of createdAt plus, until search takes it,
+    the open end after `hi` (records created during the run).
 
-    def __init__(self, spans: list[Span]) -> None:
-        self._spans = deque(spans)
+    Search takes pieces from the newest end, about `SEARCH_PIECE_PAGES` pages of records each by
+    the window's average density, and half of what is left once less than two pieces are; the
+    list takes pieces of `LIST_PIECE_PAGES` of its own pages from the oldest end. A piece is cut
+    when it is taken, so the parts stay disjoint and meet wherever the budgets bring them.
+    """
+
+    def __init__(self, lo: str, hi: str, records: int, search_page: int, list_page: int) -> None:
+        self.lo, self.hi = parse_api_time(lo), parse_api_time(hi)
+        self.open = True
+        per_record = (self.hi - self.lo) / max(records, 1)
+        self.search_piece = per_record * SEARCH_PIECE_PAGES * search_page
+        self.list_piece = per_record * LIST_PIECE_PAGES * list_page
         self._lock = threading.Lock()
 
-    def oldest(self) -> Span | None:
-        with self._lock:
-            return self._spans.popleft() if self._spans else None
+    @classmethod
+    def nothing(cls) -> Claims:
+        """No window part at all (a range that ends before the window)."""
+        claims = cls("1970-01-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z", 0, 1, 1)
+        claims.open = False
+        return claims
 
     def newest(self) -> Span | None:
+        """A piece for search, the open end first."""
         with self._lock:
-            return self._spans.pop() if self._spans else None
+            if self.lo >= self.hi and not self.open:
+                return None
+            left = self.hi - self.lo
+            size = self.search_piece if left >= 2 * self.search_piece else left / 2
+            lo = self.lo if left <= self.search_piece / 8 else max(self.lo, self.hi - size)
+            span = Span(api_time(lo), None if self.open else api_time(self.hi))
+            self.hi, self.open = lo, False
+            return span
+
+    def oldest(self) -> Span | None:
+        """A piece for the list, the open end only once nothing else is left."""
+        with self._lock:
+            if self.lo >= self.hi and not self.open:
+                return None
+            hi = min(self.hi, self.lo + self.list_piece)
+            if hi >= self.hi and self.open:
+                span, self.open = Span(api_time(self.lo), None), False
+            else:
+                span = Span(api_time(self.lo), api_time(hi))
+            self.lo = hi
+            return span
+
+    def left(self) -> bool:
+        with self._lock:
+            return self.open or self.lo < self.hi
 
 
 class CreatedSearchWindow(SearchWindow):
@@ -169,15 +204,21 @@ def read_first_load(
         yield from read_list(client, obj, options.list_page_size, options.list_concurrency)
     else:
         floor = search_floor(probe.server_now)
-        cut = floor if end is None or end > floor else end
         # records changed before `end` were created before it: a range that ends before the
-        # window needs no search part, and its list stops at `end`
-        spans = window_spans(client, obj, start, end, floor, probe, options) if cut == floor else []
-        claims = Claims(spans)
-        scans = min(options.search_scans, len(spans))
+        # window has no search part, and its list stops at `end`
+        if end is not None and end <= floor:
+            cut, claims, scans = end, Claims.nothing(), 0
+        else:
+            cut, scans = floor, options.search_scans
+            claims = Claims(
+                floor,
+                api_time(probe.server_now),
+                probe.total or 0,
+                min(options.search_page_size, SEARCH_PAGE_SIZE),
+                options.list_page_size,
+            )
         logger.info(
-            f"{obj.table}: created before {cut} from {obj.path}, after it through search "
-            f"({len(spans)} spans)"
+            f"{obj.table}: records created before {cut} from {obj.path}, later ones through search"
         )
         readers = [
             list_part(client, obj, cut, claims, options),
@@ -186,28 +227,6 @@ def read_first_load(
         yield from side_by_side(readers)
     if probe.newest is not None:
         yield from SearchWindow(client, obj, probe.newest, end, options.search_page_size)
-
-
-def window_spans(
-    client: KustomerClient,
-    obj: KustomerObject,
-    start: str | None,
-    end: str | None,
-    floor: str,
-    probe: Probe,
-    options: FirstLoadOptions,
-) -> list[Span]:
-    """The window's part cut into spans of equal time, about `SPAN_PAGES` search pages each by
-    the count of one search request (equal times hold equal counts only for an even pace)."""
-    counter = CreatedSearchWindow(client, obj, None, end, Span(floor, None))
-    found, _ = counter.first([("gte", start)] if start else [], "desc")
-    total = (found.get("meta") or {}).get("total")
-    per_span = SPAN_PAGES * min(options.search_page_size, SEARCH_PAGE_SIZE)
-    count = -(-total // per_span) if isinstance(total, int) else 1
-    newest = api_time(probe.server_now)
-    cuts = split_range(floor, newest, min(max(count, 1), MAX_SPANS)) if newest > floor else []
-    bounds = [floor, *cuts]
-    return [Span(lo, hi) for lo, hi in zip(bounds, [*cuts, None], strict=True)]
 
 
 def search_part(
@@ -231,74 +250,65 @@ def list_part(
     options: FirstLoadOptions,
 ) -> Iterator[TPage]:
     """The records created before `cut` and in the spans the list takes once it gets there."""
-    owned: str | None = cut  # the list keeps records created before this (None: all)
-    slack = timedelta(seconds=max(options.list_cut_slack_s, 0))
-    stop_at = _after(owned, slack)
-    pages = list_records(client, obj, options.list_page_size, options.list_concurrency)
+    reading = _ListProgress(cut, timedelta(seconds=max(options.list_cut_slack_s, 0)), claims)
+    pages = read_list(
+        client, obj, options.list_page_size, options.list_concurrency, reading.pages_wanted
+    )
     try:
-        for records in pages:
-            kept: list[dict[str, Any]] = []
-            for record in records:
-                created = _created(record)
-                while created is not None and owned is not None and created >= owned:
-                    span = claims.oldest()
-                    if span is None:
-                        break
-                    owned = span.hi
-                    stop_at = _after(owned, slack)
-                if created is None or owned is None or created < owned:
-                    kept.append(record)
+        for rows in pages:
+            kept = [row for row in rows if reading.keeps(_created(row))]
             if kept:
-                yield rows_of(obj, kept)
-            last = _created(records[-1]) if records else None
-            if stop_at is not None and last is not None and last >= stop_at:
-                return
+                yield kept
+            if reading.done(rows):
+                return  # closing the list cancels the pages not yet sent
     finally:
-        pages.close()
+        close = getattr(pages, "close", None)  # read_list is a generator
+        if close is not None:
+            close()
 
 
-def list_records(
-    client: KustomerClient, obj: KustomerObject, page_size: int, concurrency: int
-) -> Generator[list[dict[str, Any]], None, None]:
-    """The raw records of a `page`/`pageSize` list, page by page in order, with up to
-    `concurrency` numbered pages in flight (pages are documented as numbered from 1). Closing the
-    iterator cancels the pages still waiting."""
-    size = min(page_size, obj.page_size)
+class _ListProgress:
+    """Where the list part is: the createdAt it keeps records up to (`owned`, None for all),
+    the point past that where it stops, and how many pages it still wants in flight."""
 
-    def fetch(number: int) -> Any:
-        return client.get_json(obj.path, {"page": number, "pageSize": size}, what=obj.table)
+    def __init__(self, cut: str, slack: timedelta, claims: Claims) -> None:
+        self.owned: str | None = cut
+        self.slack, self.claims = slack, claims
+        self.stop_at = _after(cut, slack)
+        self.last: str | None = None  # createdAt of the last record read
+        self.page_time: timedelta | None = None  # createdAt time one page spans
+        self.most = 1 << 30
 
-    first = fetch(1)
-    yield first.get("data") or []
-    if not client.next_link(obj.path, first):
-        return
-    total = (first.get("meta") or {}).get("totalPages")
-    last = int(total) if isinstance(total, int) else None
-    pool = ThreadPoolExecutor(max(concurrency, 1), thread_name_prefix=f"kustomer-{obj.table}")
-    pending: deque[Future[Any]] = deque()
-    number = 2
-    try:
-        while True:
-            while len(pending) < max(concurrency, 1) and (last is None or number <= last):
-                pending.append(pool.submit(fetch, number))
-                number += 1
-            if not pending:
-                return
-            body = pending.popleft().result()
-            data = body.get("data") or []
-            if data:
-                yield data
-            if not data or not client.next_link(obj.path, body):
-                return
-    finally:
-        for future in pending:
-            future.cancel()
-        pool.shutdown(wait=True)
+    def keeps(self, created: str | None) -> bool:
+        """Whether a record created at `created` belongs to the list part; reaching the end of
+        what it owns, the list takes the oldest span left, if any."""
+        while created is not None and self.owned is not None and created >= self.owned:
+            span = self.claims.oldest()
+            if span is None:
+                break
+            self.owned, self.stop_at = span.hi, _after(span.hi, self.slack)
+        return created is None or self.owned is None or created < self.owned
+
+    def done(self, rows: TPage) -> bool:
+        """Whether the page just read ends the list part (its records are past the stop)."""
+        first, last = (_created(rows[0]), _created(rows[-1])) if rows else (None, None)
+        if first is not None and last is not None and last > first:
+            self.page_time = parse_api_time(last) - parse_api_time(first)
+        self.last = last or self.last
+        return self.stop_at is not None and last is not None and last >= self.stop_at
+
+    def pages_wanted(self) -> int:
+        """Pages in flight that may still be needed: all of them while spans are left to take,
+        else about as many as the time to the stop spans."""
+        if self.stop_at is None or self.claims.left() or not self.page_time or not self.last:
+            return self.most
+        to_stop = parse_api_time(self.stop_at) - parse_api_time(self.last)
+        return 1 + max(0, int(to_stop / self.page_time))
 
 
-def _created(record: dict[str, Any]) -> str | None:
-    """The record's createdAt in the API's own format (comparable as text), None if absent."""
-    value = (record.get("attributes") or {}).get("createdAt")
+def _created(row: TRow) -> str | None:
+    """The row's createdAt in the API's own format (comparable as text), None if absent."""
+    value = row.get("createdAt")
     if not isinstance(value, str) or not value:
         return None
     if len(value) == 24 and value.endswith("Z"):

@@ -81,6 +81,17 @@ class Budget:
             self.next_slot = max(self.next_slot, slot) + self.interval
             return slot
 
+    def learn(self, limit: float) -> None:
+        """Takes the limit a response states. The slots booked ahead at the old pace count as if
+        booked at the new one, so the first requests of a run, booked while the lowest plan was
+        assumed, do not hold back the next ones on a larger plan (nor crowd a smaller one)."""
+        with self.lock:
+            old = self.interval
+            self.limit, self.headers_seen = limit, True
+            now = time.monotonic()
+            if old > 0 and self.next_slot > now:
+                self.next_slot = now + (self.next_slot - now) * self.interval / old
+
     def block(self, until_monotonic: float) -> None:
         with self.lock:
             self.blocked_until = max(self.blocked_until, until_monotonic)
@@ -132,7 +143,7 @@ class RateLimiter:
         wall_now, mono_now = time.time(), time.monotonic()
         limit = headers.get("x-ratelimit-limit")
         if limit and limit.isdigit() and int(limit) > 0:
-            budget.limit, budget.headers_seen = float(limit), True
+            budget.learn(float(limit))
         else:
             for unknown in self.budgets.values():
                 if not unknown.headers_seen:

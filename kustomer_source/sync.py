@@ -9,7 +9,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -38,14 +38,19 @@ def rows_of(obj: KustomerObject, records: list[dict[str, Any]]) -> TPage:
 
 
 def read_list(
-    client: KustomerClient, obj: KustomerObject, page_size: int, concurrency: int = 1
+    client: KustomerClient,
+    obj: KustomerObject,
+    page_size: int,
+    concurrency: int = 1,
+    in_flight: Callable[[], int] | None = None,
 ) -> Iterator[TPage]:
     """Every record of a `page`/`pageSize` list endpoint.
 
     With `concurrency` 1 it follows `links.next`. Above 1 it reads page 1, then keeps up to
     `concurrency` numbered pages in flight (pages are documented as numbered from 1), yields them
     in order and stops at the first empty page or page whose `links.next` is null; the shared rate
-    limiter still paces every request.
+    limiter still paces every request. `in_flight`, asked before each request, can lower the
+    number in flight (a reader about to stop wastes fewer pages).
     """
     size = min(page_size, obj.page_size)
     if concurrency <= 1:
@@ -59,7 +64,7 @@ def read_list(
     last = int(total) if isinstance(total, int) else None
     if not data or not _more_pages(client, obj, first, 1, last):
         return
-    yield from _numbered_pages(client, obj, size, concurrency, last)
+    yield from _numbered_pages(client, obj, size, concurrency, last, in_flight)
 
 
 def _more_pages(
@@ -78,7 +83,12 @@ def _more_pages(
 
 
 def _numbered_pages(
-    client: KustomerClient, obj: KustomerObject, size: int, concurrency: int, last: int | None
+    client: KustomerClient,
+    obj: KustomerObject,
+    size: int,
+    concurrency: int,
+    last: int | None,
+    in_flight: Callable[[], int] | None = None,
 ) -> Iterator[TPage]:
     """Pages 2.. of a list, `concurrency` requests in flight, yielded in page order."""
 
@@ -91,7 +101,8 @@ def _numbered_pages(
     number = 2
     try:
         while True:
-            while len(pending) < concurrency and (last is None or number <= last):
+            allowed = max(1, min(concurrency, in_flight())) if in_flight else concurrency
+            while len(pending) < allowed and (last is None or number <= last):
                 pending.append((number, pool.submit(fetch, number)))
                 number += 1
             if not pending:

@@ -74,3 +74,15 @@ def test_a_search_is_booked_ahead_of_waiting_list_requests(counts_org: bool) -> 
     assert time.monotonic() - started < 0.5
     # with search counted on the org budget, every later list request moves back by a slot
     assert org.next_slot == pytest.approx(booked + (1.0 if counts_org else 0.0), abs=0.05)
+
+
+def test_slots_booked_before_the_limit_was_known_count_at_the_new_pace() -> None:
+    limiter = RateLimiter(share=1.0)  # assumes the lowest plan, 300 a minute: 0.2 s apart
+    org = limiter.budgets["org"]
+    for _ in range(10):
+        org.reserve()
+    ahead = org.next_slot - time.monotonic()
+    assert ahead == pytest.approx(2.0, abs=0.1)
+    limiter.observe(response(x_ratelimit_limit="1200", x_ratelimit_remaining="1199"), "org")
+    # ten slots at the learned 1,200 a minute: half a second, not two
+    assert org.next_slot - time.monotonic() == pytest.approx(ahead / 4, abs=0.1)
