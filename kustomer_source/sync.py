@@ -22,6 +22,7 @@ from dlt.common.time import ensure_pendulum_datetime, to_py_datetime
 from kustomer_source.catalog import KustomerObject
 from kustomer_source.client import KustomerClient, KustomerError, list_data
 from kustomer_source.rows import TRow, to_row
+from kustomer_source.shapes import load_shapes
 
 if TYPE_CHECKING:
     from kustomer_source.first_load import FirstLoadOptions
@@ -72,13 +73,16 @@ def _more_pages(
 ) -> bool:
     """Whether pages after page `number` (which held records) may hold more.
 
-    `links.next` decides. A page without `links` (undocumented: the envelope always has them)
-    says nothing, so the next page number is read and an empty page ends the list (or
-    `meta.totalPages`, where the endpoint reports it).
+    `links.next` decides. A page without `links` says nothing, so the next page number is read
+    and an empty page ends the list (or `meta.totalPages`, where the endpoint reports it). That
+    is worth a warning except where Kustomer documents the body without `links` (auth roles).
     """
     if "links" in body:
         return client.next_link(obj.path, body) is not None
-    logger.warning(f"{obj.table}: page {number} came without `links`; reading on by page number")
+    if "links" in load_shapes()[obj.table].envelope.top:
+        logger.warning(
+            f"{obj.table}: page {number} came without `links`; reading on by page number"
+        )
     return last is None or number < last
 
 

@@ -260,6 +260,9 @@ CORRECTIONS: dict[str, dict[str, Any]] = {
             "from": "OAS GET /audit-logs example (the schema nests links in data: an artefact)",
         },
         "record_links": [],
+        # the example logs a conversation and names its customer; an entry about a company
+        # has none (inferred), so `customer` is on the entries whose object belongs to one
+        "optional_relationships": ["customer"],
     },
     # documented/ keeps only the item (`{type, id}`); Kustomer's full OpenAPI gives the body
     "auth_roles": {
@@ -277,7 +280,8 @@ CORRECTIONS: dict[str, dict[str, Any]] = {
     # example predates brands. Documented by event payloads, not by the list page.
     "conversations": {"add_relationships": {"brand": dict(_ONE, **{"from": _EVT})}},
     # Real payloads (EVT) and the OAS search example carry `company` on customers.
-    "customers": {"add_relationships": {"company": dict(_ONE, **{"from": _EVT})}},
+    # A customer without a company has no `company` (inferred).
+    "customers": {"add_relationships": {"company": dict(_ONE, optional=True, **{"from": _EVT})}},
     # Kustomer's full OpenAPI (GetMessagesByConversationResponses) gives messages an optional
     # to-many `attachments`, whose records come in `included` with `include=attachments`.
     "messages": {
@@ -585,6 +589,8 @@ def derive_object(
         envelope = dict(_PAGE_ENVELOPE)
     envelope = fix.get("envelope", envelope)
     record_links = fix.get("record_links", record_links)
+    for name in fix.get("optional_relationships", ()):
+        relationships[name]["optional"] = True
     for old_name, new_name in fix.get("rename_attributes", {}).items():
         shape = attributes.pop(old_name)
         shape["documented_as"] = old_name

@@ -181,7 +181,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint("snippets", "/v1/snippets", "page", "snippet", _r("snippet.read")),
     Endpoint("snoozes", "/v1/snoozes", "page", "snooze", _r("snooze.read")),
-    Endpoint("spam_senders", "/v1/spam/senders", "page", "spam_sender", _r("spam.read")),
+    Endpoint("spam_senders", "/v1/spam/senders", "page", "sender", _r("spam.read")),
     Endpoint("teams", "/v1/teams", "page", "team", _r("team.read"), max_page_size=500),
     Endpoint("users", "/v1/users", "page", "user", _r("user.read"), max_page_size=500),
     Endpoint(

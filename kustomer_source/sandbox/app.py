@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kustomer_source.shapes import load_shapes
+
 from . import audit, extras, search
 from .api import (
     AUDIT_DEFAULT_COUNT,
@@ -24,9 +26,11 @@ from .api import (
     SEARCH_ROLES,
     Endpoint,
 )
+from .attachments import INCLUDE_PARAM, included_json, parse_include
 from .engine import Engine
 from .envelope import (
     cursor_link,
+    data_body,
     error_body,
     json_body,
     list_body,
@@ -40,6 +44,7 @@ MAX_BODY = 100 * 1024
 _ID = re.compile(r"^[0-9a-f]{24}$")
 _INT = re.compile(r"^[0-9]+$")
 TOKEN_CURRENT = "/v1/auth/tokens/current"
+USERS_CURRENT = "/v1/users/current"
 
 
 @dataclass
@@ -103,6 +108,8 @@ def route(path: str) -> Route | None:
         return Route("search", ("POST",))
     if path == TOKEN_CURRENT:
         return Route("token", ("GET",))
+    if path == USERS_CURRENT:
+        return Route("me", ("GET",))
     added = extras.route(path)
     if added is not None:
         return Route("extra", ("GET",), added.endpoint, extra=added)
@@ -197,6 +204,8 @@ class Api:
             return self._search(req, token.roles)
         if rt.kind == "token":
             return self._token_current(token)
+        if rt.kind == "me":
+            return self._users_current()
         if rt.extra is not None:
             return self._extra(rt.extra, req)
         ep = rt.endpoint
@@ -209,14 +218,31 @@ class Api:
             text = self.engine.store.single(ep.obj)
             if text is None:
                 raise ApiError(404, f"{ep.obj} not found")
-            return Response(200, single_body(text, ep.path))
+            # documented for auth customer settings (`{data}` alone); inferred for the others
+            return Response(200, data_body(text))
         assert rt.record_id is not None
+        includes = self._includes(ep, req)
         rec = self.engine.store.get(ep.obj, rt.record_id)
         if rec is None or rec["attributes"].get("deleted") is True:
             raise ApiError(404, f"{ep.type_name} {rt.record_id} not found")
-        return Response(
-            200, single_body(json.dumps(rec, separators=(",", ":")), f"{ep.path}/{rt.record_id}")
-        )
+        text = json.dumps(rec, separators=(",", ":"))
+        included = self._included(includes, [text])
+        return Response(200, single_body(text, f"{ep.path}/{rt.record_id}", included))
+
+    def _includes(self, ep: Endpoint, req: Request) -> frozenset[str]:
+        """The side-loads a request asks for (messages only: ``include=attachments``)."""
+        value = _params(req.query).get(INCLUDE_PARAM)
+        if value is None or ep.obj != "messages":
+            return frozenset()  # inferred: other endpoints ignore it, as unknown params
+        try:
+            return parse_include(value)
+        except ValueError as exc:
+            raise ApiError(400, str(exc), INCLUDE_PARAM) from exc
+
+    def _included(self, includes: frozenset[str], texts: list[str]) -> list[str] | None:
+        if "attachments" not in includes:
+            return None
+        return included_json(self.engine.store.org, texts)
 
     def _list(self, ep: Endpoint, req: Request) -> Response:
         params = _params(req.query)
@@ -227,16 +253,27 @@ class Api:
             if params["sort"] not in ("asc", "desc"):
                 raise ApiError(400, "sort must be 'asc' or 'desc'", "sort")
             desc = params["sort"] == "desc"
+        includes = self._includes(ep, req)
         texts, total = self.engine.store.list_slice(ep.obj, (page - 1) * page_size, page_size, desc)
         last_page = -(-total // page_size)
-        meta: dict[str, Any] = {"pageSize": page_size, "page": page}
+        envelope = load_shapes()[ep.obj].envelope
+        meta: dict[str, Any] | None = {}
+        assert meta is not None
+        if not envelope.meta_free_form:
+            meta.update(pageSize=page_size, page=page)
         if ep.totals:
             meta.update(total=total, totalPages=last_page)
-        links = paged_links(ep.path, page, page_size, last_page, _extra(req.query))
+        links: dict[str, Any] | None = paged_links(
+            ep.path, page, page_size, last_page, _extra(req.query), with_last=ep.totals
+        )
+        if envelope.links == ("self",):  # outbound accounts: the request itself
+            links = {"self": cursor_link(ep.path, req.query)}
+        if envelope.top == ("data",):  # auth roles: `{data}` alone
+            meta = links = None
         faults = self.engine.page_faults.on(page)
         if "404" in faults:
             raise ApiError(404, f"page {page} of {ep.path} not found (injected fault)")
-        body = list_body(meta, links, texts)
+        body = list_body(meta, links, texts, self._included(includes, texts))
         return Response(200, mangle_list_body(body, faults) if faults else body)
 
     def _extra(self, match: extras.Match, req: Request) -> Response:
@@ -300,7 +337,14 @@ class Api:
         else:
             texts, total = search.run(self.engine.store, query, (page - 1) * page_size, page_size)
         last_page = -(-total // page_size)
-        meta = {"pageSize": page_size, "page": page, "total": total, "totalPages": last_page}
+        # inferred: `aggregations` is empty, as the sandbox ignores `aggs`
+        meta = {
+            "pageSize": page_size,
+            "page": page,
+            "total": total,
+            "totalPages": last_page,
+            "aggregations": {},
+        }
         links = paged_links(
             SEARCH_PATH, page, page_size, last_page, _extra(req.query), with_last=True
         )
@@ -345,15 +389,27 @@ class Api:
         )
         links = {
             "self": cursor_link(ep.path, self_q),
-            "next": cursor_link(ep.path, nxt + [("after", pg.last_id)])
-            if pg.has_next and pg.last_id
-            else None,
+            "first": cursor_link(ep.path, base),
             "prev": cursor_link(ep.path, base + [("before", pg.first_id)])
             if pg.has_prev and pg.first_id
             else None,
+            "next": cursor_link(ep.path, nxt + [("after", pg.last_id)])
+            if pg.has_next and pg.last_id
+            else None,
         }
-        # inferred: meta carries the effective page size as ``count``
-        return Response(200, list_body({"count": count}, links, pg.records))
+        # the OAS example: meta {count, total, cursorCount}; inferred: count is the effective
+        # page size, total the entries the filters select, cursorCount those within the cursors
+        meta = {"count": count, "total": pg.total, "cursorCount": pg.cursor_count}
+        return Response(200, list_body(meta, links, pg.records))
+
+    def _users_current(self) -> Response:
+        """The user the key belongs to (inferred: every key of the sandbox is the first user's,
+        an admin's; any valid key may read it, as the token probe)."""
+        store = self.engine.store
+        rec = store.get("users", store.org.small_ids("users")[0])
+        if rec is None:
+            raise ApiError(404, "the key's user no longer exists")
+        return Response(200, data_body(json.dumps(rec, separators=(",", ":"))))
 
     def _token_current(self, token: Any) -> Response:
         rec = {

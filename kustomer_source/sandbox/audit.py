@@ -36,6 +36,9 @@ class AuditPage:
     last_id: str | None
     has_next: bool
     has_prev: bool
+    #: entries the filters select, and those of them within the cursors
+    total: int = 0
+    cursor_count: int = 0
 
 
 def parse_time(name: str, value: str) -> int:
@@ -105,6 +108,8 @@ def read_page(
             ids[-1] if ids else None,
             has_next=end < stop,
             has_prev=begin > 0,
+            total=total,
+            cursor_count=stop - first,
         )
 
 

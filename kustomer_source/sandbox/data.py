@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 from typing import Any
 
+from kustomer_source.shapes import current_user, load_shapes
+
 from . import words as W
-from .api import BY_OBJECT, ENDPOINTS
+from .api import BY_OBJECT
+from .attachments import with_attachments
+from .documented import APPFLOW_OF
 from .kobjects import KLASSES, KlassGen
 from .layout import (
     GOLD,
     MASK,
+    SINGLES,
     Layout,
     UnevenChildren,
     children,
@@ -27,6 +31,7 @@ from .layout import (
     salt_of,
 )
 from .lifecycle import FULL
+from .relations import compile_relationships
 from .spec import load_spec
 from .timefmt import iso_ms
 from .values import FieldGen, compile_field, record_fns, record_story
@@ -36,7 +41,6 @@ CUSTOM_OBJECTS = frozenset({"customers", "conversations", "messages", "companies
 #: records with an index below this carry every field, non-null and non-empty
 FULL_RECORDS = FULL
 
-RelFn = Callable[["Ctx"], dict[str, Any]]
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -66,16 +70,6 @@ class Ctx:
         )
 
 
-_SELF_PREFIX = {e.obj: e.path + "/" for e in ENDPOINTS}
-
-
-def _rel(type_name: str, obj: str, record_id: str) -> dict[str, Any]:
-    return {
-        "data": {"type": type_name, "id": record_id},
-        "links": {"self": _SELF_PREFIX[obj] + record_id},
-    }
-
-
 class ObjectGen:
     """Compiled generator of one object's records."""
 
@@ -87,9 +81,20 @@ class ObjectGen:
         self.path = BY_OBJECT[table].path
         fns = record_fns(table)
         self.story = record_story(table)
+        shape = load_shapes()[table]
+        docs = dict(shape.attributes)
+        if table == "users":  # GET /v1/users/current serves a users record
+            docs = {**current_user().attributes, **docs}
+        spec = load_spec()[table].fields
+        # AppFlow's fields, then the attributes only Kustomer documents (docs win on shape)
+        typed = [(f.name, f.type) for f in spec]
+        names = {f.name for f in spec}
+        typed += [(n, APPFLOW_OF[d.type]) for n, d in docs.items() if n not in names]
         self.fields: list[FieldGen] = [
-            compile_field(table, f.name, f.type, org, fns, salt_of(org.seed, table, f.name))
-            for f in load_spec()[table].fields
+            compile_field(
+                table, name, typ, org, fns, salt_of(org.seed, table, name), docs.get(name)
+            )
+            for name, typ in typed
         ]
         # three loops over fewer, narrower rows are faster than one loop with branches;
         # attributes come out grouped (palette, raw, values) rather than in spec order
@@ -109,9 +114,21 @@ class ObjectGen:
             if f.fn is not None and not f.raw
         ]
         self.custom = table in CUSTOM_OBJECTS
-        self.rel_fn = _relationships(org, table)
+        self.rel_fn = compile_relationships(org, table)
+        self.attachments = table == "messages"
+        #: the documented record has an id (outbound accounts' has not), and links.self
+        self.has_id = shape.envelope.records_have_id
+        self.self_link = "self" in shape.record_links
+        # a single object's record points at its endpoint, the one route that serves it
+        self.self_prefix = self.path if table in SINGLES else self.path + "/"
+        self.self_with_id = table not in SINGLES
+        #: auth roles' documented records are `{type, id}`: no attributes key at all
+        self.attributes = bool(self.fields or shape.attributes or self.custom)
         # length of '{"type":"<type>","id":"<24 hex>","attributes":{'
-        empty = {"type": self.type_name, "id": "0" * 24, "attributes": {}}
+        empty: dict[str, Any] = {"type": self.type_name}
+        if self.has_id:
+            empty["id"] = "0" * 24
+        empty["attributes"] = {}
         self.prefix_len = len(_dumps(empty)) - 2
 
     def record_json(self, i: int) -> str:
@@ -169,11 +186,21 @@ class ObjectGen:
         if self.custom:
             dyn["custom"] = _custom(ctx, not check)
         rid = layout.id(i, created)
-        rec: dict[str, Any] = {"type": self.type_name, "id": rid, "attributes": dyn}
+        rec: dict[str, Any] = {"type": self.type_name}
+        if self.has_id:
+            rec["id"] = rid
+        if self.attributes:
+            rec["attributes"] = dyn
+        text = _dumps(rec)[:-1]
         if self.rel_fn is not None:
-            rec["relationships"] = self.rel_fn(ctx)
-        rec["links"] = {"self": f"{self.path}/{rid}"}
-        text = _dumps(rec)
+            rels = self.rel_fn(ctx, rid)
+            if self.attachments:
+                rels = with_attachments(rels, ctx, rid)
+            text += ',"relationships":' + rels
+        if self.self_link:
+            tail = rid if self.self_with_id else ""
+            text += f',"links":{{"self":"{self.self_prefix}{tail}"}}'
+        text += "}"
         cut = self.prefix_len
         if not parts:
             return text
@@ -204,65 +231,6 @@ def _custom(c: Ctx, full: bool) -> dict[str, Any]:
                 ("orderNumberStr", "lifetimeValueNum", "lastOrderAt", "vipBool", "notesTxt")[drop]
             ]
     return out
-
-
-def _relationships(org: Org, table: str) -> RelFn | None:
-    """Relationship builder of an object (all targets exist), or None."""
-    users = org.small_ids
-
-    def user(c: Ctx) -> str:
-        ids = users("users")
-        return ids[(c.h >> 17) % len(ids)]
-
-    if table == "conversations":
-        brands = users("brands")
-        return lambda c: {
-            "customer": _rel("customer", "customers", org.conversation_customer(c.i)),
-            "brand": _rel("brand", "brands", brands[(c.h >> 9) % len(brands)]),
-        }
-    if table in ("messages", "notes"):
-
-        def conv_rels(c: Ctx) -> dict[str, Any]:
-            conv = org.parent_index("conversations", table, c.i)
-            out = {
-                "conversation": _rel(
-                    "conversation", "conversations", org.layout("conversations").id(conv)
-                ),
-                "customer": _rel("customer", "customers", org.conversation_customer(conv)),
-            }
-            if table == "notes":
-                out["createdBy"] = _rel("user", "users", user(c))
-            return out
-
-        return conv_rels
-    if table == "customers":
-
-        def company(c: Ctx) -> dict[str, Any]:
-            if c.i >= 3 and c.h % 3 == 0:
-                return {}
-            j = parent_of(org.count("companies"), org.count("customers"), c.i)
-            return {"company": _rel("company", "companies", org.layout("companies").id(j))}
-
-        return company
-    if table == "routing_work_items":
-        queues = users("routing_queues")
-        return lambda c: {
-            "conversation": _rel(
-                "conversation",
-                "conversations",
-                org.layout("conversations").id(
-                    parent_of(org.count("conversations"), org.count(table), c.i)
-                ),
-            ),
-            "queue": _rel("queue", "routing_queues", queues[(c.h >> 9) % len(queues)]),
-            "user": _rel("user", "users", user(c)),
-        }
-    if table in ("routing_work_sessions", "audit_logs", "auth_tokens"):
-        return lambda c: {"user": _rel("user", "users", user(c))}
-    if table == "routing_settings":
-        teams = users("teams")
-        return lambda c: {"team": _rel("team", "teams", teams[c.i % len(teams)])}
-    return None
 
 
 def _hex24(*parts: object) -> str:

@@ -65,15 +65,34 @@ def paged_links(
     return links
 
 
-def list_body(meta: dict[str, Any], links: dict[str, Any], records_json: list[str]) -> bytes:
-    """Serialize a list envelope around already-serialized records."""
-    head = _dumps({"meta": meta, "links": links})
-    return f'{head[:-1]},"data":[{",".join(records_json)}]}}'.encode()
+def list_body(
+    meta: dict[str, Any] | None,
+    links: dict[str, Any] | None,
+    records_json: list[str],
+    included_json: list[str] | None = None,
+) -> bytes:
+    """Serialize a list envelope around already-serialized records (``meta``/``links`` left
+    out when None; ``included`` added when given)."""
+    head: dict[str, Any] = {}
+    if meta is not None:
+        head["meta"] = meta
+    if links is not None:
+        head["links"] = links
+    text = _dumps(head)[:-1]
+    sep = "," if head else ""
+    tail = f',"included":[{",".join(included_json)}]' if included_json is not None else ""
+    return f'{text}{sep}"data":[{",".join(records_json)}]{tail}}}'.encode()
 
 
-def single_body(record_json: str, self_path: str) -> bytes:
-    """``{"data": {record}, "links": {"self": ...}}``."""
-    return f'{{"data":{record_json},"links":{{"self":{_dumps(self_path)}}}}}'.encode()
+def single_body(record_json: str, self_path: str, included_json: list[str] | None = None) -> bytes:
+    """``{"data": {record}, "links": {"self": ...}[, "included": [...]]}``."""
+    tail = f',"included":[{",".join(included_json)}]' if included_json is not None else ""
+    return f'{{"data":{record_json},"links":{{"self":{_dumps(self_path)}}}{tail}}}'.encode()
+
+
+def data_body(record_json: str) -> bytes:
+    """``{"data": {record}}``: a single object's body."""
+    return f'{{"data":{record_json}}}'.encode()
 
 
 def json_body(payload: Any) -> bytes:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kustomer_source.shapes import load_shapes
+
 from .api import BY_OBJECT, self_link
 from .clock import Clock
 from .data import Org
@@ -242,11 +244,21 @@ class Store:
             raise ValueError(f"{obj} is a single object; update it instead")
         with self.lock:
             now = iso_ms(self.clock.stamp())
-            return self._new(obj, dict(attributes or {}), relationships or {}, now, now)
+            template = (self.states[obj].counter - self.org.count(obj)) % self.org.count(obj)
+            return self._new(obj, dict(attributes or {}), relationships or {}, now, now, template)
 
     def _new(
-        self, obj: str, attrs: dict[str, Any], rels: dict[str, str], created: str, updated: str
+        self,
+        obj: str,
+        attrs: dict[str, Any],
+        rels: dict[str, str],
+        created: str,
+        updated: str,
+        template: int,
     ) -> dict[str, Any]:
+        """A new record; its documented relationships are those of generated record
+        ``template`` (pointed at the new id where they name the record itself), then
+        ``rels`` (name -> target id) on top."""
         st = self.states[obj]
         layout = self.org.layout(obj)
         rid = layout.new_id(st.counter, self.clock.now_ms())
@@ -262,22 +274,43 @@ class Store:
             if self._has(obj, attr):
                 base[attr] = value
         base.update(attrs)
+        documented = load_shapes()[obj].attributes
+        for attr in ("createdAt", "updatedAt", "modifiedAt"):
+            doc = documented.get(attr)
+            if isinstance(base.get(attr), str) and doc is not None and doc.type == "integer":
+                base[attr] = parse_iso(base[attr])  # documented as epoch ms (routing queues)
         rec: dict[str, Any] = {"type": BY_OBJECT[obj].type_name, "id": rid, "attributes": base}
-        if rels:
-            rec["relationships"] = {
-                name: self._relationship(name, target) for name, target in rels.items()
-            }
-        rec["links"] = {"self": self_link(obj, rid)}
+        model = self.org.record(obj, template)
+        if "relationships" in model or rels:
+            own = model.get("id") or layout.id(template)
+            text = _dumps(model.get("relationships") or {}).replace(own, rid)
+            relationships: dict[str, Any] = json.loads(text)
+            relationships.pop("attachments", None)  # a new message has none
+            for name, target in rels.items():
+                relationships[name] = self._relationship(obj, name, target)
+            rec["relationships"] = relationships
+        if "links" in model:
+            rec["links"] = {"self": self_link(obj, rid)}
         rec = copy_record(rec)
         self._put(obj, None, rec, rid)
         return copy_record(rec)
 
-    def _relationship(self, name: str, target: str) -> dict[str, Any]:
+    def _relationship(self, obj: str, name: str, target: str) -> dict[str, Any]:
+        """A to-one relationship to ``target``: the documented type where the object
+        documents ``name``, else the type of the object the id belongs to."""
         owner = self._by_tag.get(target[8:14]) if len(target) == 24 else None
+        documented = (load_shapes()[obj].relationships or {}).get(name)
+        type_name = (
+            documented.target
+            if documented is not None
+            else BY_OBJECT[owner].type_name
+            if owner is not None
+            else name
+        )
         if owner is None:
-            return {"data": {"type": name, "id": target}}
+            return {"data": {"type": type_name, "id": target}}
         return {
-            "data": {"type": BY_OBJECT[owner].type_name, "id": target},
+            "data": {"type": type_name, "id": target},
             "links": {"self": self_link(owner, target)},
         }
 
@@ -348,8 +381,5 @@ class Store:
                         attrs[attr] = stamp
                 if "rev" in attrs:
                     attrs["rev"] = 1
-                rels = {
-                    name: r["data"]["id"] for name, r in template.get("relationships", {}).items()
-                }
-                ids.append(self._new(obj, attrs, rels, stamp, stamp)["id"])
+                ids.append(self._new(obj, attrs, {}, stamp, stamp, k % n)["id"])
         return ids

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from kustomer_source.shapes import Shape
+
 from . import words as W
+from .documented import EXACT, complete, conforms
 from .layout import DAY_MS, parent_of
 from .lifecycle import BUSINESS_SHARE, conversation_life
 from .timefmt import iso_ms
@@ -129,6 +132,10 @@ _STRING_ENUMS: dict[str, Callable[[random.Random], str]] = {
     "sender": lambda rng: f"spam{rng.randint(100, 999)}@{rng.choice(W.DOMAINS)}",
     "ip": lambda rng: f"203.0.113.{rng.randint(1, 254)}",
     "ipAddress": lambda rng: f"198.51.100.{rng.randint(1, 254)}",
+    "mobile": lambda rng: f"+1555{rng.randint(1000000, 9999999)}",
+    "userAgent": lambda rng: rng.choice(
+        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)", "python-requests/2.32", "curl/8.7.1")
+    ),
     "lastTokenChars": lambda rng: f"{rng.getrandbits(24):06x}",
     "secret": lambda rng: f"{rng.getrandbits(256):064x}",
     "token": lambda rng: f"{rng.getrandbits(160):040x}",
@@ -526,6 +533,12 @@ def _iso_pick(k: int) -> RawJson:
     return RawJson(lambda c, x: f'"{c.iso[k]}"')
 
 
+def _epoch_ms(name: str) -> RawJson:
+    if name == "createdAt":
+        return RawJson(lambda c, x: str(c.created))
+    return RawJson(lambda c, x: str(c.created + (c.updated - c.created) * (1 + (x >> 40) % 3) // 4))
+
+
 def _iso_between() -> RawJson:
     return RawJson(lambda c, x: f'"{c.iso[1 + (x >> 40) % 3]}"')
 
@@ -724,12 +737,17 @@ def _record_fns(table: str) -> dict[str, AnyFn]:
         fns["externalId"] = lambda c, x: f"cust-{c.i:07d}"
         fns["companyName"] = lambda c, x: _company(c.h >> 11)
         fns["emails"] = lambda c, x: [
-            {"type": "home", "email": "{}.{}{}@example.com".format(*_person(c), c.i).lower()}
+            {
+                "type": "home",
+                "email": "{}.{}{}@example.com".format(*_person(c), c.i).lower(),
+                "verified": (x >> 44) % 3 != 0,
+            }
         ]
         fns["lastConversation"] = lambda c, x: {
             "id": c.org.layout("conversations").id(min(c.i, c.org.count("conversations") - 1)),
             "channels": [_pick(W.CHANNELS, c.h)],
-            "sentiment": {"polarity": (x >> 50) % 3 - 1},
+            "sentiment": {"polarity": (x >> 50) % 3 - 1, "confidence": (x >> 30) % 1000 / 1000},
+            "tags": c.org.tag_ids[: 1 + (x >> 20) % 2],
         }
     if table == "companies":
         fns["name"] = lambda c, x: f"{_company(c.h)} {c.i}"
@@ -802,13 +820,16 @@ _AUDIT_TARGETS = ("conversations", "customers", "messages", "notes", "companies"
 _AUDIT_TYPES = ("conversation", "customer", "message", "note", "company")
 
 
+def audit_target_index(c: Ctx) -> tuple[str, int]:
+    """The object and index of the record an audit-log entry logs: one created at about the
+    same time as the entry."""
+    target = _AUDIT_TARGETS[c.h % len(_AUDIT_TARGETS)]
+    return target, parent_of(c.org.count(target), c.org.count("audit_logs"), c.i)
+
+
 def _audit_target(c: Ctx) -> tuple[str, str]:
-    k = c.h % len(_AUDIT_TARGETS)
-    target = _AUDIT_TARGETS[k]
-    n_target = c.org.count(target)
-    # the record created at about the same time as the log entry
-    j = parent_of(n_target, c.org.count("audit_logs"), c.i)
-    return _AUDIT_TYPES[k], c.org.layout(target).id(j)
+    target, j = audit_target_index(c)
+    return _AUDIT_TYPES[_AUDIT_TARGETS.index(target)], c.org.layout(target).id(j)
 
 
 def _work_item_conv(c: Ctx) -> str:
@@ -831,15 +852,29 @@ REQUIRED = frozenset(
         "webhookId",
         "routableId",
         "routableType",
+        # the same as a relationship (audit user, pinned search), so never left out alone
+        "userId",
+        "search",
     }
 )
 
 
 def compile_field(
-    table: str, name: str, typ: str, org: Org, fns: dict[str, AnyFn], salt: int
+    table: str,
+    name: str,
+    typ: str,
+    org: Org,
+    fns: dict[str, AnyFn],
+    salt: int,
+    doc: Shape | None = None,
 ) -> FieldGen:
-    """The generator of one attribute of ``table``."""
+    """The generator of one attribute of ``table``: ``typ`` is AppFlow's type (or the one
+    :data:`.documented.APPFLOW_OF` gives a documented-only attribute), ``doc`` the documented
+    shape, which wins where the two disagree."""
     fn: AnyFn | None = fns.get(name)
+    if fn is None and doc is not None and doc.type == "integer" and name.endswith("At"):
+        # documented as a number (routing queues' createdAt): epoch milliseconds
+        fn = _epoch_ms(name)
     if fn is None and (typ == "DateTime" or (typ == "String" and name.endswith("At"))):
         fn = {
             "createdAt": _iso_pick(0),
@@ -854,6 +889,9 @@ def compile_field(
     if fn is None:
         rng = random.Random(f"{org.seed}:{table}:{name}")
         palette = palette_for(table, name, typ, rng, org)
+        exact = (table, name) in EXACT
+        if doc is not None and (exact or not all(conforms(doc, v) for v in palette)):
+            palette = tuple(complete(doc, v, name, rng, org, exact) for v in palette)
     key = _dumps(name) + ":"
     empty = key + ("{}" if typ == "Struct" else "[]") if typ in ("Struct", "List") else ""
     raw = isinstance(fn, RawJson)

@@ -177,6 +177,8 @@ CHANNELS = ("email", "chat", "sms", "voice", "facebook", "instagram", "whatsapp"
 DIRECTIONS = ("in", "out")
 LOCALES = ("en_US", "en_GB", "fr_FR", "de_DE", "es_ES", "pt_BR", "ja_JP", "nl_NL")
 LANGS = ("en", "fr", "de", "es", "pt", "ja", "nl", "it")
+#: language keys of documented language maps (snippets' and KB categories' `langs`)
+LANG_KEYS = ("en_us", "es", "fr", "de", "pt_br", "ja", "nl", "it")
 TIMEZONES = (
     "America/New_York",
     "America/Los_Angeles",

@@ -25,8 +25,10 @@ def test_cursor_walk_returns_every_entry_in_order(client: Client, sb: Sandbox) -
 
 def test_links_and_meta(client: Client) -> None:
     body = client.get("/v1/audit-logs", count=5).json()
-    assert body["meta"] == {"count": 5}
+    # the OAS example's envelope: meta {count, total, cursorCount}, links {self, first, prev, next}
+    assert body["meta"] == {"count": 5, "total": 60, "cursorCount": 60}
     assert body["links"]["self"] == "/v1/audit-logs?count=5"
+    assert body["links"]["first"] == "/v1/audit-logs?count=5"
     assert body["links"]["prev"] is None
     nxt = body["links"]["next"]
     assert parse_qs(urlsplit(nxt).query) == {"count": ["5"], "after": [body["data"][-1]["id"]]}
@@ -34,7 +36,8 @@ def test_links_and_meta(client: Client) -> None:
         nxt.split("?")[0], **{k: v[0] for k, v in parse_qs(urlsplit(nxt).query).items()}
     ).json()
     assert second["links"]["prev"] is not None
-    assert client.get("/v1/audit-logs").json()["meta"] == {"count": 100}
+    assert second["meta"] == {"count": 5, "total": 60, "cursorCount": 55}
+    assert client.get("/v1/audit-logs").json()["meta"]["count"] == 100
 
 
 def test_date_filters_start_inclusive_end_exclusive(client: Client, sb: Sandbox) -> None:

@@ -7,8 +7,11 @@ from sandbox_client import Client
 
 from kustomer_source.sandbox import Sandbox
 from kustomer_source.sandbox.api import ENDPOINTS
+from kustomer_source.shapes import load_shapes
 
-PAGED = [e for e in ENDPOINTS if e.kind == "page"]
+#: lists whose documented envelope carries `links.next` (auth roles answer `{data}` alone,
+#: outbound accounts `links: {self}` only)
+PAGED = [e for e in ENDPOINTS if e.kind == "page" and "next" in load_shapes()[e.obj].envelope.links]
 
 
 @pytest.mark.parametrize("ep", PAGED, ids=[e.obj for e in PAGED])
@@ -24,6 +27,20 @@ def test_follow_next_to_the_end(client: Client, sb: Sandbox, ep: object) -> None
         assert [r["id"] for r in records] == expected, (ep.obj, size)
         effective = min(size, ep.max_page_size)
         assert pages == max(1, -(-n // effective)), (ep.obj, size)
+
+
+def test_lists_without_next_links_page_by_number(client: Client, sb: Sandbox) -> None:
+    roles = client.get("/v1/auth/roles", pageSize=2).json()
+    assert set(roles) == {"data"} and len(roles["data"]) == 2
+    assert all(set(r) == {"type", "id"} for r in roles["data"])
+    second = client.get("/v1/auth/roles", pageSize=2, page=2).json()["data"]
+    assert [r["id"] for r in roles["data"] + second] == [
+        r["id"] for r in sb.control.records("auth_roles")
+    ][:4]
+    accounts = client.get("/v1/outboundAccounts").json()
+    assert accounts["meta"] == {} and accounts["links"] == {"self": "/v1/outboundAccounts"}
+    assert accounts["data"] and all("id" not in r for r in accounts["data"])
+    assert len(accounts["data"]) == sb.control.count("outbound_accounts")
 
 
 def test_page_size_is_clamped_to_the_maximum(client: Client) -> None:

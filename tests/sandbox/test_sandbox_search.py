@@ -63,6 +63,7 @@ def test_envelope_and_links(client: Client, sb: Sandbox) -> None:
         "page": 2,
         "total": total,
         "totalPages": -(-total // 10),
+        "aggregations": {},
     }
     assert payload["links"] == {
         "self": "/v1/customers/search?page=2&pageSize=10",
