@@ -288,6 +288,13 @@ class Store:
             relationships.pop("attachments", None)  # a new message has none
             for name, target in rels.items():
                 relationships[name] = self._relationship(obj, name, target)
+            conv = rels.get("conversation")
+            if conv is not None and "customer" not in rels and "customer" in relationships:
+                # a message or note belongs to its conversation's customer
+                parent = self.locate("conversations", conv)[1]
+                customer = ((parent or {}).get("relationships") or {}).get("customer")
+                if customer is not None:
+                    relationships["customer"] = customer
             rec["relationships"] = relationships
         if "links" in model:
             rec["links"] = {"self": self_link(obj, rid)}

@@ -279,3 +279,26 @@ def test_messages_include_attachments(client: Client, sb: Sandbox) -> None:
     assert by_id["data"] == one and by_id["included"] == body["included"][:1]
     bad = client.get("/v1/messages", include="notes")
     assert bad.status_code == 400 and "include" in bad.text
+
+
+def test_created_records_carry_the_documented_relationships(fresh: Sandbox) -> None:
+    c = fresh.control
+    conv = next(iter(c.records("conversations")))
+    message = c.create("messages", {"preview": "new"}, {"conversation": conv["id"]})
+    shape = SHAPES["messages"]
+    assert not relationship_problems(shape, message)
+    rels = message["relationships"]
+    assert rels["conversation"]["data"] == {"type": "conversation", "id": conv["id"]}
+    assert rels["customer"]["data"] == conv["relationships"]["customer"]["data"]
+    assert "attachments" not in rels
+    customer = c.create("customers", {"name": "New"})
+    assert customer["relationships"]["messages"] == {
+        "links": {"self": f"/v1/customers/{customer['id']}/messages"}
+    }
+    assert not relationship_problems(SHAPES["customers"], customer)
+    for obj in ("routing_queues", "kb_articles", "users"):
+        made = c.create(obj, {})
+        assert not record_problems(SHAPES[obj], made, full=False), obj
+    (imported,) = c.bulk_import("routing_queues", 1, "2026-10-01T00:00:00.000Z")
+    queue = c.get("routing_queues", imported)
+    assert queue["attributes"]["createdAt"] == 1_790_812_800_000  # documented: epoch ms
