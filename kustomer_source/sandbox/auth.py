@@ -34,10 +34,12 @@ def _b64(data: bytes) -> str:
 class Tokens:
     """The org's API keys. Values look like Kustomer's JWT-style keys."""
 
-    def __init__(self, seed: int, clock: Clock, org_id: str) -> None:
+    def __init__(self, seed: int, clock: Clock, org_id: str, user_id: str = "") -> None:
         self._seed = seed
         self._clock = clock
         self._org_id = org_id
+        #: the user every key belongs to (the one `GET /v1/users/current` answers)
+        self._user_id = user_id
         self._by_value: dict[str, Token] = {}
         self._lock = threading.Lock()
 
@@ -57,7 +59,12 @@ class Tokens:
                 header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
                 payload = _b64(
                     json.dumps(
-                        {"id": token_id, "user": token_id[::-1], "org": self._org_id, "exp": 0}
+                        {
+                            "id": token_id,
+                            "user": self._user_id or token_id[::-1],
+                            "org": self._org_id,
+                            "exp": 0,
+                        }
                     ).encode()
                 )
                 sig = _b64(hashlib.sha256(f"{self._seed}:{n}:{token_id}".encode()).digest())

@@ -92,7 +92,14 @@ class ObjectGen:
         typed += [(n, APPFLOW_OF[d.type]) for n, d in docs.items() if n not in names]
         self.fields: list[FieldGen] = [
             compile_field(
-                table, name, typ, org, fns, salt_of(org.seed, table, name), docs.get(name)
+                table,
+                name,
+                typ,
+                org,
+                fns,
+                salt_of(org.seed, table, name),
+                docs.get(name),
+                documented_only=name not in names,
             )
             for name, typ in typed
         ]

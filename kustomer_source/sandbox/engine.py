@@ -62,7 +62,9 @@ class Engine:
         self.org = Org(settings.seed, settings.scale)
         self.clock = Clock()
         self.store = Store(self.org, self.clock)
-        self.tokens = Tokens(settings.seed, self.clock, self.org.org_id)
+        self.tokens = Tokens(
+            settings.seed, self.clock, self.org.org_id, self.org.small_ids("users")[0]
+        )
         self.token = self.tokens.create(None, None, value=settings.token)
         self.limits = RateLimits(
             settings.rate_limit,

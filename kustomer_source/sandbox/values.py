@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kustomer_source.shapes import Shape
 
 from . import words as W
-from .documented import EXACT, complete, conforms
+from .documented import EXACT, complete, conforms, documented_value
 from .layout import DAY_MS, parent_of
 from .lifecycle import BUSINESS_SHARE, conversation_life
 from .timefmt import iso_ms
@@ -133,6 +133,12 @@ _STRING_ENUMS: dict[str, Callable[[random.Random], str]] = {
     "ip": lambda rng: f"203.0.113.{rng.randint(1, 254)}",
     "ipAddress": lambda rng: f"198.51.100.{rng.randint(1, 254)}",
     "mobile": lambda rng: f"+1555{rng.randint(1000000, 9999999)}",
+    "appVersion": lambda rng: f"{rng.randint(1, 3)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}",
+    # inferred: the version being installed, as `current` holds the installed one
+    "installing": lambda rng: f"{rng.randint(1, 4)}.{rng.randint(0, 12)}.{rng.randint(0, 9)}",
+    "klassSchema": lambda rng: rng.choice(
+        ('{"type":"object","properties":{}}', '{"type":"object","required":["title"]}')
+    ),
     "userAgent": lambda rng: rng.choice(
         ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5)", "python-requests/2.32", "curl/8.7.1")
     ),
@@ -751,6 +757,7 @@ def _record_fns(table: str) -> dict[str, AnyFn]:
         }
     if table == "companies":
         fns["name"] = lambda c, x: f"{_company(c.h)} {c.i}"
+        fns["externalId"] = lambda c, x: f"comp-{c.i:06d}"
         fns["domains"] = lambda c, x: [f"{_company(c.h).split()[0].lower()}{c.i}.example.com"]
     if table == "conversations":
         fns["name"] = lambda c, x: _pick(W.SUBJECTS, c.h)
@@ -867,6 +874,7 @@ def compile_field(
     fns: dict[str, AnyFn],
     salt: int,
     doc: Shape | None = None,
+    documented_only: bool = False,
 ) -> FieldGen:
     """The generator of one attribute of ``table``: ``typ`` is AppFlow's type (or the one
     :data:`.documented.APPFLOW_OF` gives a documented-only attribute), ``doc`` the documented
@@ -888,7 +896,11 @@ def compile_field(
     palette: tuple[Any, ...] = ()
     if fn is None:
         rng = random.Random(f"{org.seed}:{table}:{name}")
-        palette = palette_for(table, name, typ, rng, org)
+        if documented_only and doc is not None and doc.type in ("object", "array"):
+            # nothing but the documented shape to go on (messages' `sentiment`, ...)
+            palette = tuple(documented_value(doc, name, rng, org) for _ in range(PALETTE_SIZE))
+        else:
+            palette = palette_for(table, name, typ, rng, org)
         exact = (table, name) in EXACT
         if doc is not None and (exact or not all(conforms(doc, v) for v in palette)):
             palette = tuple(complete(doc, v, name, rng, org, exact) for v in palette)

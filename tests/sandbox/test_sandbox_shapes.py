@@ -9,6 +9,8 @@ typed on all of them, nested keys too).
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -250,6 +252,11 @@ def test_users_current_is_a_documented_user(client: Client) -> None:
     assert user["type"] == "user" and user["links"]["self"] == f"/v1/users/{user['id']}"
     problems = record_problems(shape, user, full=True)
     assert not problems, problems
+    # the key names its user and org (a JWT's payload), the same ones
+    payload = client.sb.token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["user"] == user["id"]
+    assert claims["org"] == user["relationships"]["org"]["data"]["id"]
 
 
 def test_messages_include_attachments(client: Client, sb: Sandbox) -> None:
