@@ -4,7 +4,7 @@ Settings live under `[sources.kustomer]` in `.dlt/config.toml` and `.dlt/secrets
 `SOURCES__KUSTOMER__<KEY>` environment variables: `api_key` (secret), `org` or `base_url`,
 `start_date`, `end_date`, `hard_delete`, `rate_limit_share`, `page_size`, `search_page_size`,
 `list_concurrency`, `search_concurrency`, `first_load_split`, `list_cut_slack_s`,
-`search_counts_org`.
+`search_counts_org`, `lookback`.
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ __all__ = [
     "resolve_base_url",
 ]
 
+DEFAULT_LOOKBACK_S = 300.0
+"""How far before the cursor an incremental search re-reads by default: five minutes."""
 ORG_HOST = "https://{org}.api.kustomerapp.com"
 REGIONAL_HOSTS = {
     "us": "https://api.kustomerapp.com",
@@ -117,6 +119,7 @@ def kustomer_source(
     first_load_split: bool = True,
     list_cut_slack_s: int = 3600,
     search_counts_org: bool = True,
+    lookback: float = DEFAULT_LOOKBACK_S,
 ) -> Iterator[DltResource]:
     """All 48 Kustomer objects as dlt resources; pick some with `.with_resources(...)`.
 
@@ -137,6 +140,8 @@ def kustomer_source(
         list_cut_slack_s: How far past its cut (in createdAt) the list reads on, for records
             out of creation order.
         search_counts_org: Whether a search request also takes a slot of the org budget.
+        lookback: Seconds before the cursor that each incremental search re-reads, for changes
+            that reach Kustomer's search index after later ones did (0 turns it off).
     """
     limiter = RateLimiter(share=rate_limit_share, search_counts_org=search_counts_org)
     client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)
@@ -157,8 +162,10 @@ def kustomer_source(
         search_page_size=search_page_size,
         list_concurrency=list_concurrency,
     )
+    if lookback < 0:
+        raise ConfigurationException(f"sources.kustomer.lookback must be 0 or more, not {lookback}")
     for obj in OBJECTS:
-        yield object_resource(client, obj, start, end, hard_delete, settings, first_load)
+        yield object_resource(client, obj, start, end, hard_delete, settings, first_load, lookback)
 
 
 def object_resource(
@@ -169,6 +176,7 @@ def object_resource(
     hard_delete: bool,
     settings: dict[str, int],
     first_load: FirstLoadOptions | None = None,
+    lookback: float = 0.0,
 ) -> DltResource:
     """The dlt resource of one catalog entry: its reader, cursor, disposition and column hints."""
     columns: dict[str, Any] = obj.column_hints()
@@ -185,6 +193,9 @@ def object_resource(
                 range_start="closed",
                 primary_key=(),  # ties at the cursor are re-read and merged on id, not hashed
                 allow_external_schedulers=False,  # string cursors: the source joins the interval
+                # dlt's lag: each run starts `lookback` seconds before the cursor and lets the
+                # re-read rows through (the merge on id absorbs them); it keeps the cursor itself
+                lag=lookback or None,
             ),
         ) -> Iterator[TPage]:
             bind_to_host(client.base_url)
@@ -192,7 +203,8 @@ def object_resource(
                 yield from read_search_object(
                     client,
                     obj,
-                    updated_at.last_value,
+                    # the lagged value comes back with microseconds: the API's format again
+                    to_api_time(updated_at.last_value),
                     updated_at.end_value,
                     settings["page_size"],
                     settings["search_page_size"],

@@ -1,0 +1,101 @@
+"""Changes that reach search late are not lost: the lookback re-reads the span before the cursor.
+
+The sandbox models Kustomer's search as an index fed after the write (`index_lag_s`): a change
+is listed at once but searchable only after its own random lag.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from support import Loader
+from test_incremental import assert_equal_to_org, landed_state, org_state
+
+from kustomer_source.sandbox import Sandbox, serve
+
+LOOKBACK = 90
+LAGGED = ["customers", "conversations", "notes"]
+SEARCHED = ["customers", "conversations", "messages", "notes", "companies"]
+CONTEXTS = {
+    "customers": "customer",
+    "conversations": "conversation",
+    "messages": "message",
+    "notes": "note",
+    "companies": "company",
+}
+
+
+def searchable(sb: Sandbox, table: str, record_id: str) -> str | None:
+    """The updatedAt search shows for a record now (None: search does not show it)."""
+    import requests
+
+    ctx = CONTEXTS[table]
+    body = {"queryContext": ctx, "and": [{f"{ctx}_id": {"equals": record_id}}]}
+    found = requests.post(
+        f"{sb.base_url}/v1/customers/search",
+        json={**body, "includeDeleted": True},
+        headers={"Authorization": f"Bearer {sb.token}"},
+        timeout=30,
+    ).json()["data"]
+    return found[0]["attributes"]["updatedAt"] if found else None
+
+
+def change(sb: Sandbox, table: str, record_id: str, text: str) -> dict[str, Any]:
+    return sb.control.update(table, record_id, {"body" if table == "notes" else "name": text})
+
+
+def test_a_change_indexed_after_the_cursor_passed_it_lands_on_the_next_run(
+    tmp_path: Path,
+) -> None:
+    with serve(seed=12, scale=40) as sb:
+        with_lookback, without = Loader(tmp_path / "lookback"), Loader(tmp_path / "none")
+        for loader, lookback in ((with_lookback, 300), (without, 0)):
+            loader.run(sb, ["customers"], lookback=lookback)
+        sb.control.advance_clock(600)
+        # a change that takes up to two minutes to reach search, then one searchable at once
+        sb.control.set_index_lag(120)
+        late = list(sb.control.records("customers"))[-1]["id"]
+        late_version = change(sb, "customers", late, "indexed late")["attributes"]["updatedAt"]
+        sb.control.set_index_lag(0)
+        early = list(sb.control.records("customers"))[-2]["id"]
+        change(sb, "customers", early, "indexed at once")
+        assert searchable(sb, "customers", late) != late_version  # not in search yet
+
+        for loader, lookback in ((with_lookback, 300), (without, 0)):
+            loader.run(sb, ["customers"], lookback=lookback)
+            # the cursor passed the late change before search had it: this run could not see it
+            assert landed_state(loader, "customers")[late][0] != late_version
+            assert landed_state(loader, "customers") != org_state(sb, "customers")
+
+        sb.control.advance_clock(121)  # now search has it
+        assert searchable(sb, "customers", late) == late_version
+        for loader, lookback in ((with_lookback, 300), (without, 0)):
+            loader.run(sb, ["customers"], lookback=lookback)
+        assert_equal_to_org(sb, with_lookback, ["customers"])
+        # without the lookback the change is lost for good (until the record changes again)
+        assert landed_state(without, "customers")[late][0] != late_version
+
+
+def test_with_index_lag_on_every_run_the_destination_catches_up_with_the_org(
+    tmp_path: Path,
+) -> None:
+    """Writes of three searched objects, each reaching search after its own lag of up to a
+    minute, spread over several runs: once the last write is searchable, one more run makes the
+    destination equal the org, with nothing doubled."""
+    with serve(seed=14, scale=60, index_lag_s=60) as sb:
+        loader = Loader(tmp_path)
+        loader.run(sb, LAGGED, lookback=LOOKBACK)
+        for round_ in range(3):
+            for table in LAGGED:
+                ids = [r["id"] for r in sb.control.records(table)]
+                for n in range(5):
+                    change(sb, table, ids[-1 - (n * 3 + round_) % len(ids)], f"round {round_}")
+                sb.control.create(table, {})
+                if round_ == 2:
+                    sb.control.soft_delete(table, ids[-2])
+            sb.control.advance_clock(30)  # about half of this round's writes are searchable now
+            loader.run(sb, LAGGED, lookback=LOOKBACK)
+        sb.control.advance_clock(61)
+        loader.run(sb, LAGGED, lookback=LOOKBACK)
+        assert_equal_to_org(sb, loader, LAGGED)
