@@ -129,9 +129,10 @@ def test_broken_list_pages_stop_the_run_and_lose_nothing(tmp_path: Path) -> None
 
 
 def test_two_runs_at_once_the_second_refuses(tmp_path: Path) -> None:
-    """dlt has no run lock: the script holds one next to the pipeline's working dir."""
-    with serve(seed=23, scale=30, latency_ms=400) as sb:
-        cli = Cli(sb, tmp_path, page_size="5", list_concurrency="1")
+    """dlt has no run lock: the script holds one next to the pipeline's working dir. The first run
+    is paused (SIGSTOP) while it holds the lock, so the second one surely meets it."""
+    with serve(seed=23, scale=30) as sb:
+        cli = Cli(sb, tmp_path, page_size="5")
         objects = ["--objects", "customers,users"]
         first = subprocess.Popen(
             cli.command(*objects), cwd=tmp_path, env=cli.env, stderr=subprocess.PIPE, text=True
@@ -139,11 +140,14 @@ def test_two_runs_at_once_the_second_refuses(tmp_path: Path) -> None:
         lock = cli.pipelines_dir / "kustomer.run.lock"
         deadline = time.time() + 60
         while time.time() < deadline and f"pid {first.pid}" not in _read(lock):
-            time.sleep(0.05)
-        line = cli.fails(*objects)
+            time.sleep(0.01)
+        first.send_signal(signal.SIGSTOP)
+        try:
+            line = cli.fails(*objects)
+        finally:
+            first.send_signal(signal.SIGCONT)
         assert "Another run of this pipeline is in progress" in line, line
         assert f"pid {first.pid}" in line
-        assert first.poll() is None, "the first run ended before the second one was refused"
         _, errors = first.communicate(timeout=300)
         assert first.returncode == 0, errors[-3000:]
         assert_equal_to_org(sb, cli.loader, ["customers"])
