@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from support import REPO
+from support import REPO, snake
 
 from kustomer_source import CATALOG
 
@@ -43,8 +43,28 @@ def test_demo_loads_every_object_into_kustomer_demo_duckdb(tmp_path: Path) -> No
             "and table_name='conversations' and column_name='created_at'"
         ).fetchone()
         assert created == ("TIMESTAMP WITH TIME ZONE",)
+        assert_relationship_columns_filled(con)
     assert "duckdb " in out.stdout and "kustomer_demo.duckdb" in out.stdout
     assert not (tmp_path / "kustomer.duckdb").exists()  # the real org's file is not touched
+
+
+def assert_relationship_columns_filled(con: duckdb.DuckDBPyConnection) -> None:
+    """Every object that documents a to-one relationship holds its `<name>_id` column, filled on
+    some rows (`org_id` on all), and every to-many one its child table of ids."""
+    for table, obj in CATALOG.items():
+        (rows,) = con.execute(f"select count(*) from kustomer_data.{table}").fetchone()  # type: ignore[misc]
+        for name, rel in obj.relationships.items():
+            if rel.kind == "one" and not obj.language_prefix(name):
+                column = f"{snake(name)}_id"
+                (filled,) = con.execute(
+                    f"select count({column}) from kustomer_data.{table}"
+                ).fetchone()  # type: ignore[misc]
+                wanted = rows if name == "org" else 1
+                assert filled >= wanted, f"{table}.{column}: {filled} of {rows} rows filled"
+            elif rel.kind == "many" or obj.language_prefix(name):
+                child = f"{table}__{snake(obj.language_prefix(name) or name)}_ids"
+                (ids,) = con.execute(f"select count(*) from kustomer_data.{child}").fetchone()  # type: ignore[misc]
+                assert ids > 0, f"{child} holds no ids"
 
 
 def run_demo(tmp_path: Path, *args: str, **popen: Any) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from readers import change_the_org
 from support import Loader, snake, spec_objects
 
 from kustomer_source import CATALOG, OBJECTS
@@ -142,6 +145,73 @@ def test_documented_relationships_have_typed_id_columns(sandbox: Sandbox, loader
                 assert columns.get(column) == "VARCHAR", (obj.table, column)
             elif rel.kind == "links":
                 assert column not in columns and f"{snake(name)}_ids" not in columns
+
+
+def org_relationships(sb: Sandbox, table: str) -> dict[str, dict[str, Any]]:
+    """id -> {`<name>_id`: id} for the documented to-one relationships and {`<name>_ids`: ids}
+    for the to-many ones, read from the org's records (not through the source's code)."""
+    obj = CATALOG[table]
+    out: dict[str, dict[str, Any]] = {}
+    for record in sb.control.records(table):
+        row: dict[str, Any] = {}
+        for name, rel in obj.relationships.items():
+            value = (record.get("relationships") or {}).get(name)
+            data = value.get("data") if isinstance(value, dict) else value
+            if obj.language_prefix(name):
+                continue
+            if rel.kind == "one":
+                row[f"{snake(name)}_id"] = data.get("id") if isinstance(data, dict) else None
+            elif rel.kind == "many":
+                row[f"{snake(name)}_ids"] = sorted(item["id"] for item in data or [])
+        out[record["id"]] = row
+    return out
+
+
+def assert_relationships_as_in_the_org(sb: Sandbox, loader: Loader, tables: list[str]) -> None:
+    """Each landed row's relationship columns and id tables equal its record's relationships."""
+    for table in tables:
+        expected = org_relationships(sb, table)
+        columns = sorted({c for row in expected.values() for c in row if c.endswith("_id")})
+        lists = sorted({c for row in expected.values() for c in row if c.endswith("_ids")})
+        select = ", ".join(["id", *columns]) if columns else "id"
+        landed: dict[str, dict[str, Any]] = {
+            row[0]: dict(zip(columns, row[1:], strict=True))
+            for row in loader.query(f"select {select} from kustomer_data.{table}")
+        }
+        existing = loader.tables()
+        for child in lists:
+            if f"{table}__{child}" not in existing:
+                continue  # no record has an id in it: the expected lists are all empty
+            for record_id, ids in loader.query(
+                f"select p.id, list(c.value order by c.value) from kustomer_data.{table} p "
+                f"join kustomer_data.{table}__{child} c on c._dlt_parent_id = p._dlt_id "
+                "group by p.id"
+            ):
+                landed[record_id][child] = ids
+        for record_id, row in expected.items():
+            got = {key: landed[record_id].get(key, [] if key in lists else None) for key in row}
+            assert got == row, f"{table} {record_id}: landed {got}, the org has {row}"
+
+
+def test_relationships_land_as_in_the_org(sandbox: Sandbox, loader: Loader) -> None:
+    tables = [o.table for o in OBJECTS if o.relationships and o.primary_key]
+    loader.run(sandbox, tables)
+    assert_relationships_as_in_the_org(sandbox, loader, tables)
+
+
+def test_search_results_land_their_relationships(fresh_sandbox: Sandbox, loader: Loader) -> None:
+    """Records read back through search (an incremental run) land the same relationship ids."""
+    sb = fresh_sandbox
+    searched = [o.table for o in OBJECTS if o.sync == "search"]
+    loader.run(sb, searched)
+    made = change_the_org(sb, searched)
+    sb.control.reset_requests()
+    info = loader.run(sb, searched)
+    assert not info.has_failed_jobs
+    assert sb.control.requests(method="POST", path_prefix="/v1/customers/search") > 0
+    assert_relationships_as_in_the_org(sb, loader, searched)
+    for table in searched:
+        assert loader.count(table, f"id = '{made[table]}' and org_id is not null") == 1, table
 
 
 @pytest.mark.parametrize("concurrency", [1, 5])
