@@ -41,6 +41,8 @@ from kustomer_source.client import (
 from kustomer_source.first_load import FirstLoadOptions
 from kustomer_source.limits import RateLimiter
 from kustomer_source.schedule import scheduler_interval
+from kustomer_source.seen import STATE_KEY as SEEN_KEY
+from kustomer_source.seen import SeenSpan, SpanTracker
 from kustomer_source.summary import SKIP_METRIC
 from kustomer_source.sync import (
     TPage,
@@ -199,19 +201,31 @@ def object_resource(
             ),
         ) -> Iterator[TPage]:
             bind_to_host(client.base_url)
+            start = to_api_time(updated_at.last_value)  # lagged: microseconds -> API format
+            stateful = updated_at.end_value is None  # a bounded range keeps no state
+            state = dlt.current.resource_state() if stateful else {}
+            seen = SeenSpan.from_state(state.get(SEEN_KEY)) if stateful else None
+            tracker = SpanTracker(lookback, seen.cursor if seen else None)
+            unchanged: list[bool] = []
             with skip_on_missing_role(client, obj):
-                yield from read_search_object(
+                for page in read_search_object(
                     client,
                     obj,
-                    # the lagged value comes back with microseconds: the API's format again
-                    to_api_time(updated_at.last_value),
+                    start,
                     updated_at.end_value,
                     settings["page_size"],
                     settings["search_page_size"],
                     settings["list_concurrency"],
                     settings["search_concurrency"],
                     first_load,
-                )
+                    seen,
+                    unchanged,
+                ):
+                    tracker.observe(page)
+                    yield page
+                span = tracker.span()
+                if stateful and not unchanged and span is not None:
+                    state[SEEN_KEY] = span.to_state()
 
         reader: Any = read_changes
     elif obj.sync == "append":

@@ -26,6 +26,7 @@ from kustomer_source.shapes import load_shapes
 
 if TYPE_CHECKING:
     from kustomer_source.first_load import FirstLoadOptions
+    from kustomer_source.seen import SeenSpan
 
 SEARCH_PATH = "/v1/customers/search"
 SEARCH_PAGE_SIZE = 500  # documented maximum for search
@@ -216,9 +217,11 @@ class SearchWindow:
         start: str | None,
         end: str | None,
         page_size: int = SEARCH_PAGE_SIZE,
+        start_op: str = "gte",
     ) -> None:
         self.client, self.obj = client, obj
         self.start, self.end = start, end
+        self.start_op = start_op  # "gt": the window starts just after `start`
         self.page_size = min(page_size, SEARCH_PAGE_SIZE)
         self.field = f"{obj.search_context}_updated_at"
 
@@ -254,7 +257,7 @@ class SearchWindow:
         return records, has_next
 
     def __iter__(self) -> Iterator[TPage]:
-        cursor, op = self.start, "gte"
+        cursor, op = self.start, self.start_op
         seen_at_cursor: set[str] = set()
         while True:
             criteria = [{self.field: {op: cursor}}] if cursor else []
@@ -404,8 +407,14 @@ def read_search_object(
     list_concurrency: int = 1,
     search_concurrency: int = 1,
     first_load: FirstLoadOptions | None = None,
+    seen: SeenSpan | None = None,
+    unchanged: list[bool] | None = None,
 ) -> Iterator[TPage]:
     """A search-synced object: the records changed in [start, end).
+
+    On an incremental run, `seen` is what the previous run loaded in the span it starts from:
+    when search counts exactly that, its crowded instants are counted rather than re-read, and
+    `unchanged` gets True appended (see `kustomer_source.seen`).
 
     Search only sees the last two years, so when `start` is older than that (or absent, on a first
     full load) the list endpoint and search read it side by side (`first_load.read_first_load`),
@@ -428,4 +437,11 @@ def read_search_object(
         return
     # only a run that reaches past search has no start or tolerates a refused search
     assert probe is not None and start is not None
+    if seen is not None and end is None and seen.ties and seen.start == start:
+        from kustomer_source.seen import read_span_checked
+
+        yield from read_span_checked(
+            client, obj, start, probe, seen, search_page_size, search_concurrency, unchanged
+        )
+        return
     yield from read_changes(client, obj, start, end, probe, search_page_size, search_concurrency)
