@@ -8,16 +8,24 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from support import REPO, Loader
 
-from kustomer_source.sandbox import Sandbox
+from kustomer_source.sandbox import Sandbox, serve
 from kustomer_source.sync import api_time, parse_api_time
 
 OBJECTS = ["conversations", "audit_logs", "brands"]
+
+
+@pytest.fixture(scope="module")
+def org() -> Iterator[Sandbox]:
+    """An org of these tests' own: the shared one may be changed by the tests before them."""
+    with serve(seed=13, scale=30) as sb:
+        yield sb
 
 
 def middle_interval(sb: Sandbox) -> tuple[str, str]:
@@ -34,57 +42,55 @@ def in_range(value: str, start: str, end: str) -> bool:
 
 
 def test_scheduler_interval_bounds_the_run(
-    sandbox: Sandbox, loader: Loader, monkeypatch: pytest.MonkeyPatch
+    org: Sandbox, loader: Loader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    start, end = middle_interval(sandbox)
+    start, end = middle_interval(org)
     monkeypatch.setenv("DLT_ALLOW_EXTERNAL_SCHEDULERS", "true")
     monkeypatch.setenv("DLT_INTERVAL_START", start)
     monkeypatch.setenv("DLT_INTERVAL_END", end)
-    info = loader.run(sandbox, OBJECTS)
+    info = loader.run(org, OBJECTS)
     assert not info.has_failed_jobs
 
-    conversations = list(sandbox.control.records("conversations"))
+    conversations = list(org.control.records("conversations"))
     expected = {
         r["id"] for r in conversations if in_range(r["attributes"]["updatedAt"], start, end)
     }
     assert expected and len(expected) < len(conversations)
     assert loader.ids("conversations") == expected
-    audits = list(sandbox.control.records("audit_logs"))
+    audits = list(org.control.records("audit_logs"))
     assert loader.ids("audit_logs") == {
         r["id"] for r in audits if in_range(r["attributes"]["createdAt"], start, end)
     }
-    assert loader.count("brands") == sandbox.control.count("brands")  # replace: read in full
+    assert loader.count("brands") == org.control.count("brands")  # replace: read in full
     # a bounded run keeps no cursor: the next unscheduled run is still a first load
     resources = loader.pipeline.state["sources"]["kustomer"].get("resources", {})
     assert "incremental" not in resources.get("conversations", {})
 
 
 def test_flag_without_interval_is_an_ordinary_run(
-    sandbox: Sandbox, loader: Loader, monkeypatch: pytest.MonkeyPatch
+    org: Sandbox, loader: Loader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DLT_ALLOW_EXTERNAL_SCHEDULERS", "true")
     monkeypatch.delenv("DLT_INTERVAL_START", raising=False)
     monkeypatch.delenv("DLT_INTERVAL_END", raising=False)
-    info = loader.run(sandbox, OBJECTS)
+    info = loader.run(org, OBJECTS)
     assert not info.has_failed_jobs
-    assert loader.ids("conversations") == {
-        r["id"] for r in sandbox.control.records("conversations")
-    }
+    assert loader.ids("conversations") == {r["id"] for r in org.control.records("conversations")}
     cursor = loader.pipeline.state["sources"]["kustomer"]["resources"]["conversations"]
     assert cursor["incremental"]["updatedAt"]["last_value"]
-    info = loader.run(sandbox, OBJECTS)  # and the next run goes on from the cursor
+    info = loader.run(org, OBJECTS)  # and the next run goes on from the cursor
     assert not info.has_failed_jobs
 
 
-def test_script_under_a_scheduler_reports_the_range(sandbox: Sandbox, tmp_path: Path) -> None:
-    start, end = middle_interval(sandbox)
+def test_script_under_a_scheduler_reports_the_range(org: Sandbox, tmp_path: Path) -> None:
+    start, end = middle_interval(org)
     env = {
         **os.environ,
         "DLT_ALLOW_EXTERNAL_SCHEDULERS": "true",
         "DLT_INTERVAL_START": start,
         "DLT_INTERVAL_END": end,
-        "SOURCES__KUSTOMER__BASE_URL": sandbox.base_url,
-        "SOURCES__KUSTOMER__API_KEY": sandbox.token,
+        "SOURCES__KUSTOMER__BASE_URL": org.base_url,
+        "SOURCES__KUSTOMER__API_KEY": org.token,
     }
     summary = tmp_path / "summary.json"
     out = subprocess.run(
