@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ import dlt
 from dlt.extract.source import DltSource
 
 from kustomer_source.catalog import CATALOG
+from kustomer_source.sync import api_time, parse_api_time
 
 __all__ = ["ObjectResult", "RunSummary", "SKIP_METRIC"]
 
@@ -41,7 +42,7 @@ class ObjectResult:
     status: ObjectStatus
     rows_loaded: int
     """Records of this object loaded by the run (for an incremental object: new or changed since
-    its cursor, plus those at the cursor's own instant, which are read again)."""
+    its cursor, plus those it reads again at and just before the cursor, merged on id)."""
     child_rows_loaded: int
     rows_held: int | None
     """Records the table holds after the run (None where they could not be counted)."""
@@ -70,7 +71,7 @@ class ObjectResult:
         if self.status == "unchanged":
             again = ""
             if self.rows_loaded:
-                again = f" (the {self.rows_loaded:,} at that instant read again)"
+                again = f" ({self.rows_loaded:,} read again to be sure none was missed)"
             return f"no changes since {self.cursor_from}{again}"
         return f"{self.cursor_from} -> {self.cursor_to}"
 
@@ -257,12 +258,22 @@ def object_result(
     ]
     if obj.cursor and bound:
         result.cursor_field = obj.cursor
-        result.cursor_from = _text(bound[0].start_value)
+        result.cursor_from = _unlagged(bound[0])
         result.cursor_to = _text(bound[-1].last_value)
         result.range_end = _text(bound[-1].end_value)
         if not skip and result.cursor_from is not None and result.range_end is None:
             result.status = "unchanged" if result.cursor_to == result.cursor_from else "loaded"
     return result
+
+
+def _unlagged(incremental: Any) -> str | None:
+    """The cursor a run started from: the incremental's start value, less dlt's `lag` (the
+    lookback every run re-reads before the cursor), in the API's time format."""
+    start = incremental.start_value
+    lag = getattr(incremental, "lag", None)
+    if start is None or not lag or incremental.end_value is not None:
+        return _text(start)
+    return api_time(parse_api_time(str(start)) + timedelta(seconds=float(lag)))
 
 
 def _text(value: Any) -> str | None:
