@@ -4,7 +4,7 @@ Settings live under `[sources.kustomer]` in `.dlt/config.toml` and `.dlt/secrets
 `SOURCES__KUSTOMER__<KEY>` environment variables: `api_key` (secret), `org` or `base_url`,
 `start_date`, `end_date`, `hard_delete`, `rate_limit_share`, `page_size`, `search_page_size`,
 `list_concurrency`, `search_concurrency`, `first_load_split`, `list_cut_slack_s`,
-`search_counts_org`, `lookback`.
+`search_counts_org`, `lookback`, `kobjects`, `custom_attribute_metadata`, `history`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ from kustomer_source.client import (
     UnsafeNextLinkError,
 )
 from kustomer_source.first_load import FirstLoadOptions
+from kustomer_source.extras import EXTRA_TABLES, TAGS, ExtraTable
+from kustomer_source.history import SCD2, RepeatedVersions
+from kustomer_source.kobjects import OrgSchema, discover, kobject_object
 from kustomer_source.limits import RateLimiter
 from kustomer_source.schedule import scheduler_interval
 from kustomer_source.seen import STATE_KEY as SEEN_KEY
@@ -122,8 +125,12 @@ def kustomer_source(
     list_cut_slack_s: int = 3600,
     search_counts_org: bool = True,
     lookback: float = DEFAULT_LOOKBACK_S,
+    kobjects: bool = True,
+    custom_attribute_metadata: bool = True,
+    history: bool = False,
 ) -> Iterator[DltResource]:
-    """All 48 Kustomer objects as dlt resources; pick some with `.with_resources(...)`.
+    """All 48 Kustomer objects, one table per Klass of custom objects, tags, SLAs, holidays and
+    custom-attribute definitions as dlt resources; pick some with `.with_resources(...)`.
 
     Args:
         api_key: A Kustomer API key with read roles for the objects to load.
@@ -144,6 +151,10 @@ def kustomer_source(
         search_counts_org: Whether a search request also takes a slot of the org budget.
         lookback: Seconds before the cursor that each incremental search re-reads, for changes
             that reach Kustomer's search index after later ones did (0 turns it off).
+        kobjects: Ask the org for its Klasses (one `kobject_<klass>` table each).
+        custom_attribute_metadata: Type `custom__*` columns from the org's attribute metadata.
+        history: Keep every version of the merged objects (dlt's scd2) instead of the latest;
+            after each load call `history.close_superseded(pipeline)`. Ignores hard_delete.
     """
     limiter = RateLimiter(share=rate_limit_share, search_counts_org=search_counts_org)
     client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)
@@ -166,8 +177,32 @@ def kustomer_source(
     )
     if lookback < 0:
         raise ConfigurationException(f"sources.kustomer.lookback must be 0 or more, not {lookback}")
-    for obj in OBJECTS:
-        yield object_resource(client, obj, start, end, hard_delete, settings, first_load, lookback)
+    # the org's own data model: its Klasses and how its custom attributes are typed (not asked
+    # of a host this pipeline's state does not belong to: its resources refuse to read it)
+    if bound_elsewhere(client.base_url):
+        schema = OrgSchema()
+    else:
+        schema = discover(client, kobjects, custom_attribute_metadata)
+    objects = [*OBJECTS, TAGS, *(kobject_object(klass) for klass in schema.all_klasses)]
+    disabled = {klass.table for klass in schema.disabled}
+    for obj in objects:
+        resource = object_resource(
+            client,
+            obj,
+            start,
+            end,
+            hard_delete,
+            settings,
+            first_load,
+            lookback,
+            custom_columns=schema.hints(obj.table),
+            history=history,
+        )
+        # a disabled Klass is loaded only when named (with_resources); its table stays
+        resource.selected = obj.table not in disabled
+        yield resource
+    for extra in EXTRA_TABLES:
+        yield extra_resource(client, extra, schema, settings["page_size"])
 
 
 def object_resource(
@@ -179,13 +214,21 @@ def object_resource(
     settings: dict[str, int],
     first_load: FirstLoadOptions | None = None,
     lookback: float = 0.0,
+    custom_columns: dict[str, Any] | None = None,
+    history: bool = False,
 ) -> DltResource:
-    """The dlt resource of one catalog entry: its reader, cursor, disposition and column hints."""
-    columns: dict[str, Any] = obj.column_hints()
+    """The dlt resource of one catalog entry: its reader, cursor, disposition and column hints
+    (`custom_columns`: the custom attributes' types from the org's metadata; `history`: merged
+    objects keep every version, see `kustomer_source.history`)."""
+    columns: dict[str, Any] = {**obj.column_hints(), **(custom_columns or {})}
+    history = history and obj.sync == "search"
     if obj.sync == "search":
-        columns["deleted"] = {"data_type": "bool", "hard_delete": hard_delete}
-        # a record changed mid-run can arrive twice in one load: keep its newest version
-        columns[CURSORS["search"]] = {**columns[CURSORS["search"]], "dedup_sort": "desc"}
+        if history:
+            columns["deleted"] = {"data_type": "bool"}  # a deletion is one more version
+        else:
+            columns["deleted"] = {"data_type": "bool", "hard_delete": hard_delete}
+            # a record changed mid-run can arrive twice in one load: keep its newest version
+            columns[CURSORS["search"]] = {**columns[CURSORS["search"]], "dedup_sort": "desc"}
 
         def read_changes(
             updated_at: dlt.sources.incremental[str] = dlt.sources.incremental(
@@ -258,6 +301,16 @@ def object_resource(
 
         reader = read_all
 
+    if history:
+        resource = dlt.resource(
+            reader,
+            name=obj.table,
+            write_disposition=SCD2,
+            merge_key="id",
+            columns=columns,
+            parallelized=True,
+        )
+        return resource.add_filter(RepeatedVersions())
     return dlt.resource(
         reader,
         name=obj.table,
@@ -268,8 +321,34 @@ def object_resource(
     )
 
 
+def extra_resource(
+    client: KustomerClient, extra: ExtraTable, schema: OrgSchema, page_size: int
+) -> DltResource:
+    """The dlt resource of a list beyond the catalog (SLAs, holidays, ...): read whole, replaced."""
+
+    columns: dict[str, Any] = dict(extra.columns)
+
+    def read_all() -> Iterator[TPage]:
+        if extra.table == "custom_attributes" and not schema.metadata_read:
+            _skip(extra, "the custom-attribute metadata could not be read")
+            return
+        with skip_on_missing_role(client, extra):
+            yield from extra.read(client, schema, page_size)
+
+    return dlt.resource(
+        read_all,
+        name=extra.table,
+        write_disposition="replace",
+        primary_key=list(extra.primary_key),
+        columns=columns,
+        parallelized=True,
+    )
+
+
 @contextmanager
-def skip_on_missing_role(client: KustomerClient, obj: KustomerObject) -> Iterator[None]:
+def skip_on_missing_role(
+    client: KustomerClient, obj: KustomerObject | ExtraTable
+) -> Iterator[None]:
     """A missing role ends this object's reader with a warning that names the role: a 403, or a
     401 while the key itself is still accepted. A 401 for the key itself stops the run."""
     try:
@@ -282,7 +361,7 @@ def skip_on_missing_role(client: KustomerClient, obj: KustomerObject) -> Iterato
         _skip(obj, "401 for this object while the key itself is accepted")
 
 
-def _skip(obj: KustomerObject, reason: str) -> None:
+def _skip(obj: KustomerObject | ExtraTable, reason: str) -> None:
     resource = dlt.current.source().resources[obj.table]
     # A replace table that received nothing would be truncated: keep what it holds instead.
     resource.apply_hints(write_disposition="skip")

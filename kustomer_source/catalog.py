@@ -82,6 +82,9 @@ class KustomerObject:
     sync: SyncKind = "replace"
     page_size: int = 100
     search_context: str | None = None
+    #: the prefix of search fields when it is not the context (KObjects: `kobject_updated_at`
+    #: in the context `kobject_<klass>`)
+    search_field: str | None = None
     secrets: tuple[str, ...] = ()
     why: str = ""
     cursor: str | None = field(init=False)
@@ -766,22 +769,28 @@ OBJECTS: tuple[KustomerObject, ...] = (
 CATALOG: dict[str, KustomerObject] = {obj.table: obj for obj in OBJECTS}
 
 
-def select(names: list[str] | None) -> list[KustomerObject]:
-    """The catalog entries for `names` (all when None); an unknown name lists the valid ones."""
+def select(names: list[str] | None, more: tuple[str, ...] = ()) -> list[KustomerObject]:
+    """The catalog entries for `names` (all when None); an unknown name lists the valid ones.
+    `more` names other tables of the source (tags, SLAs, ...), and any `kobject_` name passes
+    (an org's Klasses are known only once its source is made)."""
     if not names:
         return list(OBJECTS)
-    unknown = [name for name in names if name not in CATALOG]
+    unknown = [
+        name
+        for name in names
+        if name not in CATALOG and name not in more and not name.startswith("kobject_")
+    ]
     if unknown:
-        raise UnknownObjectError(unknown)
-    return [CATALOG[name] for name in names]
+        raise UnknownObjectError(unknown, [*CATALOG, *more])
+    return [CATALOG[name] for name in names if name in CATALOG]
 
 
 class UnknownObjectError(ValueError):
     """Raised for object names that are not in the catalog."""
 
-    def __init__(self, unknown: list[str]) -> None:
+    def __init__(self, unknown: list[str], valid: list[str] | None = None) -> None:
         self.unknown = unknown
         super().__init__(
             f"Unknown Kustomer object(s): {', '.join(unknown)}. "
-            f"Valid objects: {', '.join(sorted(CATALOG))}"
+            f"Valid objects: {', '.join(sorted(valid or CATALOG))}"
         )

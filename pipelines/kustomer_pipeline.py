@@ -40,8 +40,9 @@ from dlt.common.configuration.exceptions import (  # noqa: E402
 from dlt.common.pipeline import TRefreshMode, get_dlt_pipelines_dir  # noqa: E402
 from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
-from kustomer_source import KustomerError, kustomer_source, lake  # noqa: E402
+from kustomer_source import KustomerError, history, kustomer_source, lake  # noqa: E402
 from kustomer_source.catalog import UnknownObjectError, select  # noqa: E402
+from kustomer_source.extras import EXTRA_TABLES, TAGS  # noqa: E402
 from kustomer_source.progress import progress_for  # noqa: E402
 from kustomer_source.resume import finish_pending  # noqa: E402
 from kustomer_source.runlock import PipelineBusyError, run_lock  # noqa: E402
@@ -69,7 +70,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--demo-scale", type=int, default=200, help="sandbox records per big object (demo only)"
     )
-    parser.add_argument("--objects", help="comma-separated objects to load (default: all 48)")
+    parser.add_argument(
+        "--objects",
+        help="comma-separated objects to load, e.g. conversations,kobject_ecomm_order "
+        "(default: all; see --list-objects)",
+    )
+    parser.add_argument(
+        "--list-objects",
+        action="store_true",
+        help="list the objects of the org (its Klasses included) and exit",
+    )
     parser.add_argument(
         "--destination", default="duckdb", help="any dlt destination (default: duckdb)"
     )
@@ -93,6 +103,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--summary-json",
         metavar="PATH",
         help="also write the run's summary as JSON to PATH (- for stdout), on failure too",
+    )
+    parser.add_argument(
+        "--history",
+        action="store_true",
+        help="keep every version of the merged objects (dlt's scd2), not only the latest",
     )
     parser.add_argument(
         "--progress",
@@ -216,25 +231,52 @@ def run(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
 
 
 def selected(source: Any, args: argparse.Namespace) -> Any:
-    """The source narrowed to --objects: dlt's copy of it, whose resources then hold the run's
-    cursors and skips (the summary reads them there)."""
-    objects = args.objects.split(",") if args.objects else None
-    return source.with_resources(*[obj.table for obj in select(objects)])
+    """The source narrowed to --objects (all its selected resources without): dlt's copy of
+    it, whose resources then hold the run's cursors and skips (the summary reads them there).
+    Names are checked against the source, which knows the org's Klasses."""
+    if not args.objects:
+        return source.with_resources(*source.selected_resources)
+    names = args.objects.split(",")
+    unknown = [name for name in names if name not in source.resources]
+    if unknown:
+        raise UnknownObjectError(unknown, list(source.resources))
+    return source.with_resources(*names)
 
 
 def load_selected(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
     """One load of a source already narrowed by `selected()`."""
     refresh: TRefreshMode | None = "drop_sources" if args.full_refresh else None
+    keeps_history = any(
+        isinstance(r.write_disposition, dict) and r.write_disposition.get("strategy") == "scd2"
+        for r in source.selected_resources.values()
+    )
+    if lake.is_filesystem(pipeline) and keeps_history:
+        raise HistoryNotSupported(
+            "History mode needs a SQL destination (DuckDB, PostgreSQL, a warehouse): dlt's "
+            "scd2 merge does not exist for Delta tables on the filesystem destination."
+        )
     if lake.is_filesystem(pipeline):
         # parquet files on S3/GCS/Azure/local: Delta tables, merged without duplicates
         return lake.load(pipeline, source, refresh=refresh)
     finish_pending(pipeline)
     # dlt's signature says TRefreshMode, yet None (its own default) means no refresh
-    return pipeline.run(
+    info = pipeline.run(
         source,
         loader_file_format=loader_format(pipeline),
         refresh=refresh,  # type: ignore[arg-type]
     )
+    if keeps_history:
+        history.close_superseded(pipeline)
+    return info
+
+
+class HistoryNotSupported(KustomerError):
+    """--history on a destination without dlt's scd2 merge."""
+
+
+def history_setting(args: argparse.Namespace) -> dict[str, Any]:
+    """`history=True` with --history; otherwise the `history` setting of .dlt/ applies."""
+    return {"history": True} if args.history else {}
 
 
 def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]]:
@@ -278,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     tune_garbage_collector()
     try:
         if args.objects:
-            select(args.objects.split(","))
+            select(args.objects.split(","), STATIC_EXTRAS)
+        if args.list_objects:
+            return list_objects(args)
         # one run at a time: taken before the DuckDB file is opened (DuckDB allows one writer)
         lock_name = "kustomer_demo" if args.demo else "kustomer"
         with run_lock(args.pipelines_dir or get_dlt_pipelines_dir(), lock_name):
@@ -311,13 +355,18 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
     if args.backfill_from and args.backfill_to:
         for lo, hi in backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days):
             print(f"backfill {lo} .. {hi}")
-            source = kustomer_source(start_date=lo, end_date=hi, hard_delete=args.hard_delete)
+            source = kustomer_source(
+                start_date=lo, end_date=hi, hard_delete=args.hard_delete, **history_setting(args)
+            )
             sources.append(selected(source, args))
             load_selected(pipeline, sources[-1], args)
             traces.append(pipeline.last_trace)
     else:
         source = kustomer_source(
-            start_date=args.start_date, end_date=args.end_date, hard_delete=args.hard_delete
+            start_date=args.start_date,
+            end_date=args.end_date,
+            hard_delete=args.hard_delete,
+            **history_setting(args),
         )
         sources.append(selected(source, args))
         load_selected(pipeline, sources[-1], args)
@@ -339,7 +388,10 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"Sandbox Kustomer API at {sandbox.base_url}")
         pipeline = make_demo_pipeline(args, destination)
         source = kustomer_source(
-            api_key=sandbox.token, base_url=sandbox.base_url, hard_delete=args.hard_delete
+            api_key=sandbox.token,
+            base_url=sandbox.base_url,
+            hard_delete=args.hard_delete,
+            **history_setting(args),
         )
         args.full_refresh = True
         started = datetime.now(timezone.utc)
@@ -347,6 +399,30 @@ def run_demo(args: argparse.Namespace) -> int:
         load_selected(pipeline, source, args)
         report(args, pipeline, [source], [pipeline.last_trace], started, duckdb_path)
     return 0
+
+
+STATIC_EXTRAS = (TAGS.table, *(extra.table for extra in EXTRA_TABLES))
+
+
+def list_objects(args: argparse.Namespace) -> int:
+    """Prints every object the org offers (with its Klasses) and how each is loaded."""
+    if args.demo:
+        from kustomer_source.sandbox import serve
+
+        with serve(seed=7, scale=args.demo_scale) as sandbox:
+            print_objects(kustomer_source(api_key=sandbox.token, base_url=sandbox.base_url))
+    else:
+        print_objects(kustomer_source())
+    return 0
+
+
+def print_objects(source: Any) -> None:
+    print(f"{'object':34} {'sync':8} loaded by default")
+    for name, resource in source.resources.items():
+        disposition = resource.write_disposition
+        kind = disposition if isinstance(disposition, str) else disposition["disposition"]
+        note = "yes" if resource.selected else "no: a disabled Klass (name it to load it)"
+        print(f"{name:34} {kind:8} {note}")
 
 
 def missing_setting_message(exc: ConfigFieldMissingException) -> str:
