@@ -21,7 +21,7 @@ from dlt.common.time import ensure_pendulum_datetime
 from dlt.common.typing import TAnyDateTime
 from dlt.extract.resource import DltResource
 
-from kustomer_source.binding import OrgMismatchError, bind_to_host
+from kustomer_source.binding import OrgMismatchError, bind_to_host, bound_elsewhere
 from kustomer_source.catalog import (
     CATALOG,
     CURSORS,
@@ -329,6 +329,7 @@ def extra_resource(
     columns: dict[str, Any] = dict(extra.columns)
 
     def read_all() -> Iterator[TPage]:
+        bind_to_host(client.base_url)
         if extra.table == "custom_attributes" and not schema.metadata_read:
             _skip(extra, "the custom-attribute metadata could not be read")
             return

@@ -37,6 +37,16 @@ def api_host(base_url: str) -> str:
     return f"{parts.scheme.lower()}://{host}{port}"
 
 
+def bound_elsewhere(base_url: str) -> bool:
+    """Whether the state at hand already belongs to another host (read only; usable in the
+    source function, where a state not restored yet simply says nothing)."""
+    try:
+        recorded = dlt.current.source_state().get(STATE_KEY)
+    except Exception:  # no active pipeline: nothing recorded to compare with
+        return False
+    return recorded is not None and recorded != api_host(base_url)
+
+
 def bind_to_host(base_url: str) -> None:
     """Records the host in the source state on the first run; raises OrgMismatchError when the
     state already belongs to another host. Call it from a resource, where the state is the one

@@ -256,7 +256,14 @@ def discover(client: KustomerClient, kobjects: bool = True, metadata: bool = Tru
                         f"API key lacks the role {METADATA_ROLE}."
                     )
                     break
+    except KustomerAuthError as exc:  # a bad key: the run itself stops with the error
+        logger.info(f"Klasses and custom-attribute metadata not read: {exc}")
+        return OrgSchema()
     except KustomerError as exc:
-        logger.info(f"Klasses and custom-attribute metadata not read at source creation: {exc}")
+        logger.warning(
+            f"Klasses and custom-attribute metadata could not be read ({exc}): this run loads "
+            "no KObject tables (theirs keep what they hold) and types custom attributes by "
+            "their values."
+        )
         return OrgSchema()
     return schema
