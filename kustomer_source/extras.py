@@ -39,6 +39,10 @@ TAGS = KustomerObject(
 )
 
 
+#: how the records of these lists become rows: attributes as columns, relationships as ids
+RECORDS = KustomerObject("extras", "/", role=None, fields={})
+
+
 @dataclass(frozen=True)
 class ExtraTable:
     """A table read by its own reader (not a plain list endpoint)."""
@@ -77,7 +81,7 @@ def _sla_pages(client: KustomerClient, page_size: int) -> Iterator[Any]:
 
 def read_slas(client: KustomerClient, schema: OrgSchema, page_size: int) -> Iterator[TPage]:
     for body in _sla_pages(client, page_size):
-        yield [to_row(record) for record in body.get("data") or []]
+        yield [to_row(record, RECORDS) for record in body.get("data") or []]
 
 
 def read_sla_versions(client: KustomerClient, schema: OrgSchema, page_size: int) -> Iterator[TPage]:
@@ -86,7 +90,7 @@ def read_sla_versions(client: KustomerClient, schema: OrgSchema, page_size: int)
 
 
 def _version_row(record: dict[str, Any]) -> TRow:
-    row = to_row(record)
+    row = to_row(record, RECORDS)
     # one row per metric and priority in `sla_targets` instead of columns named by priority
     row.pop("metrics", None)
     return row
@@ -123,7 +127,7 @@ def read_holidays(client: KustomerClient, schema: OrgSchema, page_size: int) -> 
         for schedule in page:
             path = f"{SCHEDULES_PATH}/{quote(str(schedule.get('id')), safe='')}"
             body = client.get_json(path, {"include": "holidays"}, what="holidays")
-            rows = [to_row(record) for record in included_records(body)]
+            rows = [to_row(record, RECORDS) for record in included_records(body)]
             for row in rows:
                 row.setdefault("schedule_id", schedule.get("id"))
             yield rows

@@ -65,6 +65,9 @@ KOBJECT_FIELDS = fields(
     bool="deleted",
     list="images tags",
 )
+#: relationship id columns every KObject table gets (the OAS: org, klass; KObjects of a
+#: customer or company, `GET /v1/customers/{id}/klasses/{name}`: customer, company)
+KOBJECT_RELATIONSHIPS = ("org_id", "klass_id", "customer_id", "company_id")
 _naming = NamingConvention()
 
 
@@ -151,14 +154,16 @@ class OrgSchema:
 
     def hints(self, table: str) -> dict[str, dict[str, Any]]:
         """Column hints of a table's custom attributes, by the API's names."""
-        resource = CUSTOM_RESOURCES.get(table) or next(
-            (k.resource for k in self.all_klasses if k.table == table), None
-        )
-        return {
+        klass = next((k for k in self.all_klasses if k.table == table), None)
+        resource = CUSTOM_RESOURCES.get(table) or (klass.resource if klass else None)
+        hints: dict[str, dict[str, Any]] = {
             f"custom__{d.name}": {"data_type": d.column_type}
             for d in self.definitions
             if d.resource == resource and d.column_type
         }
+        if klass is not None:  # the documented to-one relationships of a KObject
+            hints.update({rel: {"data_type": "text"} for rel in KOBJECT_RELATIONSHIPS})
+        return hints
 
     @property
     def all_klasses(self) -> list[Klass]:
