@@ -38,8 +38,8 @@ from kustomer_source.client import (
     KustomerResponseError,
     UnsafeNextLinkError,
 )
-from kustomer_source.first_load import FirstLoadOptions
 from kustomer_source.extras import EXTRA_TABLES, TAGS, ExtraTable
+from kustomer_source.first_load import FirstLoadOptions
 from kustomer_source.history import SCD2, RepeatedVersions
 from kustomer_source.kobjects import OrgSchema, discover, kobject_object
 from kustomer_source.limits import RateLimiter

@@ -104,6 +104,11 @@ class KustomerObject:
             object.__setattr__(self, "why", SYNC_REASONS[self.sync])
 
     @property
+    def search_prefix(self) -> str:
+        """The prefix of the object's search fields (`<prefix>_updated_at`)."""
+        return self.search_field or self.search_context or self.table
+
+    @property
     def write_disposition(self) -> TWriteDisposition:
         """dlt write disposition that matches the sync kind."""
         dispositions: dict[SyncKind, TWriteDisposition] = {

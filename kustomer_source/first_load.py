@@ -148,7 +148,7 @@ class CreatedSearchWindow(SearchWindow):
     ) -> None:
         super().__init__(client, obj, start, end, page_size)
         self.span = span
-        self.created = f"{obj.search_context}_created_at"
+        self.created = f"{obj.search_prefix}_created_at"
 
     def body(self, criteria: list[dict[str, Any]]) -> dict[str, Any]:
         bounds = [{self.created: {"gte": self.span.lo}}]

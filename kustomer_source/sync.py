@@ -223,7 +223,7 @@ class SearchWindow:
         self.start, self.end = start, end
         self.start_op = start_op  # "gt": the window starts just after `start`
         self.page_size = min(page_size, SEARCH_PAGE_SIZE)
-        self.field = f"{obj.search_field or obj.search_context}_updated_at"
+        self.field = f"{obj.search_prefix}_updated_at"
 
     def body(self, criteria: list[dict[str, Any]]) -> dict[str, Any]:
         if self.end:

@@ -210,8 +210,8 @@ class Dictionary:
         parent = table["parent"]
         segment = name[len(parent) + 2 :]
         path = self.names.path(segment)
-        if parent in CATALOG:
-            return path
+        if parent in CATALOG or not self.tables[parent].get("parent"):
+            return path  # a child of a root table (of the catalog or beyond it)
         return [*self.list_path(parent), "[]", *path]
 
     def text(self) -> str:

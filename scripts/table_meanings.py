@@ -60,6 +60,20 @@ TABLES: dict[str, str] = {
     "spam_senders": "Senders marked as spam.",
     "teams": "Teams of users.",
     "users": "Users of the org (agents, admins, API users).",
+    # beyond the AppFlow objects (kustomer_source/kobjects.py, extras.py)
+    "kobject_ecomm_order": "KObjects of the demo org's Klass `ecomm-order` (orders); an org "
+    "gets one `kobject_<klass>` table per Klass.",
+    "kobject_subscription": "KObjects of the demo org's Klass `subscription`.",
+    "kobject_warranty_claim": "KObjects of the demo org's Klass `warranty-claim`.",
+    "tags": "The org's tags: the names of the tag ids in conversations, customers, companies "
+    "and KObjects.",
+    "slas": "SLA policies, with their current version number.",
+    "sla_versions": "Every version of every SLA policy: name, business or calendar hours, "
+    "the conversations it applies to (criteria).",
+    "sla_targets": "One target per SLA version, metric and priority, in milliseconds.",
+    "holidays": "Business holidays of the org's schedules.",
+    "custom_attributes": "Definitions of the org's custom attributes, per resource: display "
+    "name, type and the custom__ column each one lands in.",
 }
 
 FIELDS: dict[str, str] = {
