@@ -13,8 +13,10 @@ The fields are AppFlow's list plus the attributes Kustomer documents beyond it, 
 documented shape where the two disagree (`appflow` keeps AppFlow's own type of those fields).
 `json` fields land as one JSON column each: key-value maps keyed by data (weekdays, languages, app
 component names, status ids, changed attributes, search fields), which dlt would otherwise unnest
-into a column or a table per key, and fields whose documented value is of another kind than
-AppFlow's (an object or a list where AppFlow says String or Struct), so either kind lands.
+into a column or a table per key, and the KB `manifest`, a documented list where AppFlow says
+Struct, so either lands. Where Kustomer documents an object and AppFlow a String (conversations'
+`sentiment`), the field keeps AppFlow's text hint: a string lands in that column and an object's
+keys unnest beside it (`sentiment__polarity`), neither as a variant column.
 Relationships are the documented ones (`shapes.json`, read through `kustomer_source.shapes`). A
 to-one relationship (`data` is one `{type, id}`) lands as the text column `<name>_id`; a to-many
 one (`data` is a list of them, or the relationship is the list itself) as the child table
