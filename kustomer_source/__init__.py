@@ -240,7 +240,8 @@ def object_resource(
                 allow_external_schedulers=False,  # string cursors: the source joins the interval
                 # dlt's lag: each run starts `lookback` seconds before the cursor and lets the
                 # re-read rows through (the merge on id absorbs them); it keeps the cursor itself
-                lag=lookback or None,
+                # (not on a bounded range: it keeps no cursor, and dlt's lag would widen it)
+                lag=(lookback or None) if end is None else None,
             ),
         ) -> Iterator[TPage]:
             bind_to_host(client.base_url)
