@@ -191,11 +191,8 @@ def summarize(
     held = rows_held(pipeline, names)
     if not any(trace and trace.last_normalize_info for trace in traces):
         row_counts = rows_of_loads(pipeline, names, load_ids)
-    objects = [
-        object_result(name, sources, row_counts, held.get(name))
-        for name in names
-        if name in CATALOG
-    ]
+    # the catalog's objects and the org's own beyond them (KObject tables, tags, SLAs, ...)
+    objects = [object_result(name, sources, row_counts, held.get(name)) for name in names]
     return RunSummary(
         pipeline=pipeline.pipeline_name,
         destination=destination_name(pipeline),
@@ -237,14 +234,16 @@ def object_result(
     name: str, sources: Sequence[DltSource], row_counts: dict[str, int], held: int | None
 ) -> ObjectResult:
     """One object's line: its rows from the trace, its cursor from the bound incremental."""
-    obj = CATALOG[name]
+    obj = CATALOG.get(name)
     resources = [source.resources[name] for source in sources if name in source.resources]
+    hint: Any = resources[0].write_disposition if resources else "replace"
+    disposition = str(hint.get("disposition", "merge") if isinstance(hint, dict) else hint)
     skip = next((r.custom_metrics.get(SKIP_METRIC) for r in resources if r.custom_metrics), None)
     loaded = row_counts.get(name, 0)
     children = sum(n for table, n in row_counts.items() if table.startswith(name + "__"))
     result = ObjectResult(
         name=name,
-        sync=obj.write_disposition,
+        sync=obj.write_disposition if obj else disposition,
         status="skipped" if skip else ("loaded" if loaded else "empty"),
         rows_loaded=loaded,
         child_rows_loaded=children,
@@ -256,8 +255,9 @@ def object_result(
         for r in resources
         if r.incremental and r.incremental.incremental is not None
     ]
-    if obj.cursor and bound:
-        result.cursor_field = obj.cursor
+    cursor = obj.cursor if obj else (bound[0].cursor_path if bound else None)
+    if cursor and bound:
+        result.cursor_field = cursor
         result.cursor_from = _unlagged(bound[0])
         result.cursor_to = _text(bound[-1].last_value)
         result.range_end = _text(bound[-1].end_value)
