@@ -14,6 +14,10 @@ incremental one.
 
 from __future__ import annotations
 
+import os
+
+from dlt.common import known_env
+from dlt.common.utils import str2bool
 from dlt.extract.incremental.context import get_interval_context
 
 from kustomer_source.sync import api_time
@@ -25,7 +29,14 @@ def scheduler_interval() -> tuple[str, str] | None:
     """The external scheduler's interval as Kustomer API times, when external schedulers are
     allowed and an interval is set; else None."""
     context = get_interval_context()
-    if context is None or not context.allow_external_schedulers:
+    if context is None:
+        return None
+    allowed = context.allow_external_schedulers
+    if allowed is None:
+        # dlt reads the flag once, when the process first makes the context; a context made
+        # before the flag was set holds None (undecided), so read the process flag now
+        allowed = str2bool(os.environ.get(known_env.DLT_ALLOW_EXTERNAL_SCHEDULERS) or "false")
+    if not allowed:
         return None
     interval = context.interval
     if interval is None:
