@@ -38,18 +38,19 @@ def test_both_parts_and_records_changed_during_the_load(tmp_path: Path) -> None:
         changed: list[str] = []
 
         def change_while_loading() -> None:
-            # once every list has read its first pages (all four are then far from done)
-            while not done.is_set() and min(list_requests(sb, t) for t in SPLIT) < 2:
-                time.sleep(0.002)
-            if done.is_set():
-                return
+            # each object as soon as its list has read its first pages (it is then far from
+            # done): waiting for all four let a quick object finish before its change was made
             c = sb.control
-            for table in SPLIT:
-                ids = [r["id"] for r in c.records(table)]
-                field = "body" if table == "notes" else "name"
-                c.update(table, ids[0], {field: "old, changed during the load"})  # listed part
-                c.update(table, ids[-1], {field: "new, changed during the load"})  # searched
-                changed.append(c.create(table, {})["id"])
+            pending = list(SPLIT)
+            while pending and not done.is_set():
+                for table in [t for t in pending if list_requests(sb, t) >= 2]:
+                    ids = [r["id"] for r in c.records(table)]
+                    field = "body" if table == "notes" else "name"
+                    c.update(table, ids[0], {field: "old, changed during the load"})  # listed
+                    c.update(table, ids[-1], {field: "new, changed during the load"})  # searched
+                    changed.append(c.create(table, {})["id"])
+                    pending.remove(table)
+                time.sleep(0.002)
 
         changer = threading.Thread(target=change_while_loading)
         changer.start()
