@@ -11,21 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from support import Loader
-from test_incremental import assert_equal_to_org, landed_state, org_state
+from test_incremental import CONTEXTS, assert_equal_to_org, landed_state, org_state
 
 from kustomer_source.sandbox import Sandbox, serve
 from kustomer_source.sync import api_time
 
 LOOKBACK = 90
 LAGGED = ["customers", "conversations", "notes"]
-SEARCHED = ["customers", "conversations", "messages", "notes", "companies"]
-CONTEXTS = {
-    "customers": "customer",
-    "conversations": "conversation",
-    "messages": "message",
-    "notes": "note",
-    "companies": "company",
-}
 
 
 def searchable(sb: Sandbox, table: str, record_id: str) -> str | None:
