@@ -21,6 +21,9 @@ from dlt.common.time import ensure_pendulum_datetime
 from dlt.common.typing import TAnyDateTime
 from dlt.extract.resource import DltResource
 
+from kustomer_source.attachments import COLUMNS as ATTACHMENT_COLUMNS
+from kustomer_source.attachments import MESSAGE_LIST, read_attachments
+from kustomer_source.attachments import TABLE as ATTACHMENTS_TABLE
 from kustomer_source.binding import OrgMismatchError, bind_to_host, bound_elsewhere
 from kustomer_source.catalog import (
     CATALOG,
@@ -203,6 +206,7 @@ def kustomer_source(
         yield resource
     for extra in EXTRA_TABLES:
         yield extra_resource(client, extra, schema, settings["page_size"])
+    yield attachments_resource(client, settings, lookback)
 
 
 def object_resource(
@@ -342,6 +346,29 @@ def extra_resource(
         name=extra.table,
         write_disposition="replace",
         primary_key=list(extra.primary_key),
+        columns=columns,
+        parallelized=True,
+    )
+
+
+def attachments_resource(
+    client: KustomerClient, settings: dict[str, int], lookback: float
+) -> DltResource:
+    """`message_attachments`: the attachments side-loaded by the message list, merged on id."""
+    columns: dict[str, Any] = dict(ATTACHMENT_COLUMNS)
+
+    def read_new_attachments() -> Iterator[TPage]:
+        bind_to_host(client.base_url)
+        with skip_on_missing_role(client, MESSAGE_LIST):
+            yield from read_attachments(
+                client, settings["page_size"], settings["list_concurrency"], lookback
+            )
+
+    return dlt.resource(
+        read_new_attachments,
+        name=ATTACHMENTS_TABLE,
+        write_disposition="merge",
+        primary_key="id",
         columns=columns,
         parallelized=True,
     )

@@ -46,27 +46,42 @@ def read_list(
     concurrency: int = 1,
     in_flight: Callable[[], int] | None = None,
 ) -> Iterator[TPage]:
-    """Every record of a `page`/`pageSize` list endpoint.
-
-    With `concurrency` 1 it follows `links.next`. Above 1 it reads page 1, then keeps up to
-    `concurrency` numbered pages in flight (pages are documented as numbered from 1), yields them
-    in order and stops at the first empty page or page whose `links.next` is null; the shared rate
-    limiter still paces every request. `in_flight`, asked before each request, can lower the
-    number in flight (a reader about to stop wastes fewer pages).
-    """
-    size = min(page_size, obj.page_size)
+    """Every record of a `page`/`pageSize` list endpoint, as rows (see `list_pages`)."""
     if concurrency <= 1:
+        size = min(page_size, obj.page_size)
         for page in client.pages(obj.path, params={"pageSize": size}, what=obj.table):
             yield rows_of(obj, page)
         return
-    first = client.get_json(obj.path, {"page": 1, "pageSize": size}, what=obj.table, page=1)
+    for data, _ in list_pages(client, obj, page_size, concurrency, in_flight):
+        yield rows_of(obj, data)
+
+
+def list_pages(
+    client: KustomerClient,
+    obj: KustomerObject,
+    page_size: int,
+    concurrency: int,
+    in_flight: Callable[[], int] | None = None,
+    params: dict[str, Any] | None = None,
+) -> Iterator[tuple[list[Any], Any]]:
+    """Each page of a list endpoint as its `data` and its whole body (`params`: more query).
+
+    It reads page 1, then keeps up to `concurrency` numbered pages in flight (pages are
+    documented as numbered from 1), yields them in order and stops at the first empty page or
+    page whose `links.next` is null; the shared rate limiter still paces every request.
+    `in_flight`, asked before each request, can lower the number in flight (a reader about to
+    stop wastes fewer pages).
+    """
+    size = min(page_size, obj.page_size)
+    query = {**(params or {}), "pageSize": size}
+    first = client.get_json(obj.path, {**query, "page": 1}, what=obj.table, page=1)
     data = list_data(first, f"page 1 of {obj.table}")
-    yield rows_of(obj, data)
+    yield data, first
     total = (first.get("meta") or {}).get("totalPages")
     last = int(total) if isinstance(total, int) else None
     if not data or not _more_pages(client, obj, first, 1, last):
         return
-    yield from _numbered_pages(client, obj, size, concurrency, last, in_flight)
+    yield from _numbered_pages(client, obj, query, concurrency, last, in_flight)
 
 
 def _more_pages(
@@ -90,16 +105,15 @@ def _more_pages(
 def _numbered_pages(
     client: KustomerClient,
     obj: KustomerObject,
-    size: int,
+    query: dict[str, Any],
     concurrency: int,
     last: int | None,
     in_flight: Callable[[], int] | None = None,
-) -> Iterator[TPage]:
+) -> Iterator[tuple[list[Any], Any]]:
     """Pages 2.. of a list, `concurrency` requests in flight, yielded in page order."""
 
     def fetch(number: int) -> Any:
-        params = {"page": number, "pageSize": size}
-        return client.get_json(obj.path, params, what=obj.table, page=number)
+        return client.get_json(obj.path, {**query, "page": number}, what=obj.table, page=number)
 
     pool = ThreadPoolExecutor(concurrency, thread_name_prefix=f"kustomer-{obj.table}")
     pending: deque[tuple[int, Future[Any]]] = deque()
@@ -116,7 +130,7 @@ def _numbered_pages(
             body = future.result()
             data = list_data(body, f"page {page} of {obj.table}")
             if data:
-                yield rows_of(obj, data)
+                yield data, body
             if not data or not _more_pages(client, obj, body, page, last):
                 return
     finally:

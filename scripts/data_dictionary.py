@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import dlt  # noqa: E402
 from dlt.common.schema import Schema  # noqa: E402
 from dlt.common.schema.typing import TTableSchema  # noqa: E402
-from table_meanings import FIELDS, TABLES  # noqa: E402
+from table_meanings import FIELDS, ORIGINS, TABLES  # noqa: E402
 
 from kustomer_source import CATALOG, kustomer_source  # noqa: E402
 from kustomer_source.shapes import load_shapes  # noqa: E402
@@ -382,6 +382,8 @@ class Dictionary:
             return f"{items[:-1]}.{'.'.join(path)}`", meaning(root, path, data_type) + variant
         if base == "id":
             return "`id`", FIELDS["id"]
+        if f"{table}.{base}" in ORIGINS:
+            return ORIGINS[f"{table}.{base}"], meaning(root, self.names.path(base), data_type)
         relation = self.relations.get(root, {}).get(base)
         if relation is not None:
             rel, _, target = relation

@@ -72,11 +72,28 @@ TABLES: dict[str, str] = {
     "the conversations it applies to (criteria).",
     "sla_targets": "One target per SLA version, metric and priority, in milliseconds.",
     "holidays": "Business holidays of the org's schedules.",
+    "message_attachments": "Metadata of the files sent with messages (name, content type, size, "
+    "redacted), side-loaded by the message list; never the files or their links.",
     "custom_attributes": "Definitions of the org's custom attributes, per resource: display "
     "name, type and the custom__ column each one lands in.",
 }
 
+#: where a column of a table beyond the documented shapes comes from ("table.column" -> from)
+ORIGINS: dict[str, str] = {
+    "message_attachments.message_id": "`relationships.message.data.id`",
+    "message_attachments.org_id": "`relationships.org.data.id`",
+    "message_attachments.conversation_id": "message's `relationships.conversation.data.id`",
+    "message_attachments.message_created_at": "message's `attributes.createdAt`",
+}
+
 FIELDS: dict[str, str] = {
+    "message_attachments.messageId": "The message the file came with; joins `messages.id`.",
+    "message_attachments.conversationId": "The message's conversation; joins `conversations.id`.",
+    "message_attachments.messageCreatedAt": "When the message was created.",
+    "message_attachments.contentLength": "Size of the file in bytes.",
+    "message_attachments.contentType": "MIME type of the file (`image/png`, ...).",
+    "message_attachments.redacted": "Whether the file was redacted in Kustomer.",
+    "message_attachments.name": "File name.",
     # any object
     "id": "The record's Kustomer id (primary key).",
     "createdAt": "When the record was created.",

@@ -46,6 +46,16 @@ def attachment_ids(c: Ctx, rid: str) -> list[str]:
     return [f"{rid[:8]}{_TAG}{c.i * 2 + k:010x}" for k in range(attachment_count(c))]
 
 
+def new_attachments(rid: str, serial: int, count: int) -> dict[str, Any]:
+    """The ``attachments`` relationship of message ``rid`` created through the control API
+    with ``count`` attachments (``serial``: the store's counter, which keeps ids unique)."""
+    ids = [f"{rid[:8]}{_TAG}{0xF000000000 + serial * 4 + k:010x}" for k in range(count)]
+    return {
+        "links": {"self": f"/v1/messages/{rid}/attachments"},
+        "data": [{"type": "attachment", "id": a} for a in ids],
+    }
+
+
 def with_attachments(rels_json: str, c: Ctx, rid: str) -> str:
     """A message's relationships JSON plus ``attachments`` when it has any."""
     ids = attachment_ids(c, rid)

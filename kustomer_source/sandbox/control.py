@@ -68,9 +68,11 @@ class Control:
         obj: str,
         attributes: dict[str, Any] | None = None,
         relationships: dict[str, str] | None = None,
+        attachments: int = 0,
     ) -> dict[str, Any]:
-        """A new record (createdAt = updatedAt = now); relationships map name -> id."""
-        return self._e.store.create(obj, attributes, relationships)
+        """A new record (createdAt = updatedAt = now); relationships map name -> id; a message
+        can have `attachments` (how many)."""
+        return self._e.store.create(obj, attributes, relationships, attachments)
 
     def update(self, obj: str, id: str, attributes: dict[str, Any]) -> dict[str, Any]:
         """Merge attributes; updatedAt = modifiedAt = now; rev + 1."""
@@ -298,7 +300,9 @@ def _objects(
             )
             return 200, {"count": total, "data": [json.loads(t) for t in texts]}
         if method == "POST":
-            return 201, {"data": c.create(obj, body.get("attributes"), body.get("relationships"))}
+            attachments = int(body.get("attachments") or 0)
+            record = c.create(obj, body.get("attributes"), body.get("relationships"), attachments)
+            return 201, {"data": record}
         raise ControlError(405, "use GET or POST")
     if parts[1:] == ["count"] and method == "GET":
         return 200, {"count": c.count(obj, include_deleted)}

@@ -18,6 +18,7 @@ from typing import Any
 from kustomer_source.shapes import load_shapes
 
 from .api import BY_OBJECT, self_link
+from .attachments import new_attachments
 from .clock import Clock
 from .data import Org
 from .index import IndexLag
@@ -237,15 +238,20 @@ class Store:
         obj: str,
         attributes: dict[str, Any] | None = None,
         relationships: dict[str, str] | None = None,
+        attachments: int = 0,
     ) -> dict[str, Any]:
-        """A new record with the given attributes; system times are the clock's now."""
+        """A new record with the given attributes; system times are the clock's now (a message
+        can be given `attachments`)."""
         self.check(obj)
+        if attachments and obj != "messages":
+            raise ValueError("only messages have attachments")
         if obj in SINGLES:
             raise ValueError(f"{obj} is a single object; update it instead")
         with self.lock:
             now = iso_ms(self.clock.stamp())
             template = (self.states[obj].counter - self.org.count(obj)) % self.org.count(obj)
-            return self._new(obj, dict(attributes or {}), relationships or {}, now, now, template)
+            attrs, rels = dict(attributes or {}), relationships or {}
+            return self._new(obj, attrs, rels, now, now, template, attachments)
 
     def _new(
         self,
@@ -255,6 +261,7 @@ class Store:
         created: str,
         updated: str,
         template: int,
+        attachments: int = 0,
     ) -> dict[str, Any]:
         """A new record; its documented relationships are those of generated record
         ``template`` (pointed at the new id where they name the record itself), then
@@ -285,7 +292,9 @@ class Store:
             own = model.get("id") or layout.id(template)
             text = _dumps(model.get("relationships") or {}).replace(own, rid)
             relationships: dict[str, Any] = json.loads(text)
-            relationships.pop("attachments", None)  # a new message has none
+            relationships.pop("attachments", None)  # a new message has only those asked for
+            if attachments:
+                relationships["attachments"] = new_attachments(rid, st.counter, attachments)
             for name, target in rels.items():
                 relationships[name] = self._relationship(obj, name, target)
             conv = rels.get("conversation")
