@@ -27,7 +27,8 @@ import dlt
 from kustomer_source.catalog import KustomerObject
 from kustomer_source.client import KustomerClient
 from kustomer_source.extras import included_records
-from kustomer_source.rows import TRow, to_row
+from kustomer_source.rows import TRow, epoch_time, to_row
+from kustomer_source.summary import NOTE_METRIC
 from kustomer_source.sync import TPage, list_pages
 
 TABLE = "message_attachments"
@@ -84,6 +85,10 @@ def read_attachments(
     def in_flight() -> int:
         return pages_left
 
+    note = "every message (first load)"
+    if since is not None:
+        note = f"messages created since {epoch_time(int(since))}, less the lookback"
+    dlt.current.resource().custom_metrics[NOTE_METRIC] = note
     params = {"sort": "desc", "include": "attachments"}
     for data, body in list_pages(client, MESSAGE_LIST, page_size, concurrency, in_flight, params):
         yield attachment_rows(data, body)

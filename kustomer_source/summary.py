@@ -24,10 +24,12 @@ from dlt.extract.source import DltSource
 from kustomer_source.catalog import CATALOG
 from kustomer_source.sync import api_time, parse_api_time
 
-__all__ = ["ObjectResult", "RunSummary", "SKIP_METRIC"]
+__all__ = ["NOTE_METRIC", "ObjectResult", "RunSummary", "SKIP_METRIC"]
 
 SKIP_METRIC = "skipped"
 """Custom metric of a resource that was skipped (a missing role): the reason, as one line."""
+NOTE_METRIC = "sync_note"
+"""Custom metric of a resource that keeps its own cursor: what the run read, as one line."""
 
 ObjectStatus = Literal["loaded", "unchanged", "empty", "skipped"]
 
@@ -53,6 +55,8 @@ class ObjectResult:
     range_end: str | None = None
     """The end of a bounded, stateless range (`end_date`, a backfill chunk)."""
     skip_reason: str | None = None
+    note: str | None = None
+    """What a reader with a cursor of its own (not dlt's) read: `NOTE_METRIC`."""
 
     @property
     def incremental(self) -> bool:
@@ -63,7 +67,7 @@ class ObjectResult:
         if self.status == "skipped":
             return f"skipped: {self.skip_reason}"
         if not self.incremental:
-            return "read in full"
+            return self.note or "read in full"
         if self.range_end is not None:
             return f"range {self.cursor_from or 'start'} .. {self.range_end}"
         if self.cursor_from is None:
@@ -239,6 +243,7 @@ def object_result(
     hint: Any = resources[0].write_disposition if resources else "replace"
     disposition = str(hint.get("disposition", "merge") if isinstance(hint, dict) else hint)
     skip = next((r.custom_metrics.get(SKIP_METRIC) for r in resources if r.custom_metrics), None)
+    note = next((r.custom_metrics.get(NOTE_METRIC) for r in resources if r.custom_metrics), None)
     loaded = row_counts.get(name, 0)
     children = sum(n for table, n in row_counts.items() if table.startswith(name + "__"))
     result = ObjectResult(
@@ -249,6 +254,7 @@ def object_result(
         child_rows_loaded=children,
         rows_held=held,
         skip_reason=skip,
+        note=note,
     )
     bound = [
         r.incremental.incremental

@@ -41,6 +41,7 @@ from dlt.common.pipeline import TRefreshMode, get_dlt_pipelines_dir  # noqa: E40
 from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
 from kustomer_source import KustomerError, history, kustomer_source, lake  # noqa: E402
+from kustomer_source.attachments import TABLE as ATTACHMENTS_TABLE  # noqa: E402
 from kustomer_source.catalog import UnknownObjectError, select  # noqa: E402
 from kustomer_source.extras import EXTRA_TABLES, TAGS  # noqa: E402
 from kustomer_source.progress import progress_for  # noqa: E402
@@ -401,7 +402,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-STATIC_EXTRAS = (TAGS.table, *(extra.table for extra in EXTRA_TABLES))
+STATIC_EXTRAS = (TAGS.table, *(extra.table for extra in EXTRA_TABLES), ATTACHMENTS_TABLE)
 
 
 def list_objects(args: argparse.Namespace) -> int:

@@ -174,6 +174,7 @@ def test_unknown_object_name(sandbox: Sandbox) -> None:
     )
     assert out.returncode == 1
     assert "Unknown Kustomer object(s): nope" in out.stderr and "routing_work_items" in out.stderr
+    assert "message_attachments" in out.stderr and "sla_targets" in out.stderr
 
 
 def run_cli_without(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
