@@ -353,6 +353,12 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
     """Loads the org set up in .dlt/ (or in bounded backfill chunks) and prints what landed."""
     started = datetime.now(timezone.utc)
     sources, traces = [], []
+    if args.full_refresh:
+        pipeline = pipeline.drop()  # the state about to be dropped says nothing of the org
+    else:
+        # the dataset's own state before the source is made, so that on a fresh machine too the
+        # org check runs before the source asks the org anything (its Klasses, its metadata)
+        pipeline.sync_destination()
     if args.backfill_from and args.backfill_to:
         for lo, hi in backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days):
             print(f"backfill {lo} .. {hi}")
