@@ -55,7 +55,8 @@ COLUMNS: dict[str, dict[str, Any]] = {
     "contentType": {"data_type": "text"},
     "contentLength": {"data_type": "bigint"},
     "redacted": {"data_type": "bool"},
-    "message_created_at": {"data_type": "timestamp"},
+    # a message that moves to a later page while the list is read comes twice: either copy
+    "message_created_at": {"data_type": "timestamp", "dedup_sort": "desc"},
 }
 
 

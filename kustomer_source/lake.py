@@ -120,6 +120,8 @@ def dedupe_package(pipeline: dlt.Pipeline, load_id: str) -> None:
             continue
         keys = get_columns_names_with_prop(root, "primary_key")
         order = get_first_column_name_with_prop(root, "dedup_sort") or _VERSION_COLUMN
+        if order not in root["columns"]:
+            order = "null"  # no version to tell copies apart: the last one read wins
         tables = [pq.read_table(path) for path in files[root["name"]]]
         winners = _newest_versions(tables, keys, order)
         if winners is None:
@@ -215,8 +217,8 @@ def reconcile(pipeline: dlt.Pipeline, load_ids: Iterable[str], hard_delete: bool
     deltas = get_delta_tables(pipeline)
     for root in roots:
         name = root["name"]
-        if name not in deltas:
-            continue
+        if name not in deltas or _VERSION_COLUMN not in root["columns"]:
+            continue  # a table without versions (message_attachments) has nothing to reconcile
         flagged = "coalesce(deleted, false)" if "deleted" in root["columns"] else "false"
         loaded = _select(
             deltas[name],

@@ -3,9 +3,13 @@ new messages' attachments on later runs and nothing but metadata landed."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
+from readers import DeltaReader
 from support import Loader
+from test_s3 import bucket, cli_args, load, s3_endpoint  # noqa: F401 (the S3 fixtures)
 
 from kustomer_source.sandbox import Sandbox
 from kustomer_source.sandbox.attachments import attachment_record
@@ -73,3 +77,22 @@ def test_attachments_equal_the_org_then_new_ones_arrive(
     assert landed(loader) == org_attachments(sb)
     # the 40 new messages fill two pages of 25; the third reaches the last run's messages
     assert sb.control.requests("GET", "/v1/messages") <= 3
+
+
+@pytest.mark.usefixtures("bucket")
+def test_attachments_on_s3_delta_tables(fresh_sandbox: Sandbox, tmp_path: Path) -> None:
+    """The Delta merge of the filesystem destination takes a table with no `updated_at`."""
+    sb = fresh_sandbox
+    args = cli_args(tmp_path, ["messages", TABLE])
+    reader = DeltaReader(load(sb, args))
+    query = (
+        f"select id, message_id, conversation_id, name, content_type, content_length from {TABLE}"
+    )
+    assert {row[0]: tuple(row[1:]) for row in reader.query(query)} == org_attachments(sb)
+    sb.control.advance_clock(600)
+    for k in range(5):
+        sb.control.create("messages", attachments=1 + k % 2)
+    load(sb, args)
+    rows = reader.query(query)
+    assert len(rows) == len({row[0] for row in rows})
+    assert {row[0]: tuple(row[1:]) for row in rows} == org_attachments(sb)
