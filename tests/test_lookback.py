@@ -95,38 +95,42 @@ def test_with_index_lag_on_every_run_the_destination_catches_up_with_the_org(
         assert_equal_to_org(sb, loader, LAGGED)
 
 
+BULK, PAGE = 600, 100  # a bulk update of six search pages
+
+
 def customer_searches(sb: Sandbox) -> int:
     return sb.control.requests(method="POST", path_prefix="/v1/customers/search")
 
 
 def test_an_unchanged_rerun_after_a_bulk_update_stays_cheap(tmp_path: Path) -> None:
-    """Thousands of records at one updatedAt inside the lookback span: an unchanged rerun counts
-    them (meta.total) instead of re-reading them, and any change in that instant is still read."""
+    """Many search pages of records at one updatedAt inside the lookback span: an unchanged rerun
+    counts them (meta.total) instead of re-reading them, and any change in that instant is still
+    read. Pages of 100 make the bulk six pages (3,000 records at the default 500 are as many)."""
     with serve(seed=16, scale=60) as sb:
         loader = Loader(tmp_path)
-        loader.run(sb, ["customers"])
+        loader.run(sb, ["customers"], search_page_size=PAGE)
         sb.control.advance_clock(60)
         before = list(sb.control.records("customers"))[-1]["id"]
         change(sb, "customers", before, "just before the bulk update")
         stamp = api_time(sb.control.now() + timedelta(seconds=1))
         sb.control.set_index_lag(30)  # about half of the bulk reaches search after the next run
-        sb.control.bulk_import("customers", 3000, updated_at=stamp)
+        sb.control.bulk_import("customers", BULK, updated_at=stamp)
         sb.control.set_index_lag(0)
         sb.control.advance_clock(15)
-        loader.run(sb, ["customers"])
+        loader.run(sb, ["customers"], search_page_size=PAGE)
         missing = set(org_state(sb, "customers")) - set(landed_state(loader, "customers"))
-        assert 0 < len(missing) < 3000  # the cursor is at the bulk's instant, half of it unseen
+        assert 0 < len(missing) < BULK  # the cursor is at the bulk's instant, half of it unseen
 
         sb.control.advance_clock(16)  # now search has the whole bulk
-        after = list(sb.control.records("customers"))[-3000 - 2]["id"]
+        after = list(sb.control.records("customers"))[-BULK - 2]["id"]
         change(sb, "customers", after, "after the bulk update")
-        loader.run(sb, ["customers"])
+        loader.run(sb, ["customers"], search_page_size=PAGE)
         assert_equal_to_org(sb, loader, ["customers"])  # the instant's late records were read
 
         for _ in range(2):
             sb.control.reset_requests()
-            loader.run(sb, ["customers"])
-            assert customer_searches(sb) <= 3
+            loader.run(sb, ["customers"], search_page_size=PAGE)
+            assert customer_searches(sb) <= 3  # re-reading the bulk takes more than BULK / PAGE
             assert (
                 loader.pipeline.last_trace.last_normalize_info.row_counts.get("customers", 0) < 10
             )
@@ -137,5 +141,5 @@ def test_an_unchanged_rerun_after_a_bulk_update_stays_cheap(tmp_path: Path) -> N
         late = sb.control.bulk_import("customers", 1, updated_at=stamp)[0]
         sb.control.set_index_lag(0)
         sb.control.advance_clock(11)
-        loader.run(sb, ["customers"])
+        loader.run(sb, ["customers"], search_page_size=PAGE)
         assert late in loader.ids("customers")
