@@ -119,13 +119,14 @@ def test_second_run_without_changes_loads_nothing_new(sandbox: Sandbox, loader: 
 
 
 def test_bulk_import_with_one_identical_updated_at(fresh_sandbox: Sandbox, loader: Loader) -> None:
+    """1,000 records at one updatedAt, 50 search pages of 20 (as 5,000 in pages of 100)."""
     sb = fresh_sandbox
-    loader.run(sb, ["customers"], search_page_size=100)
+    loader.run(sb, ["customers"], search_page_size=20)
     sb.control.advance_clock(60)
     stamp = api_time(sb.control.now() + timedelta(seconds=1))
-    sb.control.bulk_import("customers", 5000, updated_at=stamp)
+    sb.control.bulk_import("customers", 1000, updated_at=stamp)
     sb.control.reset_requests()
-    loader.run(sb, ["customers"], search_page_size=100)
+    loader.run(sb, ["customers"], search_page_size=20)
     assert_equal_to_org(sb, loader, ["customers"])
     # 50 pages of the instant, a few around it: no endless paging
     assert search_requests(sb) < 60
