@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import Loader
+from support import LoadedDataset, Loader, isolate_dlt, made_once, org_fingerprint
 
 from kustomer_source.sandbox import Sandbox, serve
 
@@ -14,15 +15,7 @@ from kustomer_source.sandbox import Sandbox, serve
 @pytest.fixture(autouse=True)
 def _isolated_dlt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own dlt data dir, fast HTTP retries and normalize in-process."""
-    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt_data"))
-    monkeypatch.setenv("RUNTIME__REQUEST_MAX_ATTEMPTS", "3")
-    monkeypatch.setenv("RUNTIME__REQUEST_BACKOFF_FACTOR", "0.05")
-    monkeypatch.setenv("RUNTIME__REQUEST_MAX_RETRY_DELAY", "1")
-    monkeypatch.delenv("SOURCES__KUSTOMER__API_KEY", raising=False)
-    # dlt forks its normalize workers; a fork of this process, which runs sandbox server threads,
-    # crashed in the child's garbage collector (a segfault in dlt/normalize/worker.py, 2 of 4
-    # full runs). One worker makes dlt normalize in this process, with no fork.
-    monkeypatch.setenv("NORMALIZE__WORKERS", "1")
+    isolate_dlt(monkeypatch, tmp_path / "dlt_data")
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +23,30 @@ def sandbox() -> Iterator[Sandbox]:
     """One read-only sandbox org for tests that do not change it."""
     with serve(seed=11, scale=40) as sb:
         yield sb
+
+
+@pytest.fixture(scope="session")
+def full_load(
+    sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LoadedDataset]:
+    """Every object of the session sandbox's org loaded into DuckDB once, for the tests that only
+    read what landed. The first xdist worker to need it loads it; each worker's session sandbox
+    is the same org (the same seed and scale, never changed), which the digest checks."""
+
+    def make(here: Path) -> None:
+        with pytest.MonkeyPatch.context() as mp:
+            isolate_dlt(mp, here / "dlt_data")
+            info = Loader(here).run(sandbox)
+        made = {"has_failed_jobs": info.has_failed_jobs, "org": org_fingerprint(sandbox)}
+        (here / "load.json").write_text(json.dumps(made))
+
+    here = made_once(tmp_path_factory, "full-load", make)
+    made = json.loads((here / "load.json").read_text())
+    assert made["org"] == org_fingerprint(sandbox), "the session sandbox is not the loaded org"
+    assert not made["has_failed_jobs"]
+    dataset = LoadedDataset(here / "kustomer.duckdb")
+    yield dataset
+    dataset.close()
 
 
 @pytest.fixture

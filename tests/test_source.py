@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from readers import change_the_org
-from support import Loader, snake, spec_objects
+from support import DuckDBDataset, LoadedDataset, Loader, snake, spec_objects
 
 from kustomer_source import CATALOG, OBJECTS
 from kustomer_source.sandbox import Sandbox
@@ -73,11 +73,10 @@ def test_catalog_covers_the_documented_shapes() -> None:
             assert entry.fields[name] == "json", f"{table}.{name} is keyed by data"
 
 
-def test_every_object_lands_with_spec_types(sandbox: Sandbox, loader: Loader) -> None:
+def test_every_object_lands_with_spec_types(sandbox: Sandbox, full_load: LoadedDataset) -> None:
     """Every catalog field (AppFlow's 639 and the documented extras) lands as its landing says,
-    and no column is a variant."""
-    info = loader.run(sandbox)
-    assert not info.has_failed_jobs
+    and no column is a variant (the load had no failed job: the fixture checks)."""
+    loader = full_load
     tables = loader.tables()
     for obj in spec_objects():
         table = obj["table"]
@@ -102,10 +101,10 @@ def test_every_object_lands_with_spec_types(sandbox: Sandbox, loader: Loader) ->
                 )
 
 
-def test_maps_keyed_by_data_land_as_one_json_column(sandbox: Sandbox, loader: Loader) -> None:
+def test_maps_keyed_by_data_land_as_one_json_column(full_load: LoadedDataset) -> None:
     """No column or table per key: each map is one JSON column holding the whole object."""
+    loader = full_load
     objects = [o.table for o in OBJECTS if "json" in o.fields.values()]
-    loader.run(sandbox, objects)
     tables = loader.tables()
     for table in objects:
         columns = loader.columns(table)
@@ -125,10 +124,10 @@ def test_maps_keyed_by_data_land_as_one_json_column(sandbox: Sandbox, loader: Lo
     assert days and {day for (day,) in days} <= {str(n) for n in range(7)}
 
 
-def test_documented_relationships_have_typed_id_columns(sandbox: Sandbox, loader: Loader) -> None:
+def test_documented_relationships_have_typed_id_columns(full_load: LoadedDataset) -> None:
     """Every documented to-one relationship has its `<name>_id` text column on every object, even
     before a record fills it; links-only relationships land nothing."""
-    loader.run(sandbox)
+    loader = full_load
     for obj in OBJECTS:
         columns = loader.columns(obj.table)
         for name, rel in obj.relationships.items():
@@ -161,7 +160,9 @@ def org_relationships(sb: Sandbox, table: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def assert_relationships_as_in_the_org(sb: Sandbox, loader: Loader, tables: list[str]) -> None:
+def assert_relationships_as_in_the_org(
+    sb: Sandbox, loader: DuckDBDataset, tables: list[str]
+) -> None:
     """Each landed row's relationship columns and id tables equal its record's relationships."""
     for table in tables:
         expected = org_relationships(sb, table)
@@ -187,10 +188,9 @@ def assert_relationships_as_in_the_org(sb: Sandbox, loader: Loader, tables: list
             assert got == row, f"{table} {record_id}: landed {got}, the org has {row}"
 
 
-def test_relationships_land_as_in_the_org(sandbox: Sandbox, loader: Loader) -> None:
+def test_relationships_land_as_in_the_org(sandbox: Sandbox, full_load: LoadedDataset) -> None:
     tables = [o.table for o in OBJECTS if o.relationships and o.primary_key]
-    loader.run(sandbox, tables)
-    assert_relationships_as_in_the_org(sandbox, loader, tables)
+    assert_relationships_as_in_the_org(sandbox, full_load, tables)
 
 
 def test_search_results_land_their_relationships(fresh_sandbox: Sandbox, loader: Loader) -> None:
@@ -218,15 +218,14 @@ def test_paging_over_many_small_pages(sandbox: Sandbox, loader: Loader, concurre
         assert loader.ids(table) == expected, table
 
 
-def test_single_object_endpoints(sandbox: Sandbox, loader: Loader) -> None:
+def test_single_object_endpoints(full_load: LoadedDataset) -> None:
     singles = [o.table for o in OBJECTS if o.read == "single"]
-    loader.run(sandbox, singles)
     for table in singles:
-        assert loader.count(table) == 1, table
+        assert full_load.count(table) == 1, table
 
 
-def test_relationship_ids_point_at_loaded_records(sandbox: Sandbox, loader: Loader) -> None:
-    loader.run(sandbox, ["customers", "conversations", "messages", "notes"])
+def test_relationship_ids_point_at_loaded_records(full_load: LoadedDataset) -> None:
+    loader = full_load
     orphans = loader.query(
         "select count(*) from kustomer_data.messages m left join kustomer_data.conversations c "
         "on m.conversation_id = c.id where c.id is null"
@@ -237,8 +236,8 @@ def test_relationship_ids_point_at_loaded_records(sandbox: Sandbox, loader: Load
     assert loader.count("notes", "conversation_id is null") == 0
 
 
-def test_secrets_are_hashed(sandbox: Sandbox, loader: Loader) -> None:
-    loader.run(sandbox, ["auth_customer_settings", "outbound_webhooks", "users"])
+def test_secrets_are_hashed(sandbox: Sandbox, full_load: LoadedDataset) -> None:
+    loader = full_load
     clear = {r["attributes"]["secret"] for r in sandbox.control.records("auth_customer_settings")}
     landed = {
         row[0] for row in loader.query("select secret from kustomer_data.auth_customer_settings")
