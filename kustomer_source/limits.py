@@ -22,6 +22,8 @@ DEFAULT_ORG_LIMIT = 300
 # API keys may send 100 search requests a minute (Kustomer rate-limit docs).
 DEFAULT_SEARCH_LIMIT = 100
 WINDOW_S = 60.0
+# slots an idle budget may spend at once (see `Budget.burst`)
+MAX_BURST = 3
 
 
 def parse_reset(value: str | None, now: float) -> float | None:
@@ -62,13 +64,24 @@ class Budget:
             return 0.0
         return WINDOW_S / max(self.limit * self.share, 1e-9)
 
+    @property
+    def burst(self) -> int:
+        """Slots a budget left idle may spend at once: at most 3, and within half the headroom
+        the share leaves, so no minute sees more than `limit` (none at a share of 1)."""
+        if self.limit is None:
+            return 0
+        return int(min(MAX_BURST, self.limit * (1 - self.share) / 2))
+
     def reserve(self) -> float:
-        """Books the next free slot and returns the time at which it may be used."""
+        """Books the next free slot and returns the time at which it may be used. A budget that
+        was idle lends up to `burst` slots it did not use (the run's first searches, the last
+        ones of each object), so a few requests in a row need not wait a pace apart."""
         with self.lock:
             now = time.monotonic()
-            slot = max(now, self.next_slot, self.blocked_until)
+            earliest = now - self.burst * self.interval
+            slot = max(earliest, self.next_slot, self.blocked_until)
             self.next_slot = slot + self.interval
-            return slot
+            return max(slot, now)
 
     def reserve_now(self) -> float:
         """Books a slot ahead of those already booked: usable as soon as the budget is not held,

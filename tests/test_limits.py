@@ -86,3 +86,18 @@ def test_slots_booked_before_the_limit_was_known_count_at_the_new_pace() -> None
     limiter.observe(response(x_ratelimit_limit="1200", x_ratelimit_remaining="1199"), "org")
     # ten slots at the learned 1,200 a minute: half a second, not two
     assert org.next_slot - time.monotonic() == pytest.approx(ahead / 4, abs=0.1)
+
+
+@pytest.mark.parametrize(("share", "burst"), [(0.9, 3), (0.98, 1), (1.0, 0)])
+def test_an_idle_budget_lends_a_few_slots_within_the_headroom(share: float, burst: int) -> None:
+    budget = RateLimiter(share=share, search_limit=100).budgets["search"]
+    assert budget.burst == burst
+    now = time.monotonic()
+    slots = [budget.reserve() - now for _ in range(burst + 3)]
+    # the first `burst + 1` go at once, the rest a pace apart
+    assert all(slot < 0.05 for slot in slots[: burst + 1]), slots
+    interval = 60 / (100 * share)
+    for later, earlier in zip(slots[burst + 1 :], slots[burst:]):
+        assert later - earlier == pytest.approx(interval, abs=0.05)
+    # over any minute: no more than the pace plus the burst, under the limit itself
+    assert 60 / interval + burst <= 100
