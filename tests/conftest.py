@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import LoadedDataset, Loader, isolate_dlt, made_once, org_fingerprint
+from support import DemoRun, LoadedDataset, Loader, isolate_dlt, made_once, org_fingerprint
 
 from kustomer_source.sandbox import Sandbox, serve
 
@@ -47,6 +47,14 @@ def full_load(
     dataset = LoadedDataset(here / "kustomer.duckdb")
     yield dataset
     dataset.close()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The demo command, run once for the whole session (by the first xdist worker to need it)
+    for the tests that check its output and read what it loaded. A test that writes there, or
+    opens it through dlt, works on `demo.copy(tmp_path)`."""
+    return DemoRun(made_once(tmp_path_factory, "demo", DemoRun.make))
 
 
 @pytest.fixture

@@ -7,8 +7,11 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +113,7 @@ class LoadedDataset(DuckDBDataset):
 
 
 def made_once(
-    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], object]
 ) -> Path:
     """A directory that `make` fills once per test session, shared by all xdist workers: the
     first worker to ask makes it while holding a lock, the others wait for it and reuse it. A
@@ -150,6 +153,62 @@ def org_fingerprint(sb: Sandbox) -> str:
     add([c.extras.tags, c.extras.slas, c.extras.versions])
     add([c.extras.holidays(s["id"]) for s in c.records("schedules", include_deleted=True)])
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The README's demo command (`--demo`, at scale 15), run in an empty directory with its state
+    in a `--pipelines-dir` of its own (`state/pipelines`, not dlt's default under `dlt_data`)."""
+
+    root: Path
+
+    @classmethod
+    def make(cls, root: Path) -> DemoRun:
+        demo = cls(root)
+        demo.workdir.mkdir()
+        with pytest.MonkeyPatch.context() as mp:
+            isolate_dlt(mp, root / "dlt_data")
+            out = subprocess.run(
+                [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
+                 "--demo-scale", "15", "--pipelines-dir", str(demo.pipelines_dir)],
+                cwd=demo.workdir, capture_output=True, text=True, timeout=600,
+            )  # fmt: skip
+        (root / "returncode").write_text(str(out.returncode))
+        (root / "stdout").write_text(out.stdout)
+        (root / "stderr").write_text(out.stderr)
+        return demo
+
+    @property
+    def workdir(self) -> Path:
+        """Where the demo ran: kustomer_demo.duckdb is there."""
+        return self.root / "work"
+
+    @property
+    def pipelines_dir(self) -> Path:
+        return self.root / "state" / "pipelines"
+
+    @property
+    def data_dir(self) -> Path:
+        """A DLT_DATA_DIR whose pipelines are the demo's (for dlt's CLI and dlt.attach)."""
+        return self.root / "state"
+
+    @property
+    def returncode(self) -> int:
+        return int((self.root / "returncode").read_text())
+
+    @property
+    def stdout(self) -> str:
+        return (self.root / "stdout").read_text()
+
+    @property
+    def stderr(self) -> str:
+        return (self.root / "stderr").read_text()
+
+    def copy(self, to: Path) -> DemoRun:
+        """The demo's directories copied to `to`, for a test that writes to them or opens them
+        through dlt (which may open the DuckDB file for writing)."""
+        shutil.copytree(self.root, to, dirs_exist_ok=True)
+        return DemoRun(to)
 
 
 def snake(name: str) -> str:

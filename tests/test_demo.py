@@ -6,25 +6,16 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import duckdb
-from support import REPO, snake
+from support import REPO, DemoRun, snake
 
 from kustomer_source import CATALOG
 
 
-def test_demo_loads_every_object_into_kustomer_demo_duckdb(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
-         "--demo-scale", "15", "--pipelines-dir", str(tmp_path / "pipelines")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-3000:]
-    db = tmp_path / "kustomer_demo.duckdb"
+def test_demo_loads_every_object_into_kustomer_demo_duckdb(demo: DemoRun) -> None:
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    db = demo.workdir / "kustomer_demo.duckdb"
     assert db.exists()
     with duckdb.connect(str(db), read_only=True) as con:
         tables = {
@@ -38,15 +29,15 @@ def test_demo_loads_every_object_into_kustomer_demo_duckdb(tmp_path: Path) -> No
         for table in CATALOG:
             (count,) = con.execute(f"select count(*) from kustomer_data.{table}").fetchone()  # type: ignore[misc]
             assert count > 0, table
-            assert f"\n{table} " in out.stdout, f"{table} missing from the summary"
+            assert f"\n{table} " in demo.stdout, f"{table} missing from the summary"
         created = con.execute(
             "select data_type from information_schema.columns where table_schema='kustomer_data' "
             "and table_name='conversations' and column_name='created_at'"
         ).fetchone()
         assert created == ("TIMESTAMP WITH TIME ZONE",)
         assert_relationship_columns_filled(con)
-    assert "duckdb " in out.stdout and "kustomer_demo.duckdb" in out.stdout
-    assert not (tmp_path / "kustomer.duckdb").exists()  # the real org's file is not touched
+    assert "duckdb " in demo.stdout and "kustomer_demo.duckdb" in demo.stdout
+    assert not (demo.workdir / "kustomer.duckdb").exists()  # the real org's file is not touched
 
 
 def assert_relationship_columns_filled(con: duckdb.DuckDBPyConnection) -> None:
@@ -68,28 +59,19 @@ def assert_relationship_columns_filled(con: duckdb.DuckDBPyConnection) -> None:
                 assert ids > 0, f"{child} holds no ids"
 
 
-def run_demo(tmp_path: Path, *args: str, **popen: Any) -> subprocess.CompletedProcess[str]:
-    """The demo command in `tmp_path`, with state under it."""
-    return subprocess.run(
-        [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
-         "--pipelines-dir", str(tmp_path / "pipelines"), *args],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, **popen,
-    )  # fmt: skip
-
-
-def test_demo_output_is_short_without_a_terminal(tmp_path: Path) -> None:
-    out = run_demo(tmp_path, "--demo-scale", "15")
-    assert out.returncode == 0, out.stderr[-3000:]
-    lines = out.stdout.splitlines()
-    assert len(lines) < 100, out.stdout
-    assert "warning" not in (out.stdout + out.stderr).lower()
+def test_demo_output_is_short_without_a_terminal(demo: DemoRun) -> None:
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    lines = demo.stdout.splitlines()
+    assert len(lines) < 100, demo.stdout
+    assert "warning" not in (demo.stdout + demo.stderr).lower()
     # one progress line per step, not one per table
     # 48 objects, a table per Klass, tags, SLAs, ...: every resource extracted
     assert any(re.match(r"Extract kustomer: (\d+)/\1 resources", line) for line in lines)
     assert any(line.startswith("Load kustomer") and " jobs" in line for line in lines)
-    assert "\r" not in out.stdout  # no bar redrawn into a file
-    # --pipelines-dir holds the demo's state
-    assert (tmp_path / "pipelines" / "kustomer_demo" / "state.json").exists()
+    assert "\r" not in demo.stdout  # no bar redrawn into a file
+    # --pipelines-dir holds the demo's state, and dlt's default pipelines dir nothing
+    assert (demo.pipelines_dir / "kustomer_demo" / "state.json").exists()
+    assert not (demo.root / "dlt_data" / "pipelines" / "kustomer_demo").exists()
 
 
 def test_demo_draws_a_live_bar_on_a_terminal(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support import REPO
+from support import REPO, DemoRun
 
 README = (REPO / "README.md").read_text()
 BIN = Path(sys.executable).parent
@@ -32,18 +32,17 @@ def blocks(text: str, language: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
-    """The demo, loaded once into a directory of its own; the environment to read it with."""
-    here = tmp_path_factory.mktemp("demo")
+def demo_here(
+    demo: DemoRun, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The session's demo load, in a directory of this module's own (dlt may open the file for
+    writing); the environment to read it with."""
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    copy = demo.copy(tmp_path_factory.mktemp("demo"))
+    here = copy.workdir
     # the project's .dlt/ beside it, as in a checkout where a user follows the README
     shutil.copytree(REPO / ".dlt", here / ".dlt")
-    env = {**os.environ, "DLT_DATA_DIR": str(here / "dlt_data")}
-    out = subprocess.run(
-        [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
-         "--demo-scale", "15"],
-        cwd=here, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-3000:]
+    env = {**os.environ, "DLT_DATA_DIR": str(copy.data_dir)}
     yield here, env
 
 
@@ -55,8 +54,8 @@ def statuses(db: Path) -> dict[str | None, int]:
     return {status: int(n) for status, n in rows}
 
 
-def test_readme_duckdb_cli_and_python_commands(demo: tuple[Path, dict[str, str]]) -> None:
-    here, env = demo
+def test_readme_duckdb_cli_and_python_commands(demo_here: tuple[Path, dict[str, str]]) -> None:
+    here, env = demo_here
     commands = [
         line
         for block in blocks(README, "sh")
@@ -76,8 +75,8 @@ def test_readme_duckdb_cli_and_python_commands(demo: tuple[Path, dict[str, str]]
             assert re.search(rf"{shown}\s*[│|]\s*{n}\b", out.stdout), (command, out.stdout)
 
 
-def test_readme_sql_examples_run(demo: tuple[Path, dict[str, str]]) -> None:
-    here, _ = demo
+def test_readme_sql_examples_run(demo_here: tuple[Path, dict[str, str]]) -> None:
+    here, _ = demo_here
     (sql,) = blocks(section("Querying the result in DuckDB"), "sql")
     queries = [q.strip() for q in sql.split(";") if q.strip()]
     assert len(queries) >= 3
@@ -86,9 +85,9 @@ def test_readme_sql_examples_run(demo: tuple[Path, dict[str, str]]) -> None:
             assert con.sql(query).fetchall(), query
 
 
-def test_readme_dataset_example(demo: tuple[Path, dict[str, str]]) -> None:
+def test_readme_dataset_example(demo_here: tuple[Path, dict[str, str]]) -> None:
     """pipeline.dataset(): row counts, a relation, .arrow() and a query, as the README shows."""
-    here, env = demo
+    here, env = demo_here
     (example,) = blocks(section("Reading the data"), "python")
     code = "\n".join(line.removeprefix("  ") for line in example.splitlines())
     out = subprocess.run(
@@ -102,10 +101,10 @@ def test_readme_dataset_example(demo: tuple[Path, dict[str, str]]) -> None:
         assert f"({status!r}, {n})" in out.stdout
 
 
-def test_dataset_arrow_equals_the_table(demo: tuple[Path, dict[str, str]]) -> None:
+def test_dataset_arrow_equals_the_table(demo_here: tuple[Path, dict[str, str]]) -> None:
     import dlt
 
-    here, env = demo
+    here, env = demo_here
     pipeline = dlt.attach(
         "kustomer_demo", pipelines_dir=str(Path(env["DLT_DATA_DIR"]) / "pipelines")
     )
@@ -122,8 +121,8 @@ def test_dataset_arrow_equals_the_table(demo: tuple[Path, dict[str, str]]) -> No
 
 
 @pytest.mark.parametrize("command", ["info", "trace", "schema"])
-def test_dlt_pipeline_cli(demo: tuple[Path, dict[str, str]], command: str) -> None:
-    here, env = demo
+def test_dlt_pipeline_cli(demo_here: tuple[Path, dict[str, str]], command: str) -> None:
+    here, env = demo_here
     out = subprocess.run(
         [str(BIN / "dlt"), "pipeline", "kustomer_demo", command],
         cwd=here, env=env, capture_output=True, text=True, timeout=120,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import statistics
 import struct
 import subprocess
@@ -18,7 +19,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from support import REPO, Loader
+from support import REPO, DemoRun, LoadedDataset
 
 from kustomer_source.report import REPORT_SCHEMA, collect, create_views, query, render
 from kustomer_source.sandbox import Sandbox
@@ -28,19 +29,14 @@ NO_TEAM = "(no team)"
 
 
 @pytest.fixture(scope="module")
-def loaded(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Loader:
-    """The session sandbox's conversations, teams and messages in a DuckDB file."""
-    tmp = tmp_path_factory.mktemp("report")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DLT_DATA_DIR", str(tmp / "dlt_data"))
-        loader = Loader(tmp)
-        loader.run(sandbox, ["conversations", "teams", "messages"])
-    return loader
-
-
-@pytest.fixture(scope="module")
-def con(loaded: Loader) -> Iterator[duckdb.DuckDBPyConnection]:
-    with duckdb.connect(loaded.db_path) as connection:
+def con(
+    full_load: LoadedDataset, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The session sandbox's load (its conversations, teams and messages among every object) in
+    a copy of this module's own, with the report's views added to it."""
+    db = tmp_path_factory.mktemp("report") / "kustomer.duckdb"
+    shutil.copyfile(full_load.db_path, db)
+    with duckdb.connect(str(db)) as connection:
         create_views(connection)
         yield connection
 
@@ -356,33 +352,35 @@ def test_png_is_written(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     assert 30_000 < out.stat().st_size < 2_000_000
 
 
-def test_report_script_on_the_demo_duckdb(tmp_path: Path) -> None:
+def test_report_script_on_the_demo_duckdb(demo: DemoRun, tmp_path: Path) -> None:
+    """The report script in the directory the demo ran in (a copy: the script adds its views
+    to the file), on the demo's 15 conversations."""
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    here = demo.copy(tmp_path / "demo").workdir
     env = {**os.environ, "DLT_DATA_DIR": str(tmp_path / "dlt_data")}
     env.pop("SOURCES__KUSTOMER__API_KEY", None)
 
     def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, str(REPO / "pipelines" / script), *args],
-            cwd=tmp_path,
+            cwd=here,
             env=env,
             capture_output=True,
             text=True,
             timeout=180,
         )
 
-    demo = run("kustomer_pipeline.py", "--demo", "--demo-scale", "40")
-    assert demo.returncode == 0, demo.stderr[-2000:]
     report = run("kustomer_report.py")
     assert report.returncode == 0, report.stderr[-2000:]
     assert "first response: median" in report.stdout
     assert "Wrote kustomer_report.png" in report.stdout
-    width, _ = png_size(tmp_path / "kustomer_report.png")
+    width, _ = png_size(here / "kustomer_report.png")
     assert width >= 1000
-    with duckdb.connect(str(tmp_path / "kustomer_demo.duckdb"), read_only=True) as db:
+    with duckdb.connect(str(here / "kustomer_demo.duckdb"), read_only=True) as db:
         (n,) = db.execute(f"select conversations from {R}.overview").fetchone() or (0,)
         (loaded,) = db.execute("select count(*) from kustomer_data.conversations").fetchone() or (
             0,
         )
-    assert n == loaded == 40
+    assert n == loaded == 15
     missing = run("kustomer_report.py", "--duckdb", "nowhere.duckdb")
     assert missing.returncode == 1 and "no DuckDB file at nowhere.duckdb" in missing.stderr
