@@ -97,7 +97,7 @@ def test_an_idle_budget_lends_a_few_slots_within_the_headroom(share: float, burs
     # the first `burst + 1` go at once, the rest a pace apart
     assert all(slot < 0.05 for slot in slots[: burst + 1]), slots
     interval = 60 / (100 * share)
-    for later, earlier in zip(slots[burst + 1 :], slots[burst:]):
+    for earlier, later in zip(slots[burst:-1], slots[burst + 1 :], strict=True):
         assert later - earlier == pytest.approx(interval, abs=0.05)
     # over any minute: no more than the pace plus the burst, under the limit itself
     assert 60 / interval + burst <= 100
