@@ -17,8 +17,10 @@ from test_incremental import assert_equal_to_org, list_requests
 from kustomer_source.sandbox import Sandbox, serve
 
 PIPELINE = str(REPO / "pipelines" / "kustomer_pipeline.py")
-OBJECTS = ["customers", "conversations", "notes", "brands"]
-SEARCHED = ["customers", "conversations", "notes"]
+# two searched objects and a replace one: the binding is the dataset's, whatever the objects
+# (conversations, with 31 tables of its own, would double each run's time)
+OBJECTS = ["customers", "notes", "brands"]
+SEARCHED = ["customers", "notes"]
 
 
 def cli(
