@@ -224,7 +224,9 @@ def destination_args(destination: str, workdir: Path) -> tuple[list[str], Reader
     return ["--destination", "postgres", "--dataset", dataset], reader
 
 
-LOADED = ["customers", "conversations", "messages", "notes"]
+# merged objects, one with many nested tables (conversations and messages would add 40 more
+# tables to each of the three runs, and nothing the kill could do to these)
+LOADED = ["customers", "notes"]
 
 
 def assert_exact(sb: Sandbox, reader: Reader) -> None:
