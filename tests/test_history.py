@@ -19,7 +19,9 @@ import pytest
 from kustomer_source import history, kustomer_source
 from kustomer_source.sandbox import Sandbox, serve
 
-TABLES = ["conversations", "customers", "kobject_ecomm_order"]
+# an object and a Klass whose records change between runs (customers, which the second test
+# loads, would add 26 tables to each of the six runs and no version)
+TABLES = ["conversations", "kobject_ecomm_order"]
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
