@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Loader
+from support import LoadedDataset, Loader
 
 from kustomer_source.sandbox import Sandbox, serve
 from kustomer_source.sync import api_time
@@ -216,9 +216,10 @@ def test_soft_deletes_land_flagged(fresh_sandbox: Sandbox, loader: Loader) -> No
     ]
 
 
-def test_start_end_chunks_equal_one_full_load(sandbox: Sandbox, tmp_path: Path) -> None:
-    full = Loader(tmp_path / "full")
-    full.run(sandbox, ["conversations", "audit_logs"])
+def test_start_end_chunks_equal_one_full_load(
+    sandbox: Sandbox, full_load: LoadedDataset, tmp_path: Path
+) -> None:
+    full = full_load  # the session's one full load of this org
     chunked = Loader(tmp_path / "chunked")
     bounds = ["2000-01-01", "2024-06-01", "2025-06-01", "2026-03-01", "2100-01-01"]
     for lo, hi in zip(bounds, bounds[1:], strict=False):
