@@ -17,7 +17,7 @@ from kustomer_source.sandbox import Sandbox, serve
 from kustomer_source.sync import api_time
 
 LOOKBACK = 90
-LAGGED = ["customers", "conversations", "notes"]
+LAGGED = ["customers", "notes"]  # searched objects of 26 and 5 tables (conversations has 31)
 
 
 def searchable(sb: Sandbox, table: str, record_id: str) -> str | None:
@@ -74,7 +74,7 @@ def test_a_change_indexed_after_the_cursor_passed_it_lands_on_the_next_run(
 def test_with_index_lag_on_every_run_the_destination_catches_up_with_the_org(
     tmp_path: Path,
 ) -> None:
-    """Writes of three searched objects, each reaching search after its own lag of up to a
+    """Writes of two searched objects, each reaching search after its own lag of up to a
     minute, spread over several runs: once the last write is searchable, one more run makes the
     destination equal the org, with nothing doubled."""
     with serve(seed=14, scale=60, index_lag_s=60) as sb:
