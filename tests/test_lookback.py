@@ -18,6 +18,7 @@ from kustomer_source.sync import api_time
 
 LOOKBACK = 90
 LAGGED = ["customers", "notes"]  # searched objects of 26 and 5 tables (conversations has 31)
+TABLE = "notes"  # the searched object of the one-object tests (customers has 26 tables)
 
 
 def searchable(sb: Sandbox, table: str, record_id: str) -> str | None:
@@ -45,30 +46,30 @@ def test_a_change_indexed_after_the_cursor_passed_it_lands_on_the_next_run(
     with serve(seed=12, scale=40) as sb:
         with_lookback, without = Loader(tmp_path / "lookback"), Loader(tmp_path / "none")
         for loader, lookback in ((with_lookback, 300), (without, 0)):
-            loader.run(sb, ["customers"], lookback=lookback)
+            loader.run(sb, [TABLE], lookback=lookback)
         sb.control.advance_clock(600)
         # a change that takes up to two minutes to reach search, then one searchable at once
         sb.control.set_index_lag(120)
-        late = list(sb.control.records("customers"))[-1]["id"]
-        late_version = change(sb, "customers", late, "indexed late")["attributes"]["updatedAt"]
+        late = list(sb.control.records(TABLE))[-1]["id"]
+        late_version = change(sb, TABLE, late, "indexed late")["attributes"]["updatedAt"]
         sb.control.set_index_lag(0)
-        early = list(sb.control.records("customers"))[-2]["id"]
-        change(sb, "customers", early, "indexed at once")
-        assert searchable(sb, "customers", late) != late_version  # not in search yet
+        early = list(sb.control.records(TABLE))[-2]["id"]
+        change(sb, TABLE, early, "indexed at once")
+        assert searchable(sb, TABLE, late) != late_version  # not in search yet
 
         for loader, lookback in ((with_lookback, 300), (without, 0)):
-            loader.run(sb, ["customers"], lookback=lookback)
+            loader.run(sb, [TABLE], lookback=lookback)
             # the cursor passed the late change before search had it: this run could not see it
-            assert landed_state(loader, "customers")[late][0] != late_version
-            assert landed_state(loader, "customers") != org_state(sb, "customers")
+            assert landed_state(loader, TABLE)[late][0] != late_version
+            assert landed_state(loader, TABLE) != org_state(sb, TABLE)
 
         sb.control.advance_clock(121)  # now search has it
-        assert searchable(sb, "customers", late) == late_version
+        assert searchable(sb, TABLE, late) == late_version
         for loader, lookback in ((with_lookback, 300), (without, 0)):
-            loader.run(sb, ["customers"], lookback=lookback)
-        assert_equal_to_org(sb, with_lookback, ["customers"])
+            loader.run(sb, [TABLE], lookback=lookback)
+        assert_equal_to_org(sb, with_lookback, [TABLE])
         # without the lookback the change is lost for good (until the record changes again)
-        assert landed_state(without, "customers")[late][0] != late_version
+        assert landed_state(without, TABLE)[late][0] != late_version
 
 
 def test_with_index_lag_on_every_run_the_destination_catches_up_with_the_org(
@@ -108,38 +109,36 @@ def test_an_unchanged_rerun_after_a_bulk_update_stays_cheap(tmp_path: Path) -> N
     read. Pages of 100 make the bulk six pages (3,000 records at the default 500 are as many)."""
     with serve(seed=16, scale=60) as sb:
         loader = Loader(tmp_path)
-        loader.run(sb, ["customers"], search_page_size=PAGE)
+        loader.run(sb, [TABLE], search_page_size=PAGE)
         sb.control.advance_clock(60)
-        before = list(sb.control.records("customers"))[-1]["id"]
-        change(sb, "customers", before, "just before the bulk update")
+        before = list(sb.control.records(TABLE))[-1]["id"]
+        change(sb, TABLE, before, "just before the bulk update")
         stamp = api_time(sb.control.now() + timedelta(seconds=1))
         sb.control.set_index_lag(30)  # about half of the bulk reaches search after the next run
-        sb.control.bulk_import("customers", BULK, updated_at=stamp)
+        sb.control.bulk_import(TABLE, BULK, updated_at=stamp)
         sb.control.set_index_lag(0)
         sb.control.advance_clock(15)
-        loader.run(sb, ["customers"], search_page_size=PAGE)
-        missing = set(org_state(sb, "customers")) - set(landed_state(loader, "customers"))
+        loader.run(sb, [TABLE], search_page_size=PAGE)
+        missing = set(org_state(sb, TABLE)) - set(landed_state(loader, TABLE))
         assert 0 < len(missing) < BULK  # the cursor is at the bulk's instant, half of it unseen
 
         sb.control.advance_clock(16)  # now search has the whole bulk
-        after = list(sb.control.records("customers"))[-BULK - 2]["id"]
-        change(sb, "customers", after, "after the bulk update")
-        loader.run(sb, ["customers"], search_page_size=PAGE)
-        assert_equal_to_org(sb, loader, ["customers"])  # the instant's late records were read
+        after = list(sb.control.records(TABLE))[-BULK - 2]["id"]
+        change(sb, TABLE, after, "after the bulk update")
+        loader.run(sb, [TABLE], search_page_size=PAGE)
+        assert_equal_to_org(sb, loader, [TABLE])  # the instant's late records were read
 
         for _ in range(2):
             sb.control.reset_requests()
-            loader.run(sb, ["customers"], search_page_size=PAGE)
+            loader.run(sb, [TABLE], search_page_size=PAGE)
             assert customer_searches(sb) <= 3  # re-reading the bulk takes more than BULK / PAGE
-            assert (
-                loader.pipeline.last_trace.last_normalize_info.row_counts.get("customers", 0) < 10
-            )
-            assert_equal_to_org(sb, loader, ["customers"])
+            assert loader.pipeline.last_trace.last_normalize_info.row_counts.get(TABLE, 0) < 10
+            assert_equal_to_org(sb, loader, [TABLE])
 
         # a record indexed late at the bulk's own instant: the count differs, so it is read
         sb.control.set_index_lag(10)
-        late = sb.control.bulk_import("customers", 1, updated_at=stamp)[0]
+        late = sb.control.bulk_import(TABLE, 1, updated_at=stamp)[0]
         sb.control.set_index_lag(0)
         sb.control.advance_clock(11)
-        loader.run(sb, ["customers"], search_page_size=PAGE)
-        assert late in loader.ids("customers")
+        loader.run(sb, [TABLE], search_page_size=PAGE)
+        assert late in loader.ids(TABLE)
