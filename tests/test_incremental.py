@@ -119,27 +119,27 @@ def test_second_run_without_changes_loads_nothing_new(sandbox: Sandbox, loader: 
 
 
 def test_bulk_import_with_one_identical_updated_at(fresh_sandbox: Sandbox, loader: Loader) -> None:
-    """1,000 records at one updatedAt, 50 search pages of 20 (as 5,000 in pages of 100)."""
+    """1,000 notes at one updatedAt, 50 search pages of 20 (as 5,000 in pages of 100)."""
     sb = fresh_sandbox
-    loader.run(sb, ["customers"], search_page_size=20)
+    loader.run(sb, ["notes"], search_page_size=20)
     sb.control.advance_clock(60)
     stamp = api_time(sb.control.now() + timedelta(seconds=1))
-    sb.control.bulk_import("customers", 1000, updated_at=stamp)
+    sb.control.bulk_import("notes", 1000, updated_at=stamp)
     sb.control.reset_requests()
-    loader.run(sb, ["customers"], search_page_size=20)
-    assert_equal_to_org(sb, loader, ["customers"])
+    loader.run(sb, ["notes"], search_page_size=20)
+    assert_equal_to_org(sb, loader, ["notes"])
     # 50 pages of the instant, a few around it: no endless paging
     assert search_requests(sb) < 60
 
 
 def test_more_than_100_pages_of_changes(fresh_sandbox: Sandbox, loader: Loader) -> None:
     sb = fresh_sandbox
-    loader.run(sb, ["conversations"], search_page_size=10)
+    loader.run(sb, ["notes"], search_page_size=10)
     for _ in range(1100):
-        sb.control.create("conversations", {"name": "new"})
+        sb.control.create("notes", {"body": "new"})
     sb.control.reset_requests()
-    loader.run(sb, ["conversations"], search_page_size=10)
-    assert_equal_to_org(sb, loader, ["conversations"])
+    loader.run(sb, ["notes"], search_page_size=10)
+    assert_equal_to_org(sb, loader, ["notes"])
     assert search_requests(sb) > 100
 
 
@@ -152,10 +152,11 @@ def load_then_update_customers(sb: Sandbox, loader: Loader, count: int) -> None:
 
 
 def test_many_changes_are_searched_in_parallel_windows(tmp_path: Path) -> None:
-    with serve(seed=11, scale=1300, latency_ms=20) as sb:
+    # 300 changes in pages of 25: 12 pages, as 1,200 in pages of 100
+    with serve(seed=11, scale=330, latency_ms=20) as sb:
         loader = Loader(tmp_path)
-        load_then_update_customers(sb, loader, 1200)
-        loader.run(sb, ["customers"], search_page_size=100, search_concurrency=4)
+        load_then_update_customers(sb, loader, 300)
+        loader.run(sb, ["customers"], search_page_size=25, search_concurrency=4)
         assert_equal_to_org(sb, loader, ["customers"])
         assert sb.control.peak_in_flight("/v1/customers/search") >= 2
         # two probes, 12 pages of changes, and at most a page and a tie re-read per window
@@ -259,7 +260,7 @@ else:
 
 @pytest.mark.parametrize("stage", ["extract", "load"])
 def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path: Path, stage: str) -> None:
-    objects = ["customers", "audit_logs", "brands"]
+    objects = ["notes", "audit_logs", "brands"]  # searched, appended, replaced
     with serve(seed=13, scale=150, latency_ms=10) as sb:
         loader = Loader(tmp_path)
         script = tmp_path / "run.py"
@@ -276,10 +277,10 @@ def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path: Path, stage: 
         env = {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"}
         subprocess.run([sys.executable, str(script), "all"], check=True, env=env, timeout=300)
         sb.control.advance_clock(60)
-        for record in list(sb.control.records("customers"))[:30]:
-            sb.control.update("customers", record["id"], {"name": "after first run"})
+        for record in list(sb.control.records("notes"))[:30]:
+            sb.control.update("notes", record["id"], {"body": "after first run"})
         for _ in range(20):
-            sb.control.create("customers", {"name": "new"})
+            sb.control.create("notes", {"body": "new"})
         victim = subprocess.Popen([sys.executable, str(script), stage], env=env)
         if stage == "extract":
             sb.control.reset_requests()
@@ -290,7 +291,7 @@ def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path: Path, stage: 
         victim.wait(timeout=300)
         assert victim.returncode == -9
         subprocess.run([sys.executable, str(script), "all"], check=True, env=env, timeout=300)
-        assert_equal_to_org(sb, loader, ["customers"])
+        assert_equal_to_org(sb, loader, ["notes"])
         audit = loader.query("select count(*), count(distinct id) from kustomer_data.audit_logs")[0]
         assert audit[0] == audit[1] == sb.control.count("audit_logs")
 
