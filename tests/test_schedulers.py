@@ -18,7 +18,8 @@ from support import REPO, Loader
 from kustomer_source.sandbox import Sandbox, serve
 from kustomer_source.sync import api_time, parse_api_time
 
-OBJECTS = ["conversations", "audit_logs", "brands"]
+# a searched, an appended and a replaced object (notes: 5 tables, where conversations has 31)
+OBJECTS = ["notes", "audit_logs", "brands"]
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +30,9 @@ def org() -> Iterator[Sandbox]:
 
 
 def middle_interval(sb: Sandbox) -> tuple[str, str]:
-    """An interval that holds some but not all of the conversations' updates."""
+    """An interval that holds some but not all of the notes' updates."""
     stamps = sorted(
-        parse_api_time(r["attributes"]["updatedAt"]) for r in sb.control.records("conversations")
+        parse_api_time(r["attributes"]["updatedAt"]) for r in sb.control.records("notes")
     )
     start, end = stamps[len(stamps) // 4], stamps[3 * len(stamps) // 4]
     return api_time(start), api_time(end + timedelta(microseconds=1))
@@ -51,12 +52,10 @@ def test_scheduler_interval_bounds_the_run(
     info = loader.run(org, OBJECTS)
     assert not info.has_failed_jobs
 
-    conversations = list(org.control.records("conversations"))
-    expected = {
-        r["id"] for r in conversations if in_range(r["attributes"]["updatedAt"], start, end)
-    }
-    assert expected and len(expected) < len(conversations)
-    assert loader.ids("conversations") == expected
+    notes = list(org.control.records("notes"))
+    expected = {r["id"] for r in notes if in_range(r["attributes"]["updatedAt"], start, end)}
+    assert expected and len(expected) < len(notes)
+    assert loader.ids("notes") == expected
     audits = list(org.control.records("audit_logs"))
     assert loader.ids("audit_logs") == {
         r["id"] for r in audits if in_range(r["attributes"]["createdAt"], start, end)
@@ -64,7 +63,7 @@ def test_scheduler_interval_bounds_the_run(
     assert loader.count("brands") == org.control.count("brands")  # replace: read in full
     # a bounded run keeps no cursor: the next unscheduled run is still a first load
     resources = loader.pipeline.state["sources"]["kustomer"].get("resources", {})
-    assert "incremental" not in resources.get("conversations", {})
+    assert "incremental" not in resources.get("notes", {})
 
 
 def test_flag_without_interval_is_an_ordinary_run(
@@ -75,8 +74,8 @@ def test_flag_without_interval_is_an_ordinary_run(
     monkeypatch.delenv("DLT_INTERVAL_END", raising=False)
     info = loader.run(org, OBJECTS)
     assert not info.has_failed_jobs
-    assert loader.ids("conversations") == {r["id"] for r in org.control.records("conversations")}
-    cursor = loader.pipeline.state["sources"]["kustomer"]["resources"]["conversations"]
+    assert loader.ids("notes") == {r["id"] for r in org.control.records("notes")}
+    cursor = loader.pipeline.state["sources"]["kustomer"]["resources"]["notes"]
     assert cursor["incremental"]["updatedAt"]["last_value"]
     info = loader.run(org, OBJECTS)  # and the next run goes on from the cursor
     assert not info.has_failed_jobs
@@ -95,11 +94,11 @@ def test_script_under_a_scheduler_reports_the_range(org: Sandbox, tmp_path: Path
     summary = tmp_path / "summary.json"
     out = subprocess.run(
         [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--objects",
-         "conversations", "--pipelines-dir", str(tmp_path / "p"), "--summary-json", str(summary)],
+         "notes", "--pipelines-dir", str(tmp_path / "p"), "--summary-json", str(summary)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
-    (conversations,) = json.loads(summary.read_text())["objects"]
-    assert conversations["cursor_from"] == start and conversations["range_end"] == end
+    (notes,) = json.loads(summary.read_text())["objects"]
+    assert notes["cursor_from"] == start and notes["range_end"] == end
     assert f"range {start} .. {end}" in out.stdout
     assert datetime.fromisoformat(start.replace("Z", "+00:00"))  # the README's interval format
