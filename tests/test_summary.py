@@ -48,7 +48,8 @@ def test_summary_tells_a_load_from_a_quiet_rerun_and_from_changes(
     sb = fresh_sandbox
     teams_role = str(CATALOG["teams"].role)
     key = sb.control.create_token(roles=[r for r in sb.control.roles() if r != teams_role])
-    objects = "--objects", "conversations,brands,teams"
+    # a searched object with a child table (notes: 2 tables, where conversations has 28)
+    objects = "--objects", "notes,brands,teams"
 
     # a first load: a missing role only warns (exit 0), the summary says why teams was skipped
     out, first = run_script(tmp_path, sb, *objects, api_key=key)
@@ -58,37 +59,37 @@ def test_summary_tells_a_load_from_a_quiet_rerun_and_from_changes(
     assert objs["teams"]["status"] == "skipped" and teams_role in objs["teams"]["skip_reason"]
     assert first["skipped"] == ["teams"]
     assert f"warning: teams skipped: the API key lacks the role {teams_role}" in out.stdout
-    conversations = objs["conversations"]
-    held = sb.control.count("conversations")
-    assert conversations["status"] == "loaded" and conversations["rows_held"] == held
-    assert conversations["rows_loaded"] >= held and conversations["child_rows_loaded"] > 0
-    assert conversations["cursor_from"] is None and conversations["cursor_to"]
+    notes = objs["notes"]
+    held = sb.control.count("notes")
+    assert notes["status"] == "loaded" and notes["rows_held"] == held
+    assert notes["rows_loaded"] >= held and notes["child_rows_loaded"] > 0
+    assert notes["cursor_from"] is None and notes["cursor_to"]
     assert (
         objs["brands"]["rows_loaded"] == objs["brands"]["rows_held"] == sb.control.count("brands")
     )
     assert not first["nothing_changed"]
     assert first["duration_s"] > 0 and set(first["steps_s"]) == {"extract", "normalize", "load"}
-    assert "\nconversations " in out.stdout and "first load, cursor now" in out.stdout
+    assert "\nnotes " in out.stdout and "first load, cursor now" in out.stdout
 
     # nothing changed: one line says so, with the cursor the run started from
     out, quiet = run_script(tmp_path, sb, *objects, api_key=key)
     assert out.returncode == 0, out.stderr[-3000:]
-    cursor = conversations["cursor_to"]
+    cursor = notes["cursor_to"]
     assert quiet["nothing_changed"]
-    assert by_name(quiet)["conversations"]["status"] == "unchanged"
-    assert by_name(quiet)["conversations"]["cursor_from"] == cursor
+    assert by_name(quiet)["notes"]["status"] == "unchanged"
+    assert by_name(quiet)["notes"]["cursor_from"] == cursor
     assert "Nothing changed since the last run" in out.stdout and cursor in out.stdout
 
     # changes: counted, and the cursor moves on from where it was
     sb.control.advance_clock(60)
-    sb.control.create("conversations", {"name": "A new one"})
+    sb.control.create("notes", {"body": "A new one"})
     out, changed = run_script(tmp_path, sb, *objects, api_key=key)
     assert out.returncode == 0, out.stderr[-3000:]
-    conv = by_name(changed)["conversations"]
+    note = by_name(changed)["notes"]
     assert not changed["nothing_changed"] and "Nothing changed" not in out.stdout
-    assert conv["status"] == "loaded" and conv["cursor_from"] == cursor
-    assert conv["cursor_to"] > cursor and conv["rows_loaded"] >= 1
-    assert conv["rows_held"] == held + 1
+    assert note["status"] == "loaded" and note["cursor_from"] == cursor
+    assert note["cursor_to"] > cursor and note["rows_loaded"] >= 1
+    assert note["rows_held"] == held + 1
 
 
 def test_failed_run_exits_1_with_a_failed_summary(sandbox: Sandbox, tmp_path: Path) -> None:
