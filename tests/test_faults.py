@@ -224,7 +224,7 @@ def destination_args(destination: str, workdir: Path) -> tuple[list[str], Reader
     return ["--destination", "postgres", "--dataset", dataset], reader
 
 
-# merged objects, one with many nested tables (conversations and messages would add 40 more
+# merged objects, one with many nested tables (conversations and messages would add 37 more
 # tables to each of the three runs, and nothing the kill could do to these)
 LOADED = ["customers", "notes"]
 
@@ -304,7 +304,7 @@ def test_disk_full_then_rerun_with_space_is_exact(tmp_path: Path) -> None:
     before, and a rerun with space is exact."""
     workdir = tmp_path / "work"
     workdir.mkdir()
-    # a searched, a replaced and an appended object (notes: 5 tables, where customers has 26)
+    # a searched, a replaced and an appended object (notes: 2 tables, where customers has 23)
     objects = ["--objects", "notes,brands,audit_logs"]
     with serve(seed=25, scale=30) as sb:
         cli = Cli(sb, workdir, pipelines_dir=tmp_path / "pipelines")

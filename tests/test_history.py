@@ -20,7 +20,7 @@ from kustomer_source import history, kustomer_source
 from kustomer_source.sandbox import Sandbox, serve
 
 # an object and a Klass whose records change between runs (customers, which the second test
-# loads, would add 26 tables to each of the six runs and no version)
+# loads, would add 23 tables to each of the six runs and no version)
 TABLES = ["conversations", "kobject_ecomm_order"]
 
 

@@ -18,7 +18,7 @@ from kustomer_source.sandbox import Sandbox, serve
 
 PIPELINE = str(REPO / "pipelines" / "kustomer_pipeline.py")
 # two searched objects and a replace one: the binding is the dataset's, whatever the objects
-# (conversations, with 31 tables of its own, would double each run's time)
+# (conversations, with 28 tables of its own, would double each run's time)
 OBJECTS = ["customers", "notes", "brands"]
 SEARCHED = ["customers", "notes"]
 

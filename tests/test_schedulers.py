@@ -18,7 +18,7 @@ from support import REPO, Loader
 from kustomer_source.sandbox import Sandbox, serve
 from kustomer_source.sync import api_time, parse_api_time
 
-# a searched, an appended and a replaced object (notes: 5 tables, where conversations has 31)
+# a searched, an appended and a replaced object (notes: 2 tables, where conversations has 28)
 OBJECTS = ["notes", "audit_logs", "brands"]
 
 
