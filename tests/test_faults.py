@@ -91,11 +91,11 @@ class Cli:
 
 
 def change(sb: Sandbox, n: int) -> None:
-    """Updates a customer, creates one, and creates a user (a replace table read by pages)."""
+    """Updates a note, creates one, and creates a user (a replace table read by pages)."""
     sb.control.advance_clock(60)
-    first = next(iter(sb.control.records("customers")))["id"]
-    sb.control.update("customers", first, {"name": f"changed {n}"})
-    sb.control.create("customers", {"name": f"new {n}"})
+    first = next(iter(sb.control.records("notes")))["id"]
+    sb.control.update("notes", first, {"body": f"changed {n}"})
+    sb.control.create("notes", {"body": f"new {n}"})
     sb.control.create("users", {"name": f"user {n}"})
 
 
@@ -105,7 +105,7 @@ def test_broken_list_pages_stop_the_run_and_lose_nothing(tmp_path: Path) -> None
     links.next: each stops the run with one line and loads nothing. Numbered pages do not need
     `links.next`: the clean rerun reads on by page number past a page without `links` (an empty
     page ends the list), and is exact."""
-    objects = ["--objects", "customers,users"]
+    objects = ["--objects", "notes,users"]  # a searched object (2 tables) and a listed one
     with serve(seed=21, scale=20) as sb:
         cli = Cli(sb, tmp_path, page_size="5")
         cli.run(*objects)
@@ -124,7 +124,7 @@ def test_broken_list_pages_stop_the_run_and_lose_nothing(tmp_path: Path) -> None
         sb.control.set_faults(**{**NO_PAGE_FAULTS, "fault_no_links_page": 2})
         out = cli.run(*objects)
         assert "users: page 2 came without `links`; reading on by page number" in out.stderr
-        assert_equal_to_org(sb, cli.loader, ["customers"])
+        assert_equal_to_org(sb, cli.loader, ["notes"])
         assert cli.loader.ids("users") == {r["id"] for r in sb.control.records("users")}
 
 
@@ -133,7 +133,7 @@ def test_two_runs_at_once_the_second_refuses(tmp_path: Path) -> None:
     is paused (SIGSTOP) while it holds the lock, so the second one surely meets it."""
     with serve(seed=23, scale=30) as sb:
         cli = Cli(sb, tmp_path, page_size="5")
-        objects = ["--objects", "customers,users"]
+        objects = ["--objects", "notes,users"]
         first = subprocess.Popen(
             cli.command(*objects), cwd=tmp_path, env=cli.env, stderr=subprocess.PIPE, text=True
         )
@@ -150,7 +150,7 @@ def test_two_runs_at_once_the_second_refuses(tmp_path: Path) -> None:
         assert f"pid {first.pid}" in line
         _, errors = first.communicate(timeout=300)
         assert first.returncode == 0, errors[-3000:]
-        assert_equal_to_org(sb, cli.loader, ["customers"])
+        assert_equal_to_org(sb, cli.loader, ["notes"])
         assert cli.loader.ids("users") == {r["id"] for r in sb.control.records("users")}
         with run_lock(cli.pipelines_dir, "kustomer"):  # free again once the first run ended
             pass
