@@ -211,7 +211,9 @@ def test_search_results_land_their_relationships(fresh_sandbox: Sandbox, loader:
 @pytest.mark.parametrize("concurrency", [1, 5])
 def test_paging_over_many_small_pages(sandbox: Sandbox, loader: Loader, concurrency: int) -> None:
     """Following links.next (1) and numbered pages in flight (5) read the same records."""
-    objects = ["customers", "users", "conversations", "audit_logs", "routing_work_items"]
+    # paged lists of a searched object, of replaced ones and the audit log's cursor pages
+    # (conversations, paged as customers are, would add 28 tables a run)
+    objects = ["customers", "users", "audit_logs", "routing_work_items"]
     loader.run(sandbox, objects, page_size=7, list_concurrency=concurrency)
     for table in objects:
         expected = {r["id"] for r in sandbox.control.records(table)}
