@@ -87,7 +87,7 @@ def test_demo_draws_a_live_bar_on_a_terminal(tmp_path: Path) -> None:
     try:
         proc = subprocess.Popen(
             [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
-             "--demo-scale", "15", "--objects", "brands,conversations",
+             "--demo-scale", "15", "--objects", "brands,notes",
              "--pipelines-dir", str(tmp_path / "pipelines")],
             cwd=tmp_path, stdout=follower, stderr=subprocess.PIPE,
         )  # fmt: skip
