@@ -255,13 +255,13 @@ def test_load_step_loads_the_sandbox(
         KUSTOMER_DATASET="kustomer_data",
         SOURCES__KUSTOMER__API_KEY=sandbox.token,
         SOURCES__KUSTOMER__BASE_URL=sandbox.base_url,
-        OBJECTS="conversations,teams,users",
+        OBJECTS="notes,teams,users",
         FULL_REFRESH="false",
     )
     done = run_step(step(workflow, "Load Kustomer")["run"], root, env)
     assert done.returncode == 0, done.stderr[-3000:]
     with duckdb.connect(str(root / "kustomer.duckdb"), read_only=True) as db:
-        for table in ("conversations", "teams", "users"):
+        for table in ("notes", "teams", "users"):
             (n,) = db.execute(f"select count(*) from kustomer_data.{table}").fetchone() or (0,)
             assert n == sandbox.control.count(table), table
 
