@@ -203,12 +203,12 @@ def test_s3_record_read_twice_in_one_run_lands_once(bucket: Any, tmp_path: Path)
     """A record changed while the run pages through the changes comes twice in one load: Delta
     would refuse to merge it ("multiple source rows"); its newest version lands, once."""
     with serve(seed=9, scale=60, latency_ms=15) as sb:
-        args = cli_args(tmp_path, ["customers"])
+        args = cli_args(tmp_path, ["notes"])  # 2 tables (customers: 23)
         load(sb, args)
         sb.control.advance_clock(60)
-        changed = [r["id"] for r in sb.control.records("customers")][:40]
+        changed = [r["id"] for r in sb.control.records("notes")][:40]
         for record_id in changed:
-            sb.control.update("customers", record_id, {"name": "first change"})
+            sb.control.update("notes", record_id, {"body": "first change"})
         sb.control.reset_requests()
         searches = lambda: sb.control.requests(  # noqa: E731
             method="POST", path_prefix="/v1/customers/search"
@@ -219,19 +219,19 @@ def test_s3_record_read_twice_in_one_run_lands_once(bucket: Any, tmp_path: Path)
             while searches() < 3 and time.time() < deadline:
                 time.sleep(0.005)
             for record_id in changed[:5]:  # read on the first page, read again on the last
-                sb.control.update("customers", record_id, {"name": "changed during the run"})
+                sb.control.update("notes", record_id, {"body": "changed during the run"})
 
         changer = threading.Thread(target=change_while_running)
         changer.start()
         pipeline = load(sb, args, search_page_size=10)
         changer.join()
-        counted = pipeline.last_trace.last_normalize_info.row_counts["customers"]
+        counted = pipeline.last_trace.last_normalize_info.row_counts["notes"]
         assert counted > len(changed), "no record came twice: the test did not test anything"
         reader = DeltaReader(pipeline)
-        assert_equal_to_org(sb, reader, ["customers"])
-        names = dict(reader.query(f"select id, name from customers where id = '{changed[0]}'"))
+        assert_equal_to_org(sb, reader, ["notes"])
+        names = dict(reader.query(f"select id, body from notes where id = '{changed[0]}'"))
         assert names == {changed[0]: "changed during the run"}
-        assert stale_nested_rows(reader, "customers") == 0
+        assert stale_nested_rows(reader, "notes") == 0
 
 
 def test_s3_hard_delete_removes_records_and_nested_rows(
