@@ -393,7 +393,9 @@ def run_demo(args: argparse.Namespace) -> int:
         open_destination(args, duckdb_path) as destination,
     ):
         print(f"Sandbox Kustomer API at {sandbox.base_url}")
-        pipeline = make_demo_pipeline(args, destination)
+        # the last demo's state names the last demo's sandbox (another port): dropped before
+        # the source is made, which asks this sandbox for its Klasses and attribute metadata
+        pipeline = make_demo_pipeline(args, destination).drop()
         source = kustomer_source(
             api_key=sandbox.token,
             base_url=sandbox.base_url,

@@ -107,3 +107,23 @@ def test_demo_draws_a_live_bar_on_a_terminal(tmp_path: Path) -> None:
     text = screen.decode(errors="replace")
     assert "\r" in text and "Extract kustomer: Resources" in text
     assert "Extract kustomer: 2/2 resources" in text  # the line the bar leaves behind
+
+
+def test_a_second_demo_asks_its_own_sandbox_for_klasses_and_metadata(
+    demo: DemoRun, tmp_path: Path
+) -> None:
+    """Each demo is a new sandbox on a new port: the last demo's state, which names the last
+    sandbox, must not stop this one from reading its Klasses and attribute metadata."""
+    again = demo.copy(tmp_path)
+    out = subprocess.run(
+        [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--demo",
+         "--demo-scale", "15", "--objects", "kobject_ecomm_order,custom_attributes,brands",
+         "--pipelines-dir", str(again.pipelines_dir)],
+        cwd=again.workdir, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    assert "skipped" not in out.stdout + out.stderr, out.stdout[-3000:]
+    with duckdb.connect(str(again.workdir / "kustomer_demo.duckdb"), read_only=True) as con:
+        for table in ("kobject_ecomm_order", "custom_attributes"):
+            (rows,) = con.execute(f"select count(*) from kustomer_data.{table}").fetchone() or (0,)
+            assert rows > 0, table
