@@ -24,7 +24,7 @@ from dlt.extract.resource import DltResource
 from kustomer_source.attachments import COLUMNS as ATTACHMENT_COLUMNS
 from kustomer_source.attachments import MESSAGE_LIST, read_attachments
 from kustomer_source.attachments import TABLE as ATTACHMENTS_TABLE
-from kustomer_source.binding import OrgMismatchError, bind_to_host, bound_elsewhere
+from kustomer_source.binding import OrgMismatchError, bind_to_host, refuse_if_bound_elsewhere
 from kustomer_source.catalog import (
     CATALOG,
     CURSORS,
@@ -180,12 +180,11 @@ def kustomer_source(
     )
     if lookback < 0:
         raise ConfigurationException(f"sources.kustomer.lookback must be 0 or more, not {lookback}")
-    # the org's own data model: its Klasses and how its custom attributes are typed (not asked
-    # of a host this pipeline's state does not belong to: its resources refuse to read it)
-    if bound_elsewhere(client.base_url):
-        schema = OrgSchema()
-    else:
-        schema = discover(client, kobjects, custom_attribute_metadata)
+    # a host this pipeline's state does not belong to is not asked anything (the resources
+    # check again once dlt has restored the state from the destination)
+    refuse_if_bound_elsewhere(client.base_url)
+    # the org's own data model: its Klasses and how its custom attributes are typed
+    schema = discover(client, kobjects, custom_attribute_metadata)
     objects = [*OBJECTS, TAGS, *(kobject_object(klass) for klass in schema.all_klasses)]
     disabled = {klass.table for klass in schema.disabled}
     for obj in objects:

@@ -37,14 +37,16 @@ def api_host(base_url: str) -> str:
     return f"{parts.scheme.lower()}://{host}{port}"
 
 
-def bound_elsewhere(base_url: str) -> bool:
-    """Whether the state at hand already belongs to another host (read only; usable in the
-    source function, where a state not restored yet simply says nothing)."""
+def refuse_if_bound_elsewhere(base_url: str) -> None:
+    """Raises OrgMismatchError when the state at hand already belongs to another host (read
+    only; usable in the source function, where a state not restored yet simply says nothing)."""
     try:
         recorded = dlt.current.source_state().get(STATE_KEY)
     except Exception:  # no active pipeline: nothing recorded to compare with
-        return False
-    return recorded is not None and recorded != api_host(base_url)
+        return
+    host = api_host(base_url)
+    if recorded is not None and recorded != host:
+        raise OrgMismatchError(recorded, host)
 
 
 def bind_to_host(base_url: str) -> None:

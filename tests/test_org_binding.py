@@ -105,7 +105,11 @@ def test_another_org_into_the_same_dataset_is_refused(tmp_path: Path) -> None:
         # a fresh machine with the warehouse: dlt restores the state, and the binding with it
         shutil.rmtree(Path(os.environ["DLT_DATA_DIR"]) / "pipelines")
         refused(cli(tmp_path, org_b, "--objects", objects, ok=False), org_a, org_b)
+        # a Klass of org B named: the same refusal, not an unknown object
+        refused(cli(tmp_path, org_b, "--objects", "kobject_ecomm_order", ok=False), org_a, org_b)
         assert snapshot(db) == before
+        # not even the source's questions (Klasses, metadata) went to org B
+        assert org_b.control.requests() == 0
         # way out 1: another dataset; and org A's own dataset still carries on from A's state
         cli(tmp_path, org_b, "--objects", objects, "--dataset", "org_b")
         assert_equal_to_org(org_b, dataset_reader(tmp_path, "org_b"), SEARCHED)
