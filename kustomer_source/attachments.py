@@ -55,8 +55,9 @@ COLUMNS: dict[str, dict[str, Any]] = {
     "contentType": {"data_type": "text"},
     "contentLength": {"data_type": "bigint"},
     "redacted": {"data_type": "bool"},
-    # a message that moves to a later page while the list is read comes twice: either copy
-    "message_created_at": {"data_type": "timestamp", "dedup_sort": "desc"},
+    # a message that moves to a later page while the list is read comes twice, its copies
+    # alike: the merge keeps one per id (on Delta tables, `lake.dedupe_package` does)
+    "message_created_at": {"data_type": "timestamp"},
 }
 
 
