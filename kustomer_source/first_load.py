@@ -3,34 +3,41 @@ window): two disjoint parts read side by side, each on its own rate budget.
 
 Search sees only records updated in the last two years, and a record's `createdAt` is never later
 than its `updatedAt`, so every record *created* after `search_floor` is searchable. The object is
-cut by `createdAt` at that floor:
+cut by `createdAt`:
 
-- records created before it come from the list endpoint (org budget, 100 a page): ascending pages
-  from page 1, stopping once the records are created inside the window;
-- records created inside it come from search (search budget, 500 a page): the keyset scan of
-  `SearchWindow` with a `<ctx>_created_at` range.
+- the list endpoint (org budget, 100 a page) reads ascending pages from page 1: the records
+  created before the floor, then on into the window;
+- search (search budget, 500 a page) reads the window newest `createdAt` first, keyset-paged.
 
-The window's part is handed out in pieces (`Claims`): search takes them from the newest end, the
-list from the oldest end once it has passed the floor, so whichever budget has time left takes
-more of the window and both stay busy until the parts meet. After both parts, one search for
-everything updated since the run began (as the list-only first load always did) brings the
-records changed or created while they were read.
+The two meet wherever the budgets bring them (`Window`): the list keeps what is older than where
+search has reached, search what the list has not reached, so neither commits to work ahead and
+both stay busy until they meet. After both parts, one search for everything updated since the
+run began (as the list-only first load always did) brings the records changed or created while
+they were read: sorted by `createdAt`, a scan never sees a record move, and one changed behind it
+is the last search's.
 
 What the documentation says and what is inferred:
-- `<ctx>_created_at` criteria with `gte`/`lt` and full UTC timestamps are documented for
+- `<ctx>_created_at` criteria with `gte`/`lt`/`lte` and full UTC timestamps are documented for
   customer, conversation, message and note (search's standard attributes and its date-filter
   examples); *inferred* for company, whose `company_updated_at` this source already relies on.
+- Sorting on `customer_created_at` is documented; on `<ctx>_created_at` of the other contexts it
+  is *inferred*, as sorting on `<ctx>_updated_at` is (the documentation lists customer
+  attributes only; the taps sort other contexts on `updated_at`, and archive search documents
+  `*_created_at` as sortable).
 - List order: the documentation offers only `sort=desc` on conversations and messages (by id,
   per AWS Glue), so the default order is *inferred* to be ascending id. Ids are ObjectIds that
   start with the creation second, so id order follows `createdAt` only to the second, and a record
   imported with a back-dated `createdAt` sits where it was imported. The list therefore reads on
-  for `list_cut_slack_s` of `createdAt` past its cut and keeps what it finds before the cut;
-  `first_load_split=False` reads the lists whole, as before, for orgs with back-dated imports.
+  for `list_cut_slack_s` of `createdAt` past where it met search and keeps what it finds before
+  that point; `first_load_split=False` reads the lists whole, as before, for orgs with back-dated
+  imports. A record whose `createdAt` is later than its id's second (none is, *inferred*) would
+  make the list take more of the window, never lose a record.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -50,13 +57,17 @@ from kustomer_source.sync import (
     parse_api_time,
     probe_changes,
     read_list,
+    rows_of,
     search_floor,
     side_by_side,
 )
 
-SEARCH_PIECE_PAGES = 8  # search pages in a piece of the window (a piece's last page is partial)
-LIST_PIECE_PAGES = 10  # list pages in a piece the list takes past the cut
-SEARCH_SCANS = 2  # pieces of one object searched at once, so one slow response idles nothing
+SEARCH_LANES = 2  # search scans of one object at most; the second only while search idles
+IDLE_POLL_S = 0.25  # how often a spare scan looks whether the search budget idles
+MIN_SPLIT_PAGES = 4  # a lane's gap (in its own pages) worth cutting for a second scan
+SLOW_PACE = 1.5  # searches answering this many times slower than the pace leave search idle
+NEAR_PAGE = 0.8  # how much of a search page short of the lane the list leaves the rest to it
+ONE_MS = timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True)
@@ -68,77 +79,154 @@ class FirstLoadOptions:
     list_page_size: int = 100
     search_page_size: int = SEARCH_PAGE_SIZE
     list_concurrency: int = 8
-    search_scans: int = SEARCH_SCANS
+    search_lanes: int = SEARCH_LANES
 
 
-@dataclass(frozen=True)
-class Span:
-    """Records created in [lo, hi); `hi` None stays open (records created during the run)."""
+@dataclass
+class Lane:
+    """One search scan, newest `createdAt` first, of the records created before `top` (None:
+    no bound). `reached` is the createdAt its last page got down to: the list may take only
+    records created before it. `floor` is set once a lane was started below it: this one then
+    stops there instead of meeting the list."""
 
-    lo: str
-    hi: str | None
+    top: str | None
+    reached: str | None = None
+    floor: str | None = None
+    page_span: timedelta | None = None  # createdAt time its last full page spanned
+    response_s: float = 0.0  # how long its searches take to answer (moving average), waits left out
+    taken: bool = False
+    done: bool = False
 
 
-class Claims:
-    """The part of the window not taken yet, [lo, hi) of createdAt plus, until search takes it,
-    the open end after `hi` (records created during the run).
+class Window:
+    """One object's part of search's window, `createdAt` from `floor` on, shared by the list
+    (ascending from the floor) and the search lanes (descending from the newest record).
 
-    Search takes pieces from the newest end, about `SEARCH_PIECE_PAGES` pages of records each by
-    the window's average density, and half of what is left once less than two pieces are. (A
-    quarter under four pieces left search less to finish at the end, 1.33x against 1.30x with
-    searches on the search budget alone, but its extra partial pages cost org slots when a
-    search also takes one, the default: 1.22x against 1.31x.) The list takes pieces of
-    `LIST_PIECE_PAGES` of its own pages from the oldest end. A piece is cut when it is taken, so
-    the parts stay disjoint and meet wherever the budgets bring them.
+    The list keeps records created before `list_top` and moves it up to each record it reads,
+    as long as that record is older than where the lowest lane has reached; the lowest lane
+    keeps records at or after `list_top`. Whichever meets the other fixes `list_top` for good
+    (`final`): the parts are disjoint and together hold the window, wherever the budgets bring
+    them, so both stay busy until they meet.
     """
 
-    def __init__(self, lo: str, hi: str, records: int, search_page: int, list_page: int) -> None:
-        self.lo, self.hi = parse_api_time(lo), parse_api_time(hi)
-        self.open = True
-        per_record = (self.hi - self.lo) / max(records, 1)
-        self.search_piece = per_record * SEARCH_PIECE_PAGES * search_page
-        self.list_piece = per_record * LIST_PIECE_PAGES * list_page
-        self._lock = threading.Lock()
+    def __init__(self, floor: str, lanes: bool = True) -> None:
+        self.list_top = floor
+        self.final = not lanes
+        self.lanes: list[Lane] = [Lane(top=None)] if lanes else []
+        self._changed = threading.Condition()
 
-    @classmethod
-    def nothing(cls) -> Claims:
-        """No window part at all (a range that ends before the window)."""
-        claims = cls("1970-01-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z", 0, 1, 1)
-        claims.open = False
-        return claims
+    def listed(self, created: str) -> bool:
+        """Whether the list keeps a record created at `created` (API time), moving its top.
 
-    def newest(self) -> Span | None:
-        """A piece for search, the open end first."""
-        with self._lock:
-            if self.lo >= self.hi and not self.open:
+        Less than a search page short of where the lowest lane has reached, the list leaves the
+        rest to that lane: the page the lane has in flight would otherwise come back with records
+        the list took, and a search costs the budgets more than the few list pages it saves.
+        """
+        with self._changed:
+            if created < self.list_top:
+                return True
+            if self.final:
+                return False
+            lowest = self.lanes[-1]
+            if lowest.reached is None:
+                self.list_top = _after(created)
+                return True
+            if lowest.page_span is not None and not lowest.done:
+                if created >= self._near(lowest):
+                    self._settle(self.list_top)
+                    return False
+            if created < lowest.reached:
+                self.list_top = _after(created)
+                return True
+            self._settle(lowest.reached)
+            return False
+
+    def searched(
+        self, lane: Lane, rows: TPage, more: bool, reached: str | None
+    ) -> tuple[TPage, bool]:
+        """What of a lane's page the lane keeps, and whether it reads on: `reached` is the
+        createdAt its scan got down to, `more` whether pages follow."""
+        with self._changed:
+            lowest = lane is self.lanes[-1]
+            bottom = self.list_top if lowest or lane.floor is None else lane.floor
+            kept = [row for row in rows if (_created(row) or bottom) >= bottom]
+            if not more or reached is None or reached < bottom:
+                lane.done = True
+                if lowest:
+                    self._settle(self.list_top)
+                return kept, False
+            lane.reached = reached
+            return kept, True
+
+    def list_ended(self) -> None:
+        """The list stopped (its end, or past its stop): its top moves no more."""
+        with self._changed:
+            self._settle(self.list_top)
+
+    def take(self, search_idles: bool, pace_s: float) -> Lane | None:
+        """A lane for a search scan: the first one, or, while the search budget idles because
+        the lowest lane's searches answer slower than the budget's pace (`pace_s`), a new one
+        started down the gap between that lane and the list. (Idling alone is not enough: a
+        lane waiting for dlt to take its pages idles the budget too.) The old lane keeps the
+        top third of the gap to itself; the new one and the list share the rest."""
+        with self._changed:
+            for lane in self.lanes:
+                if not lane.taken:
+                    lane.taken = True
+                    return lane
+            if not search_idles or self.final:
                 return None
-            left = self.hi - self.lo
-            size = self.search_piece if left >= 2 * self.search_piece else left / 2
-            lo = self.lo if left <= self.search_piece / 8 else max(self.lo, self.hi - size)
-            span = Span(api_time(lo), None if self.open else api_time(self.hi))
-            self.hi, self.open = lo, False
-            return span
-
-    def oldest(self) -> Span | None:
-        """A piece for the list, the open end only once nothing else is left."""
-        with self._lock:
-            if self.lo >= self.hi and not self.open:
+            lowest = self.lanes[-1]
+            if lowest.done or lowest.reached is None or not lowest.page_span:
                 return None
-            hi = min(self.hi, self.lo + self.list_piece)
-            if hi >= self.hi and self.open:
-                span, self.open = Span(api_time(self.lo), None), False
-            else:
-                span = Span(api_time(self.lo), api_time(hi))
-            self.lo = hi
-            return span
+            if lowest.response_s <= pace_s * SLOW_PACE:
+                return None
+            gap = parse_api_time(lowest.reached) - parse_api_time(self.list_top)
+            if gap < lowest.page_span * MIN_SPLIT_PAGES:
+                return None
+            middle = api_time(parse_api_time(self.list_top) + gap * 2 / 3)
+            lowest.floor = middle
+            lane = Lane(top=middle, reached=middle, taken=True)
+            self.lanes.append(lane)
+            return lane
 
-    def left(self) -> bool:
-        with self._lock:
-            return self.open or self.lo < self.hi
+    def wait(self, timeout: float) -> bool:
+        """Waits up to `timeout` for the window to be settled; whether it is."""
+        with self._changed:
+            if not self.final:
+                self._changed.wait(timeout)
+            return self.final
+
+    def stop_at(self, slack: timedelta) -> str | None:
+        """Where the list may stop, once settled: `slack` of createdAt past its top."""
+        with self._changed:
+            return _after(self.list_top, slack) if self.final else None
+
+    def list_limit(self) -> str | None:
+        """How far the list may still read into the window (None: not known yet): its stop once
+        settled, else a search page short of where the lowest lane has reached."""
+        with self._changed:
+            lowest = self.lanes[-1] if self.lanes else None
+            if self.final or lowest is None or lowest.reached is None:
+                return None
+            return self._near(lowest)
+
+    @staticmethod
+    def _near(lane: Lane) -> str:
+        """The createdAt from which the list leaves the rest to the lane: `NEAR_PAGE` of its
+        page short of where it has reached, so its next page surely gets past the list."""
+        assert lane.reached is not None
+        if lane.page_span is None:
+            return lane.reached
+        return api_time(parse_api_time(lane.reached) - lane.page_span * NEAR_PAGE)
+
+    def _settle(self, top: str) -> None:
+        self.list_top, self.final = top, True
+        self._changed.notify_all()
 
 
-class CreatedSearchWindow(SearchWindow):
-    """A `SearchWindow` over the records created in one span."""
+class CreatedScan(SearchWindow):
+    """Search pages of the records changed in [start, end), newest `createdAt` first."""
 
     def __init__(
         self,
@@ -146,18 +234,60 @@ class CreatedSearchWindow(SearchWindow):
         obj: KustomerObject,
         start: str | None,
         end: str | None,
-        span: Span,
         page_size: int = SEARCH_PAGE_SIZE,
     ) -> None:
         super().__init__(client, obj, start, end, page_size)
-        self.span = span
-        self.created = f"{obj.search_prefix}_created_at"
+        self.updated, self.field = self.field, f"{obj.search_prefix}_created_at"
 
     def body(self, criteria: list[dict[str, Any]]) -> dict[str, Any]:
-        bounds = [{self.created: {"gte": self.span.lo}}]
-        if self.span.hi is not None:
-            bounds.append({self.created: {"lt": self.span.hi}})
-        return super().body([*criteria, *bounds])
+        bounds = list(criteria)
+        if self.start:
+            bounds.append({self.updated: {"gte": self.start}})
+        if self.end:
+            bounds.append({self.updated: {"lt": self.end}})
+        return {
+            "queryContext": self.obj.search_context,
+            "and": bounds,
+            "sort": [{self.field: "desc"}],
+            "includeDeleted": True,
+        }
+
+    def lane(self, window: Window, lane: Lane) -> Iterator[TPage]:
+        """The lane's records, keyset-paged down from its top (`lt top`, then `lte` the last
+        createdAt with the ids seen there skipped), until the window says it is done. A whole
+        page created in one millisecond is paged apart by number, as `SearchWindow` does."""
+        cursor, op, seen = lane.top, "lt", set[str]()
+        while True:
+            asked = time.monotonic()
+            records, has_next = self.query([{self.field: {op: cursor}}] if cursor else [])
+            took = time.monotonic() - asked - self.client.limiter.last_wait()
+            lane.response_s = took if not lane.response_s else 0.7 * lane.response_s + 0.3 * took
+            rows = rows_of(self.obj, records)
+            fresh = [r for r in rows if not (_created(r) == cursor and r.get("id") in seen)]
+            more = has_next and len(records) >= self.page_size
+            first, last = (_created(rows[0]), _created(rows[-1])) if rows else (None, None)
+            if more and first and last and first > last:
+                lane.page_span = parse_api_time(first) - parse_api_time(last)
+            kept, reading_on = window.searched(lane, fresh, more, last)
+            if kept:
+                yield kept
+            if not reading_on:
+                return
+            assert last is not None  # reading on needs a page that reached somewhere
+            if first == last:
+                ids = {r["id"] for r in rows if r.get("id")}
+                for chunk in self.instant(last, already=seen | ids):
+                    kept, reading_on = window.searched(lane, chunk, True, last)
+                    if kept:
+                        yield kept
+                    if not reading_on:
+                        return
+                cursor, op, seen = last, "lt", set()
+            else:
+                seen = (seen if last == cursor else set()) | {
+                    r["id"] for r in rows if _created(r) == last and r.get("id")
+                }
+                cursor, op = last, "lte"
 
 
 def probe_unless_refused(
@@ -209,51 +339,41 @@ def read_first_load(
         floor = search_floor(probe.server_now)
         # records changed before `end` were created before it: a range that ends before the
         # window has no search part, and its list stops at `end`
-        if end is not None and end <= floor:
-            cut, claims, scans = end, Claims.nothing(), 0
-        else:
-            cut, scans = floor, options.search_scans
-            claims = Claims(
-                floor,
-                api_time(probe.server_now),
-                probe.total or 0,
-                min(options.search_page_size, SEARCH_PAGE_SIZE),
-                options.list_page_size,
-            )
+        searched = end is None or end > floor
+        window = Window(floor if end is None or searched else end, lanes=searched)
         logger.info(
-            f"{obj.table}: records created before {cut} from {obj.path}, later ones through search"
+            f"{obj.table}: records created before {window.list_top} from {obj.path}, later ones "
+            "through search"
         )
+        scan = CreatedScan(client, obj, start, end, options.search_page_size)
+        lanes = max(options.search_lanes, 1) if searched else 0
         readers = [
-            list_part(client, obj, cut, claims, options),
-            *(search_part(client, obj, start, end, claims, options) for _ in range(scans)),
+            list_part(client, obj, window, options),
+            *(search_part(client, scan, window) for _ in range(lanes)),
         ]
         yield from side_by_side(readers)
     if probe.newest is not None:
         yield from SearchWindow(client, obj, probe.newest, end, options.search_page_size)
 
 
-def search_part(
-    client: KustomerClient,
-    obj: KustomerObject,
-    start: str | None,
-    end: str | None,
-    claims: Claims,
-    options: FirstLoadOptions,
-) -> Iterator[TPage]:
-    """The newest spans not yet taken, one keyset scan each, until none are left."""
-    while (span := claims.newest()) is not None:
-        yield from CreatedSearchWindow(client, obj, start, end, span, options.search_page_size)
+def search_part(client: KustomerClient, scan: CreatedScan, window: Window) -> Iterator[TPage]:
+    """Search lanes of the window until it is settled: the first lane at once, another one only
+    while the search budget idles (its responses are slower than its pace)."""
+    search = client.limiter.budgets["search"]
+    while not window.final:
+        lane = window.take(client.limiter.idle("search"), search.interval)
+        if lane is not None:
+            yield from scan.lane(window, lane)
+        elif window.wait(IDLE_POLL_S):
+            return
 
 
 def list_part(
-    client: KustomerClient,
-    obj: KustomerObject,
-    cut: str,
-    claims: Claims,
-    options: FirstLoadOptions,
+    client: KustomerClient, obj: KustomerObject, window: Window, options: FirstLoadOptions
 ) -> Iterator[TPage]:
-    """The records created before `cut` and in the spans the list takes once it gets there."""
-    reading = _ListProgress(cut, timedelta(seconds=max(options.list_cut_slack_s, 0)), claims)
+    """The records created before the window's list top, ascending, until the list passes the
+    point where it met search (or its end)."""
+    reading = _ListProgress(window, timedelta(seconds=max(options.list_cut_slack_s, 0)))
     pages = read_list(
         client, obj, options.list_page_size, options.list_concurrency, reading.pages_wanted
     )
@@ -265,32 +385,24 @@ def list_part(
             if reading.done(rows):
                 return  # closing the list cancels the pages not yet sent
     finally:
+        window.list_ended()
         close = getattr(pages, "close", None)  # read_list is a generator
         if close is not None:
             close()
 
 
 class _ListProgress:
-    """Where the list part is: the createdAt it keeps records up to (`owned`, None for all),
-    the point past that where it stops, and how many pages it still wants in flight."""
+    """Where the list part is: the createdAt of the last record read, the time one page spans,
+    and how many pages it still wants in flight."""
 
-    def __init__(self, cut: str, slack: timedelta, claims: Claims) -> None:
-        self.owned: str | None = cut
-        self.slack, self.claims = slack, claims
-        self.stop_at = _after(cut, slack)
+    def __init__(self, window: Window, slack: timedelta) -> None:
+        self.window, self.slack = window, slack
         self.last: str | None = None  # createdAt of the last record read
         self.page_time: timedelta | None = None  # createdAt time one page spans
         self.most = 1 << 30
 
     def keeps(self, created: str | None) -> bool:
-        """Whether a record created at `created` belongs to the list part; reaching the end of
-        what it owns, the list takes the oldest span left, if any."""
-        while created is not None and self.owned is not None and created >= self.owned:
-            span = self.claims.oldest()
-            if span is None:
-                break
-            self.owned, self.stop_at = span.hi, _after(span.hi, self.slack)
-        return created is None or self.owned is None or created < self.owned
+        return created is None or self.window.listed(created)
 
     def done(self, rows: TPage) -> bool:
         """Whether the page just read ends the list part (its records are past the stop)."""
@@ -298,15 +410,17 @@ class _ListProgress:
         if first is not None and last is not None and last > first:
             self.page_time = parse_api_time(last) - parse_api_time(first)
         self.last = last or self.last
-        return self.stop_at is not None and last is not None and last >= self.stop_at
+        stop_at = self.window.stop_at(self.slack)
+        return stop_at is not None and last is not None and last >= stop_at
 
     def pages_wanted(self) -> int:
-        """Pages in flight that may still be needed: all of them while spans are left to take,
-        else about as many as the time to the stop spans."""
-        if self.stop_at is None or self.claims.left() or not self.page_time or not self.last:
+        """Pages in flight that may still be needed: about as many as the time to where search
+        has reached (or, once settled, to the stop) spans; all while that is not known."""
+        until = self.window.stop_at(self.slack) or self.window.list_limit()
+        if until is None or not self.page_time or not self.last:
             return self.most
-        to_stop = parse_api_time(self.stop_at) - parse_api_time(self.last)
-        return 1 + max(0, int(to_stop / self.page_time))
+        ahead = parse_api_time(until) - parse_api_time(self.last)
+        return 1 + max(0, int(ahead / self.page_time))
 
 
 def _created(row: TRow) -> str | None:
@@ -322,5 +436,5 @@ def _created(row: TRow) -> str | None:
         return None
 
 
-def _after(instant: str | None, slack: timedelta) -> str | None:
-    return None if instant is None else api_time(parse_api_time(instant) + slack)
+def _after(instant: str, slack: timedelta = ONE_MS) -> str:
+    return api_time(parse_api_time(instant) + slack)

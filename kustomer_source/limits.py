@@ -134,6 +134,7 @@ class RateLimiter:
         }
         self.throttled = 0
         self._count_lock = threading.Lock()
+        self._waits = threading.local()
 
     def acquire(self, kind: BudgetKind) -> None:
         """Blocks until this request may be sent.
@@ -146,8 +147,20 @@ class RateLimiter:
         if kind == "search" and self.search_counts_org:
             slot = max(slot, self.budgets["org"].reserve_now())
         delay = slot - time.monotonic()
+        self._waits.last = max(delay, 0.0)
         if delay > 0:
             time.sleep(delay)
+
+    def last_wait(self) -> float:
+        """How long this thread's last request waited for its slot (seconds)."""
+        return float(getattr(self._waits, "last", 0.0))
+
+    def idle(self, kind: BudgetKind) -> bool:
+        """Whether a request of this kind could be sent now without waiting: nothing is booked
+        ahead on its budget (the requests in flight are slower than the budget's pace)."""
+        budget = self.budgets[kind]
+        now = time.monotonic()
+        return budget.next_slot <= now and budget.blocked_until <= now
 
     def observe(self, response: Response, kind: BudgetKind) -> None:
         """Learns the budget from the headers; holds everyone on a 429 or a spent window."""

@@ -106,3 +106,29 @@ def test_search_refused_reads_everything_through_the_lists(
         assert search_requests(sb) == len(SPLIT)  # one refused probe per object
         # dlt's own logger, once a pipeline made it, writes to stderr and does not propagate
         assert "may not search" in caplog.text + capfd.readouterr().err
+
+
+def test_records_created_in_one_millisecond_at_the_top_of_the_window(tmp_path: Path) -> None:
+    """More records than a search page share one createdAt where search starts: that instant is
+    paged apart, and none is left to the list (which does not reach their ids, at its end)."""
+    with serve(seed=27, scale=200, latency_ms=20) as sb:
+        instant = api_time(sb.control.now() - timedelta(hours=1))
+        imported = sb.control.bulk_import("customers", 45, instant)
+        loader = Loader(tmp_path)
+        loader.run(sb, ["customers"], list_concurrency=2, **SMALL_PAGES)
+        assert_equal_to_org(sb, loader, ["customers"])
+        listed = -(-sb.control.count("customers") // 10)
+        assert list_requests(sb, "customers") < listed  # the list did not reach the import
+        ids = ", ".join(f"'{i}'" for i in imported)
+        rows = loader.query(f"select count(*) from kustomer_data.customers where id in ({ids})")
+        assert rows == [(45,)]
+
+
+def test_a_second_search_lane_when_search_answers_slower_than_its_pace(tmp_path: Path) -> None:
+    """One object, searches slower than the budget's pace: a second lane starts halfway down
+    the part search has not reached, and the parts still meet without a gap."""
+    with serve(seed=29, scale=400, latency_ms=80) as sb:
+        loader = Loader(tmp_path)
+        loader.run(sb, ["conversations"], list_concurrency=1, **SMALL_PAGES)
+        assert_equal_to_org(sb, loader, ["conversations"])
+        assert sb.control.peak_in_flight("/v1/customers/search") >= 2

@@ -1,0 +1,90 @@
+"""The meeting of a first load's list and search lanes (`first_load.Window`): over random orgs and
+random orders of arrival, the parts are disjoint and together hold every record of the window."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from kustomer_source.first_load import Lane, Window
+from kustomer_source.sync import api_time
+
+FLOOR = datetime(2025, 1, 1, tzinfo=timezone.utc)
+SLACK = timedelta(minutes=1)
+
+
+@dataclass
+class LaneRun:
+    """A lane reading `records` (id, createdAt) newest first, a page at a time."""
+
+    lane: Lane
+    records: list[tuple[str, str]]
+    page: int
+    at: int = 0
+    kept: list[str] = field(default_factory=list)
+    done: bool = False
+
+    def step(self, window: Window) -> None:
+        page = self.records[self.at : self.at + self.page]
+        self.at += len(page)
+        more = self.at < len(self.records)
+        rows = [{"id": i, "createdAt": c} for i, c in page]
+        kept, reading_on = window.searched(self.lane, rows, more, page[-1][1] if page else None)
+        self.kept += [row["id"] for row in kept]
+        self.done = not reading_on
+
+
+def org(rng: random.Random) -> list[tuple[str, str]]:
+    """Records created in the window, some of them in one millisecond, some at the floor."""
+    times = [
+        FLOOR + timedelta(minutes=rng.randrange(0, 5000)) for _ in range(rng.randrange(1, 120))
+    ]
+    times += [FLOOR] * rng.randrange(0, 3)
+    crowded = FLOOR + timedelta(minutes=rng.randrange(0, 5000))
+    times += [crowded] * rng.randrange(0, 25)
+    return [(f"r{n}", api_time(t)) for n, t in enumerate(sorted(times))]
+
+
+def test_list_and_lanes_meet_without_gap_or_overlap() -> None:
+    splits = 0
+    for seed in range(500):
+        splits += meet(random.Random(seed), seed)
+    assert splits > 50  # the second lane's cases were met too
+
+
+def meet(rng: random.Random, seed: int) -> int:
+    """One org read in a random order of arrival; how many lanes were started below another."""
+    records = org(rng)
+    window = Window(api_time(FLOOR))
+    lanes = [LaneRun(window.lanes[0], list(reversed(records)), rng.randrange(1, 12))]
+    window.lanes[0].taken = True
+    listed: list[str] = []
+    list_at, list_page, list_done = 0, rng.randrange(1, 8), False
+    while not list_done or not all(lane.done for lane in lanes):
+        if rng.random() < 0.1 and not window.final:  # a second lane, as when search idles
+            lowest = lanes[-1]
+            lowest.lane.page_span = timedelta(minutes=rng.randrange(1, 50))
+            lowest.lane.response_s = 1.0  # slower than the pace below
+            new = window.take(True, 0.0)
+            if new is not None:
+                assert new.top is not None
+                below = [r for r in lowest.records[lowest.at :] if r[1] < new.top]
+                lanes.append(LaneRun(new, below, rng.randrange(1, 12)))
+                continue
+        running = [lane for lane in lanes if not lane.done]
+        if list_done or (running and rng.random() < 0.5):
+            rng.choice(running).step(window)
+            continue
+        page = records[list_at : list_at + list_page]
+        list_at += len(page)
+        listed += [i for i, created in page if window.listed(created)]
+        stop = window.stop_at(SLACK)
+        if list_at >= len(records) or (stop is not None and page and page[-1][1] >= stop):
+            window.list_ended()
+            list_done = True
+    searched = [i for lane in lanes for i in lane.kept]
+    assert len(searched) == len(set(searched)), f"seed {seed}: a lane kept a record twice"
+    assert not set(listed) & set(searched), f"seed {seed}: a record was kept by both parts"
+    assert set(listed) | set(searched) == {i for i, _ in records}, f"seed {seed}: one is lost"
+    return len(lanes) - 1
