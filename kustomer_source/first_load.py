@@ -59,6 +59,7 @@ from kustomer_source.sync import (
     read_list,
     rows_of,
     search_floor,
+    server_time,
     side_by_side,
 )
 
@@ -109,11 +110,33 @@ class Window:
     them, so both stay busy until they meet.
     """
 
-    def __init__(self, floor: str, lanes: bool = True) -> None:
-        self.list_top = floor
+    def __init__(self, floor: str | None, lanes: bool = True) -> None:
+        # None until search's first answer tells the server's time: the list keeps all it reads
+        self.list_top: str | None = floor
+        self.list_max: str | None = None  # the newest record the list kept before that
         self.final = not lanes
+        self.searching = True  # False: search refused, the list reads everything
+        self.began: str | None = None  # server time when the load began (see `found_floor`)
         self.lanes: list[Lane] = [Lane(top=None)] if lanes else []
         self._changed = threading.Condition()
+        self._started = time.monotonic()
+
+    def found_floor(self, server_now: datetime) -> None:
+        """Takes the server's time from search's first answer: the floor, and when the load
+        began by the server's clock (a second earlier, for the `Date` header's precision)."""
+        with self._changed:
+            taken = timedelta(seconds=time.monotonic() - self._started + 1)
+            self.began = api_time(server_now - taken)
+            if self.list_top is None:
+                floor = search_floor(server_now)
+                kept = self.list_max
+                self.list_top = floor if kept is None or kept < floor else _after(kept)
+
+    def without_search(self) -> None:
+        """Search refused: the list keeps and reads everything."""
+        with self._changed:
+            self.searching = False
+            self._settle(self.list_top)
 
     def listed(self, created: str) -> bool:
         """Whether the list keeps a record created at `created` (API time), moving its top.
@@ -123,6 +146,11 @@ class Window:
         the list took, and a search costs the budgets more than the few list pages it saves.
         """
         with self._changed:
+            if not self.searching:
+                return True
+            if self.list_top is None:
+                self.list_max = created if self.list_max is None else max(self.list_max, created)
+                return True
             if created < self.list_top:
                 return True
             if self.final:
@@ -149,6 +177,7 @@ class Window:
         with self._changed:
             lowest = lane is self.lanes[-1]
             bottom = self.list_top if lowest or lane.floor is None else lane.floor
+            assert bottom is not None  # the lane's first answer set the floor
             kept = [row for row in rows if (_created(row) or bottom) >= bottom]
             if not more or reached is None or reached < bottom:
                 lane.done = True
@@ -174,7 +203,7 @@ class Window:
                 if not lane.taken:
                     lane.taken = True
                     return lane
-            if not search_idles or self.final:
+            if not search_idles or self.final or self.list_top is None:
                 return None
             lowest = self.lanes[-1]
             if lowest.done or lowest.reached is None or not lowest.page_span:
@@ -198,16 +227,19 @@ class Window:
             return self.final
 
     def stop_at(self, slack: timedelta) -> str | None:
-        """Where the list may stop, once settled: `slack` of createdAt past its top."""
+        """Where the list may stop, once settled: `slack` of createdAt past its top (None: it
+        reads on, to its end if search was refused)."""
         with self._changed:
-            return _after(self.list_top, slack) if self.final else None
+            if not self.final or not self.searching or self.list_top is None:
+                return None
+            return _after(self.list_top, slack)
 
     def list_limit(self) -> str | None:
         """How far the list may still read into the window (None: not known yet): its stop once
         settled, else a search page short of where the lowest lane has reached."""
         with self._changed:
             lowest = self.lanes[-1] if self.lanes else None
-            if self.final or lowest is None or lowest.reached is None:
+            if self.final or lowest is None or lowest.reached is None or not self.searching:
                 return None
             return self._near(lowest)
 
@@ -220,7 +252,7 @@ class Window:
             return lane.reached
         return api_time(parse_api_time(lane.reached) - lane.page_span * NEAR_PAGE)
 
-    def _settle(self, top: str) -> None:
+    def _settle(self, top: str | None) -> None:
         self.list_top, self.final = top, True
         self._changed.notify_all()
 
@@ -259,7 +291,10 @@ class CreatedScan(SearchWindow):
         cursor, op, seen = lane.top, "lt", set[str]()
         while True:
             asked = time.monotonic()
-            records, has_next = self.query([{self.field: {op: cursor}}] if cursor else [])
+            criteria = [{self.field: {op: cursor}}] if cursor else []
+            records, has_next, response = self.answer(criteria)
+            if window.began is None:
+                window.found_floor(server_time(response))
             took = time.monotonic() - asked - self.client.limiter.last_wait()
             lane.response_s = took if not lane.response_s else 0.7 * lane.response_s + 0.3 * took
             rows = rows_of(self.obj, records)
@@ -314,6 +349,21 @@ def reaches_past_search(start: str | None, probe: Probe | None) -> bool:
     return start < search_floor(now)
 
 
+def read_unsearched(
+    client: KustomerClient, obj: KustomerObject, options: FirstLoadOptions
+) -> Iterator[TPage]:
+    """The whole list, for a key that may not search."""
+    _warn_unsearched(obj)
+    yield from read_list(client, obj, options.list_page_size, options.list_concurrency)
+
+
+def _warn_unsearched(obj: KustomerObject) -> None:
+    logger.warning(
+        f"{obj.table}: the API key may not search (it lacks org.permission.search.create); "
+        f"reading {obj.path} whole"
+    )
+
+
 def read_first_load(
     client: KustomerClient,
     obj: KustomerObject,
@@ -324,47 +374,63 @@ def read_first_load(
 ) -> Iterator[TPage]:
     """Every record of the object changed in [start, end) (dlt's incremental keeps the range):
     the list and search parts side by side, then the records changed while they were read.
-    `probe` None (search refused) reads the list whole."""
-    if probe is None:
-        logger.warning(
-            f"{obj.table}: the API key may not search (it lacks org.permission.search.create); "
-            f"reading {obj.path} whole"
-        )
-        yield from read_list(client, obj, options.list_page_size, options.list_concurrency)
-        return
+
+    `probe` is the run's first search where the range has bounds. A plain first load asks
+    search nothing before its parts start: the first search page tells the server's time (the
+    floor, and the time the load began, from which the last search reads), and a refused one
+    leaves the list to read everything.
+    """
     if not options.split:
+        assert probe is not None, "a first load read whole is probed first"
         logger.info(f"{obj.table}: reading {obj.path} whole (first_load_split is off)")
         yield from read_list(client, obj, options.list_page_size, options.list_concurrency)
-    else:
-        floor = search_floor(probe.server_now)
-        # records changed before `end` were created before it: a range that ends before the
-        # window has no search part, and its list stops at `end`
-        searched = end is None or end > floor
-        window = Window(floor if end is None or searched else end, lanes=searched)
-        logger.info(
-            f"{obj.table}: records created before {window.list_top} from {obj.path}, later ones "
-            "through search"
-        )
-        scan = CreatedScan(client, obj, start, end, options.search_page_size)
-        lanes = max(options.search_lanes, 1) if searched else 0
-        readers = [
-            list_part(client, obj, window, options),
-            *(search_part(client, scan, window) for _ in range(lanes)),
-        ]
-        yield from side_by_side(readers)
-    if probe.newest is not None:
-        yield from SearchWindow(client, obj, probe.newest, end, options.search_page_size)
+        if probe.newest is not None:
+            yield from SearchWindow(client, obj, probe.newest, end, options.search_page_size)
+        return
+    floor = search_floor(probe.server_now) if probe else None
+    # records changed before `end` were created before it: a range that ends before the
+    # window has no search part, and its list stops at `end`
+    searched = end is None or floor is None or end > floor
+    window = Window(floor if searched else end, lanes=searched)
+    logger.info(
+        f"{obj.table}: records created before {window.list_top or 'search floor'} from "
+        f"{obj.path}, later ones through search"
+    )
+    scan = CreatedScan(client, obj, start, end, options.search_page_size)
+    lanes = max(options.search_lanes, 1) if searched else 0
+    readers = [
+        list_part(client, obj, window, options),
+        *(search_part(client, obj, scan, window) for _ in range(lanes)),
+    ]
+    yield from side_by_side(readers)
+    since = probe.newest if probe else window.began if window.searching else None
+    if since is not None:
+        yield from SearchWindow(client, obj, since, end, options.search_page_size)
 
 
-def search_part(client: KustomerClient, scan: CreatedScan, window: Window) -> Iterator[TPage]:
+def search_part(
+    client: KustomerClient, obj: KustomerObject, scan: CreatedScan, window: Window
+) -> Iterator[TPage]:
     """Search lanes of the window until it is settled: the first lane at once, another one only
-    while the search budget idles (its responses are slower than its pace)."""
+    while the search budget idles (its responses are slower than its pace). A first answer
+    that refuses the key (403, or 401 for a key that is itself accepted) leaves everything to
+    the list."""
     search = client.limiter.budgets["search"]
     while not window.final:
         lane = window.take(client.limiter.idle("search"), search.interval)
-        if lane is not None:
+        if lane is None:
+            if window.wait(IDLE_POLL_S):
+                return
+            continue
+        try:
             yield from scan.lane(window, lane)
-        elif window.wait(IDLE_POLL_S):
+        except (KustomerPermissionError, KustomerAuthError) as refused:
+            if window.began is not None or (
+                isinstance(refused, KustomerAuthError) and not client.key_is_valid()
+            ):
+                raise
+            _warn_unsearched(obj)
+            window.without_search()
             return
 
 

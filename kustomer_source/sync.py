@@ -177,15 +177,20 @@ def probe_changes(
     found, response = window.first([("gte", start)] if start else [], "desc")
     records = found.get("data") or []
     total = (found.get("meta") or {}).get("total")
-    try:
-        server_now = parsedate_to_datetime(response.headers["Date"])
-    except (KeyError, TypeError, ValueError):
-        server_now = datetime.now(timezone.utc)
     return Probe(
         newest=_updated(records[0]) if records else None,
         total=total if isinstance(total, int) else None,
-        server_now=server_now,
+        server_now=server_time(response),
     )
+
+
+def server_time(response: Any) -> datetime:
+    """The server's time from a response's `Date` header (whole seconds), the local clock if it
+    sends none."""
+    try:
+        return parsedate_to_datetime(response.headers["Date"])
+    except (KeyError, TypeError, ValueError):
+        return datetime.now(timezone.utc)
 
 
 def oldest_change_after(
@@ -260,15 +265,20 @@ class SearchWindow:
 
     def query(self, criteria: list[dict[str, Any]], page: int = 1) -> tuple[list[Any], bool]:
         """One search page: its records and whether `links.next` says more follow."""
+        records, has_next, _ = self.answer(criteria, page)
+        return records, has_next
+
+    def answer(self, criteria: list[dict[str, Any]], page: int = 1) -> tuple[list[Any], bool, Any]:
+        """`query`, and the response it came in."""
         params = {"page": page, "pageSize": self.page_size}
-        body, _ = self.client.post(
+        body, response = self.client.post(
             SEARCH_PATH, self.body(criteria), params, f"{self.obj.table} search"
         )
         records = list_data(body, f"a {self.obj.table} search page")
         if "links" not in body:  # undocumented: a full page may be followed by more
-            return records, len(records) >= self.page_size
+            return records, len(records) >= self.page_size, response
         has_next = bool((body.get("links") or {}).get("next")) and bool(records)
-        return records, has_next
+        return records, has_next, response
 
     def __iter__(self) -> Iterator[TPage]:
         cursor, op = self.start, self.start_op
@@ -437,16 +447,23 @@ def read_search_object(
     # first_load builds on this module's readers, so it is imported here, not at the top
     from kustomer_source import first_load as split
 
+    options = first_load or split.FirstLoadOptions(
+        list_page_size=list_page_size,
+        search_page_size=search_page_size,
+        list_concurrency=list_concurrency,
+    )
+    if start is None and end is None and options.split:
+        # a plain first load: its first search page stands in for the probe
+        yield from split.read_first_load(client, obj, None, None, None, options)
+        return
     if split.reaches_past_search(start, None):
         probe: Probe | None = split.probe_unless_refused(client, obj, start, end)
+        if probe is None:
+            yield from split.read_unsearched(client, obj, options)
+            return
     else:
         probe = probe_changes(client, obj, start, end)
     if split.reaches_past_search(start, probe):
-        options = first_load or split.FirstLoadOptions(
-            list_page_size=list_page_size,
-            search_page_size=search_page_size,
-            list_concurrency=list_concurrency,
-        )
         yield from split.read_first_load(client, obj, start, end, probe, options)
         return
     # only a run that reaches past search has no start or tolerates a refused search

@@ -87,7 +87,7 @@ def test_records_at_the_cut(tmp_path: Path) -> None:
         loader = Loader(tmp_path)
         loader.run(sb, SPLIT, **SMALL_PAGES)
         assert_equal_to_org(sb, loader, SPLIT)
-        assert search_requests(sb) > 2 * len(SPLIT)  # the window's part was searched
+        assert search_requests(sb) >= 2 * len(SPLIT)  # a lane page and the last search each
 
 
 @pytest.mark.parametrize("status", [403, 401])
