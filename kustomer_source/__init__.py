@@ -147,10 +147,11 @@ def kustomer_source(
         search_page_size: Page size for search requests (at most 500).
         list_concurrency: Pages of one list endpoint in flight at once (1 follows links.next).
         search_concurrency: Time windows of one object's changes searched side by side.
-        first_load_split: On a first load, read records created in search's two-year window
-            through search and older ones through the list, side by side (False: lists whole).
-        list_cut_slack_s: How far past its cut (in createdAt) the list reads on, for records
-            out of creation order.
+        first_load_split: On a first load, read the list up from the oldest record and search
+            down from the newest (search sees records created in its two-year window), side by
+            side until they meet (False: lists whole).
+        list_cut_slack_s: How far past the point where it met search (in createdAt) the list
+            reads on, for records out of creation order.
         search_counts_org: Whether a search request also takes a slot of the org budget.
         lookback: Seconds before the cursor that each incremental search re-reads, for changes
             that reach Kustomer's search index after later ones did (0 turns it off).

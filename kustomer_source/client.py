@@ -44,6 +44,10 @@ class KustomerResponseError(KustomerError):
     """Kustomer answered with something that is not the documented JSON envelope."""
 
 
+class KustomerBadRequestError(KustomerResponseError):
+    """400: Kustomer refused the request as asked (a criterion or sort it does not take)."""
+
+
 class UnsafeNextLinkError(KustomerError):
     """A `links.next` pointed at another origin: the key is only sent to the configured host."""
 
@@ -325,4 +329,6 @@ def _from_status(response: requests.Response, base_url: str, what: str) -> Kusto
             "Kustomer API host?"
         )
     logger.warning(f"Kustomer answered {status} for {what}")
+    if status == 400:
+        return KustomerBadRequestError(f"Kustomer answered 400 for {what}: {detail}")
     return KustomerResponseError(f"Kustomer answered {status} for {what}: {detail}")

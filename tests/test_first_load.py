@@ -132,3 +132,39 @@ def test_a_second_search_lane_when_search_answers_slower_than_its_pace(tmp_path:
         loader.run(sb, ["conversations"], list_concurrency=1, **SMALL_PAGES)
         assert_equal_to_org(sb, loader, ["conversations"])
         assert sb.control.peak_in_flight("/v1/customers/search") >= 2
+
+
+def test_a_context_search_will_not_sort_on_created_at_is_read_through_its_list(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Sorting on `<ctx>_created_at` is documented for customers only: where search refuses
+    it, that object's list is read whole, and what changes during the load still arrives."""
+    with serve(seed=31, scale=200, latency_ms=40, created_sort="customer") as sb:
+        changed: list[str] = []
+        done = threading.Event()
+
+        def change_once_listed() -> None:
+            while not done.is_set():
+                if list_requests(sb, "conversations") >= 3:  # page 1 is read by now
+                    first = next(iter(sb.control.records("conversations")))["id"]
+                    sb.control.update("conversations", first, {"name": "changed when listed"})
+                    changed.append(first)
+                    return
+                time.sleep(0.002)
+
+        changer = threading.Thread(target=change_once_listed)
+        changer.start()
+        loader = Loader(tmp_path)
+        try:
+            with caplog.at_level(logging.WARNING):
+                loader.run(sb, ["customers", "conversations"], list_concurrency=1, **SMALL_PAGES)
+        finally:
+            done.set()
+            changer.join()
+        assert changed, "the change came too late to be during the load"
+        assert_equal_to_org(sb, loader, ["customers", "conversations"])
+        whole = -(-sb.control.count("conversations") // 10)
+        assert list_requests(sb, "conversations") >= whole  # read to its end
+        assert list_requests(sb, "customers") < -(-sb.control.count("customers") // 10)
+        logged = caplog.text + capfd.readouterr().err
+        assert "refused to sort on conversation_created_at" in logged

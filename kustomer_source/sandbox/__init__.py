@@ -123,6 +123,7 @@ def serve(
     search_limit: str = "pages",
     sla_included: str = "list",
     search_counts_org: bool = True,
+    created_sort: str = "all",
     verbose: bool = False,
 ) -> Iterator[Sandbox]:
     """Serve a sandbox on 127.0.0.1 (``port=0``: a free port) until the block exits.
@@ -150,6 +151,7 @@ def serve(
         search_limit=search_limit,
         sla_included=sla_included,
         search_counts_org=search_counts_org,
+        created_sort=created_sort,
     )
     engine, running = start(settings, port=port, verbose=verbose)
     sb = Sandbox(running.base_url, engine.token, running.server.control, engine, running)

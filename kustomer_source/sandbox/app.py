@@ -300,7 +300,7 @@ class Api:
         except ValueError as exc:
             raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
         try:
-            query = search.parse_query(body)
+            query = search.parse_query(body, self.engine.settings.created_sort)
         except search.SearchError as exc:
             raise ApiError(400, str(exc)) from exc
         # inferred: searching an object also needs that object's read role

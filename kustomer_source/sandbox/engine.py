@@ -48,6 +48,10 @@ class Settings:
     #: switch: a search request also spends the org budget (the reading of Kustomer's
     #: rate-limit page, "regardless the endpoint"); False counts it on the search budget only
     search_counts_org: bool = True
+    #: inferred switch: which contexts search sorts on ``<ctx>_created_at``: "all" (as on
+    #: ``<ctx>_updated_at``, which the taps sort every context on) or "customer" (the
+    #: documentation's literal list of sortable attributes: other contexts get a 400)
+    created_sort: str = "all"
 
 
 class Engine:
@@ -58,6 +62,8 @@ class Engine:
             raise ValueError("missing_role_status must be 401 or 403")
         if settings.search_limit not in ("pages", "rows"):
             raise ValueError("search_limit must be 'pages' or 'rows'")
+        if settings.created_sort not in ("all", "customer"):
+            raise ValueError("created_sort must be 'all' or 'customer'")
         self.settings = settings
         self.org = Org(settings.seed, settings.scale)
         self.clock = Clock()

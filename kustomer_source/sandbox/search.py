@@ -345,8 +345,9 @@ class _Compiler:
         return lambda rec: not any(p(rec) for p in preds)
 
 
-def parse_query(body: Any) -> Query:
-    """Validate a search body; raises SearchError (-> 400)."""
+def parse_query(body: Any, created_sort: str = "all") -> Query:
+    """Validate a search body; raises SearchError (-> 400). `created_sort`: the contexts that
+    sort on ``<ctx>_created_at`` ("all", or only "customer")."""
     if not isinstance(body, dict):
         raise SearchError("the request body must be a JSON object")
     unknown = sorted(set(body) - BODY_KEYS)
@@ -367,6 +368,11 @@ def parse_query(body: Any) -> Query:
     comp = _Compiler(context, obj, tz)
     preds = [comp.group(k, body[k]) for k in ("and", "or", "not") if k in body]
     sort_attr, desc = _sort(body.get("sort"), context)
+    if sort_attr == "createdAt" and created_sort == "customer" and context != "customer":
+        raise SearchError(
+            f"cannot sort on {context}_created_at: sorting based on other standard Object "
+            "attributes is unavailable"
+        )
     residual_exact = comp.exact
 
     def pred(rec: dict[str, Any]) -> bool:
