@@ -290,7 +290,13 @@ def parse_args() -> argparse.Namespace:
         "--search-counts-org",
         choices=["yes", "no"],
         default="yes",
-        help="whether a search also spends the org budget, in the sandbox and the source",
+        help="whether the sandbox counts a search against the org budget too",
+    )
+    parser.add_argument(
+        "--source-counts-org",
+        choices=["learn", "yes", "no"],
+        default="learn",
+        help="the source's search_counts_org: learned from the headers (default), or fixed",
     )
     args = parser.parse_args()
     if args.mode == "split" and not args.objects:
@@ -419,7 +425,11 @@ def compare_first_loads(
 ) -> None:
     """On each plan, a first load through the lists alone, then one on both budgets."""
     counts_org = args.search_counts_org == "yes"
-    print(f"search requests also count against the org budget: {args.search_counts_org}")
+    source_counts = {"learn": None, "yes": True, "no": False}[args.source_counts_org]
+    print(
+        f"search requests also count against the org budget: {args.search_counts_org} "
+        f"(the source: {args.source_counts_org})"
+    )
     for plan in (int(p) for p in args.plans.split(",")):
         sb.control("POST", "limits", {"rate_limit": plan})
         speed: dict[str, float] = {}
@@ -430,7 +440,7 @@ def compare_first_loads(
                 base_url=sb.base_url,
                 rate_limit_share=args.share,
                 first_load_split=split,
-                search_counts_org=counts_org,
+                search_counts_org=source_counts,
             ).with_resources(*tables)
             with RequestTimeline(sb) as timeline:
                 result = run_load(f"{name}_{plan}", sb, source, tables, workdir)

@@ -126,7 +126,7 @@ def kustomer_source(
     search_concurrency: int = 4,
     first_load_split: bool = True,
     list_cut_slack_s: int = 3600,
-    search_counts_org: bool = True,
+    search_counts_org: bool | None = None,
     lookback: float = DEFAULT_LOOKBACK_S,
     kobjects: bool = True,
     custom_attribute_metadata: bool = True,
@@ -152,7 +152,9 @@ def kustomer_source(
             side until they meet (False: lists whole).
         list_cut_slack_s: How far past the point where it met search (in createdAt) the list
             reads on, for records out of creation order.
-        search_counts_org: Whether a search request also takes a slot of the org budget.
+        search_counts_org: Whether a search request also takes a slot of the org budget
+            (Kustomer does not document it); None learns it from the org budget's
+            `x-ratelimit-remaining`, counting searches there until it knows.
         lookback: Seconds before the cursor that each incremental search re-reads, for changes
             that reach Kustomer's search index after later ones did (0 turns it off).
         kobjects: Ask the org for its Klasses (one `kobject_<klass>` table each).

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
+from dlt.common import logger
 from requests import Response
 
 BudgetKind = Literal["org", "search"]
@@ -24,6 +25,8 @@ DEFAULT_SEARCH_LIMIT = 100
 WINDOW_S = 60.0
 # slots an idle budget may spend at once (see `Budget.burst`)
 MAX_BURST = 3
+# searches sent within one org rate window before `SearchCountLearner` judges
+MIN_SEARCH_EVIDENCE = 20
 
 
 def parse_reset(value: str | None, now: float) -> float | None:
@@ -110,6 +113,63 @@ class Budget:
             self.blocked_until = max(self.blocked_until, until_monotonic)
 
 
+@dataclass(frozen=True)
+class _Mark:
+    """An org response to count from: its window, the remaining it showed, and how many org
+    and search requests this run had sent when its request went out (itself included)."""
+
+    reset: float
+    remaining: int
+    org_sent: int
+    search_sent: int
+
+
+class SearchCountLearner:
+    """Learns whether Kustomer counts search requests against the org budget, which its
+    documentation does not say, from the org budget's `x-ratelimit-remaining`.
+
+    Within one rate window, the org requests the server counted between two org responses
+    (the fall of `remaining`) are compared with the org and search requests this run sent
+    between them; counted means at least half the searches are in the fall. Other clients of
+    the org only add to the fall, so they can make searches look counted (the safe reading),
+    never not counted.
+    """
+
+    def __init__(self) -> None:
+        self.counts: bool | None = None  # None: not judged yet
+        self._sent = {"org": 0, "search": 0}
+        self._mark: _Mark | None = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def sent(self, kind: BudgetKind) -> None:
+        """A request of this thread goes out now."""
+        with self._lock:
+            self._sent[kind] += 1
+            self._local.sent = (self._sent["org"], self._sent["search"])
+
+    def observe_org(self, remaining: int, reset_at: float) -> bool | None:
+        """Takes an org response of this thread; returns a verdict when it changed."""
+        sent: tuple[int, int] | None = getattr(self._local, "sent", None)
+        if sent is None:
+            return None
+        with self._lock:
+            mark, here = self._mark, _Mark(reset_at, remaining, *sent)
+            if mark is None or abs(reset_at - mark.reset) > 2.0:
+                self._mark = here  # a new window: count from here
+                return None
+            if sent[0] <= mark.org_sent:  # sent before the mark, answered after it
+                return None
+            searches = sent[1] - mark.search_sent
+            if searches < MIN_SEARCH_EVIDENCE:
+                return None
+            fall = mark.remaining - remaining
+            verdict = fall >= (sent[0] - mark.org_sent) + searches / 2
+            self._mark = here  # the next verdict on fresh evidence
+            changed, self.counts = verdict != self.counts, verdict
+            return verdict if changed else None
+
+
 class RateLimiter:
     """Paces all requests of a run under `share` of the org budget and of the search budget."""
 
@@ -118,16 +178,18 @@ class RateLimiter:
         share: float = 0.5,
         org_limit: float = DEFAULT_ORG_LIMIT,
         search_limit: float = DEFAULT_SEARCH_LIMIT,
-        search_counts_org: bool = True,
+        search_counts_org: bool | None = True,
     ) -> None:
         if not 0 < share <= 1:
             raise ValueError(f"rate_limit_share must be in (0, 1], got {share}")
         self.share = share
         # Kustomer's rate-limit page counts the org limit over every request "regardless the
         # endpoint" and names the search limit beside it without saying whether searches are
-        # part of the org's count: by default a search takes a slot of both (never a 429 either
-        # way); False spends only the search budget on it, which is faster if Kustomer agrees.
+        # part of the org's count: True takes a slot of both for a search (never a 429 either
+        # way), False spends only the search budget on it, None learns which from the org
+        # budget's headers (`SearchCountLearner`), counting searches there until it knows.
         self.search_counts_org = search_counts_org
+        self.learner = SearchCountLearner() if search_counts_org is None else None
         self.budgets: dict[BudgetKind, Budget] = {
             "org": Budget(org_limit, share),
             "search": Budget(search_limit, share),
@@ -144,12 +206,22 @@ class RateLimiter:
         budget is the scarcer one, and queued behind seconds of list slots it would idle.
         """
         slot = self.budgets[kind].reserve()
-        if kind == "search" and self.search_counts_org:
+        if kind == "search" and self.searches_count_org:
             slot = max(slot, self.budgets["org"].reserve_now())
         delay = slot - time.monotonic()
         self._waits.last = max(delay, 0.0)
         if delay > 0:
             time.sleep(delay)
+        if self.learner is not None:
+            self.learner.sent(kind)
+
+    @property
+    def searches_count_org(self) -> bool:
+        """Whether a search takes an org slot now: as set, else as learned (until then, yes)."""
+        if self.search_counts_org is not None:
+            return self.search_counts_org
+        learned = self.learner.counts if self.learner is not None else None
+        return True if learned is None else learned
 
     def last_wait(self) -> float:
         """How long this thread's last request waited for its slot (seconds)."""
@@ -177,6 +249,21 @@ class RateLimiter:
         reset_at = parse_reset(headers.get("x-ratelimit-reset"), wall_now)
         remaining = headers.get("x-ratelimit-remaining")
         spent = remaining is not None and remaining.isdigit() and int(remaining) <= 0
+        if (
+            self.learner is not None
+            and kind == "org"
+            and response.status_code != 429
+            and remaining is not None
+            and remaining.isdigit()
+            and reset_at is not None
+        ):
+            verdict = self.learner.observe_org(int(remaining), reset_at)
+            if verdict is not None:
+                logger.info(
+                    f"Kustomer {'counts' if verdict else 'does not count'} search requests "
+                    "against the org's rate budget (learned from x-ratelimit-remaining); "
+                    "searches are paced accordingly"
+                )
         if response.status_code == 429 or spent:
             if response.status_code == 429:
                 with self._count_lock:

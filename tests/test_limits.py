@@ -101,3 +101,48 @@ def test_an_idle_budget_lends_a_few_slots_within_the_headroom(share: float, burs
         assert later - earlier == pytest.approx(interval, abs=0.05)
     # over any minute: no more than the pace plus the burst, under the limit itself
     assert 60 / interval + burst <= 100
+
+
+def org_window(limiter: RateLimiter, searches_counted: bool, reset: str) -> None:
+    """One rate window: 40 list requests and 30 searches, interleaved, each answered with the
+    org's `remaining` as a server would count them."""
+    remaining = 1_000_000
+    for n in range(70):
+        kind = "search" if n % 7 in (1, 3, 5) else "org"
+        limiter.acquire(kind)
+        if kind == "org" or searches_counted:
+            remaining -= 1
+        if kind == "org":
+            headers = {"x_ratelimit_limit": "1000000", "x_ratelimit_remaining": str(remaining)}
+            limiter.observe(response(**headers, x_ratelimit_reset=reset), "org")
+        else:
+            limiter.observe(response(x_ratelimit_limit="1000000"), "search")
+
+
+@pytest.mark.parametrize("counted", [True, False])
+def test_whether_searches_spend_the_org_budget_is_learned(counted: bool) -> None:
+    limiter = RateLimiter(share=1.0, org_limit=1e6, search_limit=1e6, search_counts_org=None)
+    assert limiter.searches_count_org  # until it knows
+    limiter.budgets["org"].limit = limiter.budgets["search"].limit = None  # not paced here
+    org_window(limiter, counted, str(int(time.time()) + 50))
+    assert limiter.searches_count_org is counted
+
+
+def test_other_clients_of_the_org_make_searches_look_counted() -> None:
+    limiter = RateLimiter(share=1.0, search_counts_org=None)
+    limiter.budgets["org"].limit = limiter.budgets["search"].limit = None
+    learner = limiter.learner
+    assert learner is not None
+    reset = time.time() + 50
+    limiter.acquire("org")
+    learner.observe_org(900, reset)
+    for _ in range(30):
+        limiter.acquire("search")
+    limiter.acquire("org")
+    learner.observe_org(900 - 1 - 40, reset)  # one of ours, none of the searches, 40 of others'
+    assert limiter.searches_count_org
+
+
+def test_a_fixed_setting_is_not_learned() -> None:
+    limiter = RateLimiter(share=1.0, search_counts_org=False)
+    assert limiter.learner is None and not limiter.searches_count_org
