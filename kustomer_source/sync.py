@@ -376,7 +376,9 @@ def side_by_side(sources: Sequence[Iterable[TPage]], buffered: int = 4) -> Itera
     """The pages of several readers, each drained in its own thread, in the order they arrive.
 
     At most `buffered` pages wait at a time (memory stays bounded); the first error stops the
-    other readers and is raised here.
+    other readers and is raised here. Each reader that is a generator is closed when it stops,
+    so its `finally` runs before this returns (a first load's list settles its window there,
+    which is what a spare search scan waits for).
     """
     arrived: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=buffered)
     stop = threading.Event()
@@ -398,6 +400,10 @@ def side_by_side(sources: Sequence[Iterable[TPage]], buffered: int = 4) -> Itera
             put("done", None)
         except BaseException as exc:  # handed to the consumer, raised there
             put("error", exc)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
 
     threads = [
         threading.Thread(target=drain, args=(source,), name="kustomer-search", daemon=True)

@@ -4,11 +4,18 @@ random orders of arrival, the parts are disjoint and together hold every record 
 from __future__ import annotations
 
 import random
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
-from kustomer_source.first_load import Lane, Window
-from kustomer_source.sync import api_time
+from kustomer_source import OBJECTS
+from kustomer_source.client import KustomerError
+from kustomer_source.first_load import Lane, Window, search_part
+from kustomer_source.limits import RateLimiter
+from kustomer_source.sync import api_time, side_by_side
 
 FLOOR = datetime(2025, 1, 1, tzinfo=timezone.utc)
 SLACK = timedelta(minutes=1)
@@ -93,3 +100,41 @@ def meet(rng: random.Random, seed: int) -> int:
     assert not set(listed) & set(searched), f"seed {seed}: a record was kept by both parts"
     assert set(listed) | set(searched) == {i for i, _ in records}, f"seed {seed}: one is lost"
     return len(lanes) - 1
+
+
+def test_a_failing_lane_does_not_leave_the_spare_scan_waiting() -> None:
+    """The first lane fails while the second scan waits for a gap to take: the error reaches
+    the consumer, because the list is closed (settling the window) and the spare scan sees it."""
+    window = Window(api_time(FLOOR))
+
+    class FailingScan:
+        def lane(self, window: Window, lane: Lane) -> Iterator[list[dict[str, str]]]:
+            yield [{"id": "a", "createdAt": api_time(FLOOR + timedelta(days=9))}]
+            raise KustomerError("search failed")
+
+    def listing() -> Iterator[list[dict[str, str]]]:
+        try:
+            while True:  # a long list, as a big object's
+                time.sleep(0.01)
+                yield []
+        finally:
+            window.list_ended()  # as first_load.list_part does
+
+    # paced, so the spare scan never finds search idle and waits for the window to settle
+    client = SimpleNamespace(limiter=RateLimiter(share=1.0, org_limit=60, search_limit=60))
+    obj = next(o for o in OBJECTS if o.table == "customers")
+    scans = [search_part(client, obj, FailingScan(), window) for _ in range(2)]  # type: ignore[arg-type]
+    failed: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            for _ in side_by_side([listing(), *scans]):
+                pass
+        except KustomerError as exc:
+            failed.append(exc)
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    consumer.join(timeout=60)  # a guard against a hang, not a measurement
+    assert not consumer.is_alive(), "the load hung"
+    assert [str(e) for e in failed] == ["search failed"]
