@@ -148,6 +148,12 @@ class SearchCountLearner:
             self._sent[kind] += 1
             self._local.sent = (self._sent["org"], self._sent["search"])
 
+    def discard(self) -> None:
+        """Forgets the evidence gathered so far: a 429 spends nothing on the server but was
+        counted as sent here, which would make searches look uncounted."""
+        with self._lock:
+            self._mark = None
+
     def observe_org(self, remaining: int, reset_at: float) -> bool | None:
         """Takes an org response of this thread; returns a verdict when it changed."""
         sent: tuple[int, int] | None = getattr(self._local, "sent", None)
@@ -249,6 +255,8 @@ class RateLimiter:
         reset_at = parse_reset(headers.get("x-ratelimit-reset"), wall_now)
         remaining = headers.get("x-ratelimit-remaining")
         spent = remaining is not None and remaining.isdigit() and int(remaining) <= 0
+        if self.learner is not None and response.status_code == 429:
+            self.learner.discard()
         if (
             self.learner is not None
             and kind == "org"

@@ -146,3 +146,19 @@ def test_other_clients_of_the_org_make_searches_look_counted() -> None:
 def test_a_fixed_setting_is_not_learned() -> None:
     limiter = RateLimiter(share=1.0, search_counts_org=False)
     assert limiter.learner is None and not limiter.searches_count_org
+
+
+def test_a_429_discards_the_evidence() -> None:
+    limiter = RateLimiter(share=1.0, search_counts_org=None)
+    limiter.budgets["org"].limit = limiter.budgets["search"].limit = None
+    reset = str(int(time.time()) + 50)
+    limiter.acquire("org")
+    limiter.observe(response(x_ratelimit_remaining="900", x_ratelimit_reset=reset), "org")
+    for _ in range(30):
+        limiter.acquire("search")
+    limiter.acquire("org")  # refused: the server counted none of these
+    limiter.observe(response(429, x_ratelimit_remaining="900", x_ratelimit_reset=reset), "org")
+    limiter.budgets["org"].blocked_until = 0.0
+    limiter.acquire("org")
+    limiter.observe(response(x_ratelimit_remaining="899", x_ratelimit_reset=reset), "org")
+    assert limiter.learner is not None and limiter.learner.counts is None  # no verdict
