@@ -56,6 +56,7 @@ from kustomer_source.client import (
 from kustomer_source.rows import TRow
 from kustomer_source.sync import (
     SEARCH_PAGE_SIZE,
+    SEARCH_PATH,
     Probe,
     SearchWindow,
     TPage,
@@ -119,6 +120,7 @@ class Window:
     def __init__(self, floor: str | None, lanes: bool = True) -> None:
         # None until search's first answer tells the server's time: the list keeps all it reads
         self.list_top: str | None = floor
+        self.floor = floor  # the oldest createdAt search may take (None: not known yet)
         self.list_max: str | None = None  # the newest record the list kept before that
         self.final = not lanes
         self.searching = True  # False: search refused, the list reads everything
@@ -137,6 +139,7 @@ class Window:
                 floor = search_floor(server_now)
                 kept = self.list_max
                 self.list_top = floor if kept is None or kept < floor else _after(kept)
+                self.floor = floor
 
     def without_search(self) -> None:
         """Search refused: the list keeps and reads everything."""
@@ -368,6 +371,45 @@ def read_unsearched(
     yield from read_list(client, obj, options.list_page_size, options.list_concurrency)
 
 
+@dataclass(frozen=True)
+class Span:
+    """Records created in [lo, hi)."""
+
+    lo: str
+    hi: str
+
+
+class CreatedSpan(SearchWindow):
+    """A `SearchWindow` (oldest change first, keyset on updatedAt) over the records created in
+    one span."""
+
+    def __init__(
+        self,
+        client: KustomerClient,
+        obj: KustomerObject,
+        start: str | None,
+        end: str | None,
+        span: Span,
+        page_size: int = SEARCH_PAGE_SIZE,
+    ) -> None:
+        super().__init__(client, obj, start, end, page_size)
+        self.span, self.created = span, f"{obj.search_prefix}_created_at"
+
+    def body(self, criteria: list[dict[str, Any]]) -> dict[str, Any]:
+        bounds = [{self.created: {"gte": self.span.lo}}, {self.created: {"lt": self.span.hi}}]
+        return super().body([*criteria, *bounds])
+
+    def count(self) -> tuple[int | None, Any]:
+        """How many records, deleted ones left out, search holds in the span (`meta.total`)."""
+        criteria = [{self.field: {"gte": self.start}}] if self.start else []
+        body = {**self.body(criteria), "includeDeleted": False}
+        found, response = self.client.post(
+            SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{self.obj.table} search"
+        )
+        total = (found.get("meta") or {}).get("total") if isinstance(found, dict) else None
+        return (total if isinstance(total, int) else None), response
+
+
 def _warn_unsearched(obj: KustomerObject) -> None:
     logger.warning(
         f"{obj.table}: the API key may not search (it lacks org.permission.search.create); "
@@ -409,15 +451,48 @@ def read_first_load(
     )
     scan = CreatedScan(client, obj, start, end, options.search_page_size)
     lanes = max(options.search_lanes, 1) if searched else 0
+    reading = _ListProgress(window, timedelta(seconds=max(options.list_cut_slack_s, 0)))
     readers = [
-        list_part(client, obj, window, options),
+        list_part(client, obj, reading, options),
         *(search_part(client, obj, scan, window) for _ in range(lanes)),
     ]
     yield from side_by_side(readers)
+    if searched and window.searching:
+        yield from read_what_the_list_missed(client, obj, start, end, window, reading, options)
     # search's first answer set `began`; a key that may not search has none
     since = probe.newest if probe else window.began
     if since is not None:
         yield from SearchWindow(client, obj, since, end, options.search_page_size)
+
+
+def read_what_the_list_missed(
+    client: KustomerClient,
+    obj: KustomerObject,
+    start: str | None,
+    end: str | None,
+    window: Window,
+    reading: _ListProgress,
+    options: FirstLoadOptions,
+) -> Iterator[TPage]:
+    """The list's part of the window again, through search, if search counts more records in
+    it than the list kept: records imported with a `createdAt` back-dated into the window sit
+    at the end of the list, past where it stopped. One search counts them (deleted records left
+    out on both sides: lists leave them out, *inferred*); a shortfall reads the span whole, and
+    the merge on `id` drops what arrives twice."""
+    floor, top = window.floor, window.list_top
+    if floor is None or top is None or top <= floor:
+        return
+    span = CreatedSpan(client, obj, start, end, Span(floor, top), options.search_page_size)
+    found, _ = span.count()
+    listed = reading.kept_in_window()
+    if found is None or found <= listed:
+        return
+    logger.warning(
+        f"{obj.table}: search counts {found} records created in [{floor}, {top}), the list "
+        f"kept {listed} (records imported with a back-dated createdAt?); reading them through "
+        "search"
+    )
+    yield from span
 
 
 def search_part(
@@ -458,17 +533,17 @@ def search_part(
 
 
 def list_part(
-    client: KustomerClient, obj: KustomerObject, window: Window, options: FirstLoadOptions
+    client: KustomerClient, obj: KustomerObject, reading: _ListProgress, options: FirstLoadOptions
 ) -> Iterator[TPage]:
     """The records created before the window's list top, ascending, until the list passes the
     point where it met search (or its end)."""
-    reading = _ListProgress(window, timedelta(seconds=max(options.list_cut_slack_s, 0)))
+    window = reading.window
     pages = read_list(
         client, obj, options.list_page_size, options.list_concurrency, reading.pages_wanted
     )
     try:
         for rows in pages:
-            kept = [row for row in rows if reading.keeps(_created(row))]
+            kept = [row for row in rows if reading.keeps(row)]
             if kept:
                 yield kept
             if reading.done(rows):
@@ -489,9 +564,28 @@ class _ListProgress:
         self.last: str | None = None  # createdAt of the last record read
         self.page_time: timedelta | None = None  # createdAt time one page spans
         self.most = 1 << 30
+        self.kept_live: list[str] = []  # createdAt of the records kept that are not deleted
+        self.counted = 0  # how many of those were created at or after the floor
+        self.at_floor: str | None = None  # the floor `counted` counts from
 
-    def keeps(self, created: str | None) -> bool:
-        return created is None or self.window.listed(created)
+    def keeps(self, row: TRow) -> bool:
+        created = _created(row)
+        kept = created is None or self.window.listed(created)
+        if kept and created is not None and row.get("deleted") is not True:
+            floor = self.window.floor
+            if floor is None:
+                self.kept_live.append(created)  # counted once the floor is known
+            elif created >= floor:
+                self.counted += 1
+        return kept
+
+    def kept_in_window(self) -> int:
+        """The records the list kept that are not deleted and were created at or after the
+        floor (once the window is settled)."""
+        floor = self.window.floor
+        if floor is None:
+            return 0
+        return self.counted + sum(1 for created in self.kept_live if created >= floor)
 
     def done(self, rows: TPage) -> bool:
         """Whether the page just read ends the list part (its records are past the stop)."""

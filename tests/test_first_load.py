@@ -15,7 +15,7 @@ from test_incremental import assert_equal_to_org, list_requests, search_requests
 
 from kustomer_source.sandbox import Sandbox, serve
 from kustomer_source.sandbox.api import SEARCH_ROLES
-from kustomer_source.sync import api_time, search_floor
+from kustomer_source.sync import api_time, parse_api_time, search_floor
 
 SPLIT = ["customers", "conversations", "messages", "notes"]
 SMALL_PAGES = {"page_size": 10, "search_page_size": 20}
@@ -168,3 +168,23 @@ def test_a_context_search_will_not_sort_on_created_at_is_read_through_its_list(
         assert list_requests(sb, "customers") < -(-sb.control.count("customers") // 10)
         logged = caplog.text + capfd.readouterr().err
         assert "refused to sort on conversation_created_at" in logged
+
+
+def test_records_imported_with_a_createdat_back_dated_into_the_window(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """An import stamped just after search's floor sits at the end of the list, past where the
+    list stops: search counts more records in the list's part than the list kept, and reads
+    that part again."""
+    with serve(seed=33, scale=300, latency_ms=20) as sb:
+        floor = parse_api_time(search_floor(sb.control.now()))
+        imported = sb.control.bulk_import("customers", 30, api_time(floor + timedelta(days=2)))
+        loader = Loader(tmp_path)
+        with caplog.at_level(logging.WARNING):
+            loader.run(sb, ["customers"], list_concurrency=2, **SMALL_PAGES)
+        assert_equal_to_org(sb, loader, ["customers"])
+        ids = ", ".join(f"'{i}'" for i in imported)
+        landed = loader.query(f"select count(*) from kustomer_data.customers where id in ({ids})")
+        assert landed == [(30,)]
+        assert list_requests(sb, "customers") < -(-sb.control.count("customers") // 10)
+        assert "back-dated createdAt" in caplog.text + capfd.readouterr().err
