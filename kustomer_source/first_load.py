@@ -124,6 +124,7 @@ class Window:
         self.list_max: str | None = None  # the newest record the list kept before that
         self.final = not lanes
         self.searching = True  # False: search refused, the list reads everything
+        self.list_closed = False  # the list has stopped
         self.began: str | None = None  # server time when the load began (see `found_floor`)
         self.lanes: list[Lane] = [Lane(top=None)] if lanes else []
         self._changed = threading.Condition()
@@ -199,7 +200,15 @@ class Window:
     def list_ended(self) -> None:
         """The list stopped (its end, or past its stop): its top moves no more."""
         with self._changed:
+            self.list_closed = True
             self._settle(self.list_top)
+
+    def wait_list(self, timeout: float) -> bool:
+        """Waits up to `timeout` for the list to stop; whether it has."""
+        with self._changed:
+            if not self.list_closed:
+                self._changed.wait(timeout)
+            return self.list_closed
 
     def take(self, search_idles: bool, pace_s: float) -> Lane | None:
         """A lane for a search scan: the first one, or, while the search budget idles because
@@ -456,9 +465,9 @@ def read_first_load(
         list_part(client, obj, reading, options),
         *(search_part(client, obj, scan, window) for _ in range(lanes)),
     ]
+    if searched:
+        readers.append(read_what_the_list_missed(client, obj, start, end, reading, options))
     yield from side_by_side(readers)
-    if searched and window.searching:
-        yield from read_what_the_list_missed(client, obj, start, end, window, reading, options)
     # search's first answer set `began`; a key that may not search has none
     since = probe.newest if probe else window.began
     if since is not None:
@@ -470,20 +479,25 @@ def read_what_the_list_missed(
     obj: KustomerObject,
     start: str | None,
     end: str | None,
-    window: Window,
     reading: _ListProgress,
     options: FirstLoadOptions,
 ) -> Iterator[TPage]:
     """The list's part of the window again, through search, if search counts more records in
     it than the list kept: records imported with a `createdAt` back-dated into the window sit
     at the end of the list, past where it stopped. One search counts them (deleted records left
-    out on both sides: lists leave them out, *inferred*); a shortfall reads the span whole, and
-    the merge on `id` drops what arrives twice."""
+    out on both sides: lists leave them out, *inferred*) as soon as the parts have met, while
+    the list reads its last pages; a shortfall reads the span whole once the list has ended,
+    and the merge on `id` drops what arrives twice."""
+    window = reading.window
+    while not window.wait(IDLE_POLL_S):
+        pass
     floor, top = window.floor, window.list_top
-    if floor is None or top is None or top <= floor:
+    if not window.searching or floor is None or top is None or top <= floor:
         return
     span = CreatedSpan(client, obj, start, end, Span(floor, top), options.search_page_size)
     found, _ = span.count()
+    while not window.wait_list(IDLE_POLL_S):
+        pass
     listed = reading.kept_in_window()
     if found is None or found <= listed:
         return
