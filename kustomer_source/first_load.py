@@ -14,7 +14,10 @@ search has reached, search what the list has not reached, so neither commits to 
 both stay busy until they meet. Search's first page tells the server's time (the floor, and the
 instant the load began); after both parts, one search for everything updated since that instant
 brings the records changed or created while they were read: sorted by `createdAt`, a scan never
-sees a record move, and one changed behind it is the last search's.
+sees a record move, and one changed behind it is the last search's. Once the parts have met,
+one search counts the list's part of the window (`read_what_the_list_missed`): records imported
+with a `createdAt` back-dated into the window sit at the end of the list, past its stop, and a
+shortfall reads that part again through search.
 
 What the documentation says and what is inferred:
 - `<ctx>_created_at` criteria with `gte`/`lt`/`lte` and full UTC timestamps are documented for
