@@ -581,9 +581,10 @@ class _ListProgress:
         self.last: str | None = None  # createdAt of the last record read
         self.page_time: timedelta | None = None  # createdAt time one page spans
         self.most = 1 << 30
-        self.kept_live: list[str] = []  # createdAt of the records kept that are not deleted
-        self.counted = 0  # how many of those were created at or after the floor
-        self.at_floor: str | None = None  # the floor `counted` counts from
+        # records kept that are not deleted: created at or after the floor, and, until the
+        # floor is known, the createdAt of each (counted, then dropped, once it is)
+        self.counted = 0
+        self.early: list[str] = []
 
     def keeps(self, row: TRow) -> bool:
         created = _created(row)
@@ -591,9 +592,11 @@ class _ListProgress:
         if kept and created is not None and row.get("deleted") is not True:
             floor = self.window.floor
             if floor is None:
-                self.kept_live.append(created)  # counted once the floor is known
-            elif created >= floor:
-                self.counted += 1
+                if self.window.searching:  # a list read whole needs no count
+                    self.early.append(created)
+            else:
+                self._count_early(floor)
+                self.counted += created >= floor
         return kept
 
     def kept_in_window(self) -> int:
@@ -602,7 +605,13 @@ class _ListProgress:
         floor = self.window.floor
         if floor is None:
             return 0
-        return self.counted + sum(1 for created in self.kept_live if created >= floor)
+        self._count_early(floor)
+        return self.counted
+
+    def _count_early(self, floor: str) -> None:
+        if self.early:
+            self.counted += sum(1 for created in self.early if created >= floor)
+            self.early = []
 
     def done(self, rows: TPage) -> bool:
         """Whether the page just read ends the list part (its records are past the stop)."""
