@@ -96,11 +96,11 @@ class Sandbox:
 
 @contextmanager
 def sandbox_process(args: argparse.Namespace) -> Iterator[Sandbox]:
-    """`python -m kustomer_source.sandbox` in a subprocess, with the benchmark's settings."""
+    """`python -m kustomer_sandbox` in a subprocess, with the benchmark's settings."""
     # in `changes` mode the first loads run without latency; it is switched on before the run
     latency, jitter = (0, 0) if args.mode == "changes" else (args.latency_ms, args.jitter_ms)
     command = [
-        sys.executable, "-m", "kustomer_source.sandbox", "--port", "0",
+        sys.executable, "-m", "kustomer_sandbox", "--port", "0",
         "--scale", str(args.scale), "--seed", "7",
         "--latency-ms", str(latency), "--jitter-ms", str(jitter),
         "--rate-limit", str(args.rate_limit), "--search-rate-limit", str(args.search_rate_limit),

@@ -385,7 +385,7 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
 def run_demo(args: argparse.Namespace) -> int:
     """Starts the sandbox in-process and loads it into ./kustomer_demo.duckdb, from scratch each
     time (each demo is a new sandbox org on a new port, so its state would not carry over)."""
-    from kustomer_source.sandbox import serve
+    from kustomer_sandbox import serve
 
     duckdb_path = str(Path.cwd() / DEMO_DUCKDB)
     with (
@@ -416,7 +416,7 @@ STATIC_EXTRAS = (TAGS.table, *(extra.table for extra in EXTRA_TABLES), ATTACHMEN
 def list_objects(args: argparse.Namespace) -> int:
     """Prints every object the org offers (with its Klasses) and how each is loaded."""
     if args.demo:
-        from kustomer_source.sandbox import serve
+        from kustomer_sandbox import serve
 
         with serve(seed=7, scale=args.demo_scale) as sandbox:
             print_objects(kustomer_source(api_key=sandbox.token, base_url=sandbox.base_url))

@@ -80,7 +80,7 @@ DLT_COLUMNS = {
 
 def demo_schema() -> Schema:
     """dlt's schema after a full load of the demo org into a throwaway DuckDB file."""
-    from kustomer_source.sandbox import serve  # the script, not the source, starts the sandbox
+    from kustomer_sandbox import serve  # the script, not the source, starts the sandbox
 
     with tempfile.TemporaryDirectory() as work, serve(seed=SEED, scale=SCALE) as sandbox:
         pipeline = dlt.pipeline(

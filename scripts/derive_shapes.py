@@ -22,7 +22,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DOCUMENTED = REPO.parent / "shared" / "research" / "documented"
-APPFLOW = REPO / "kustomer_source" / "sandbox" / "appflow_objects.json"
+APPFLOW = REPO / "kustomer_sandbox" / "appflow_objects.json"
 OUT = REPO / "kustomer_source" / "shapes.json"
 OAS_NAME = "kustomer_core_resources_openapi.json"
 
@@ -648,7 +648,7 @@ ABOUT = [
     "../shared/research/documented/ (the Core Resources OpenAPI document and the developer "
     "site's per-endpoint data item schemas); do not edit by hand.",
     "Conflict rule: the real API sends what Kustomer documents. Where the AppFlow field list "
-    "(sandbox/appflow_objects.json) gives another type, the documented shape wins and the "
+    "(kustomer_sandbox/appflow_objects.json) gives another type, the documented shape wins and the "
     "AppFlow type (`appflow`) is a second opinion. The documents come from examples: a field "
     "they list is documented; a field they omit proves nothing (`appflow_only` lists the "
     "AppFlow fields the documents do not show; a real org may send them).",

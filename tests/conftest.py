@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support import DemoRun, LoadedDataset, Loader, isolate_dlt, made_once, org_fingerprint
 
-from kustomer_source.sandbox import Sandbox, serve
+from kustomer_sandbox import Sandbox, serve
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import dlt
 
-from kustomer_source.sandbox import Sandbox
+from kustomer_sandbox import Sandbox
 
 SEARCHED = ["customers", "conversations", "messages", "notes", "companies"]
 

@@ -20,12 +20,12 @@ import duckdb
 import pytest
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+from kustomer_sandbox import Sandbox
 from kustomer_source import kustomer_source
-from kustomer_source.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_SPEC = REPO.parent / "shared" / "spec" / "appflow_kustomer_objects.json"
-PACKAGED_SPEC = REPO / "kustomer_source" / "sandbox" / "appflow_objects.json"
+PACKAGED_SPEC = REPO / "kustomer_sandbox" / "appflow_objects.json"
 NAMING = NamingConvention()
 
 

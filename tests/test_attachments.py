@@ -11,8 +11,8 @@ from readers import DeltaReader
 from support import Loader
 from test_s3 import bucket, cli_args, load, s3_endpoint  # noqa: F401 (the S3 fixtures)
 
-from kustomer_source.sandbox import Sandbox
-from kustomer_source.sandbox.attachments import attachment_record
+from kustomer_sandbox import Sandbox
+from kustomer_sandbox.attachments import attachment_record
 
 TABLE = "message_attachments"
 

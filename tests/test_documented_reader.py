@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from kustomer_source.sandbox import Sandbox
+from kustomer_sandbox import Sandbox
 
 #: the 48 objects' documented read paths (developer site, Core Resources OAS)
 PATHS: dict[str, str] = {

@@ -16,6 +16,7 @@ from dlt.extract.exceptions import ResourcesNotFoundError
 from dlt.pipeline.exceptions import PipelineStepFailed
 from support import REPO, Loader, files_containing
 
+from kustomer_sandbox import Sandbox, serve
 from kustomer_source import (
     KustomerAuthError,
     KustomerConnectionError,
@@ -23,7 +24,6 @@ from kustomer_source import (
     kustomer_source,
 )
 from kustomer_source.catalog import CATALOG
-from kustomer_source.sandbox import Sandbox, serve
 
 PIPELINE = str(REPO / "pipelines" / "kustomer_pipeline.py")
 

@@ -13,8 +13,8 @@ import pytest
 from support import Loader
 from test_incremental import assert_equal_to_org, list_requests, search_requests
 
-from kustomer_source.sandbox import Sandbox, serve
-from kustomer_source.sandbox.api import SEARCH_ROLES
+from kustomer_sandbox import Sandbox, serve
+from kustomer_sandbox.api import SEARCH_ROLES
 from kustomer_source.sync import api_time, parse_api_time, search_floor
 
 SPLIT = ["customers", "conversations", "messages", "notes"]

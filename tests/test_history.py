@@ -16,8 +16,8 @@ from typing import Any
 import dlt
 import pytest
 
+from kustomer_sandbox import Sandbox, serve
 from kustomer_source import history, kustomer_source
-from kustomer_source.sandbox import Sandbox, serve
 
 # an object and a Klass whose records change between runs (customers, which the second test
 # loads, would add 23 tables to each of the six runs and no version)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from support import LoadedDataset, Loader
 
-from kustomer_source.sandbox import Sandbox, serve
+from kustomer_sandbox import Sandbox, serve
 from kustomer_source.sync import api_time
 
 SEARCHED = ["customers", "conversations", "messages", "notes", "companies"]

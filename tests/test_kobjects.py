@@ -8,9 +8,9 @@ from typing import Any
 
 from support import DuckDBDataset, LoadedDataset, Loader
 
+from kustomer_sandbox import Sandbox, serve
+from kustomer_sandbox.kobjects import Attr, KlassDef
 from kustomer_source import kustomer_source
-from kustomer_source.sandbox import Sandbox, serve
-from kustomer_source.sandbox.kobjects import Attr, KlassDef
 
 KOBJECT_TABLES = {
     "ecomm-order": "kobject_ecomm_order",

@@ -13,7 +13,7 @@ from typing import Any
 from support import Loader
 from test_incremental import CONTEXTS, assert_equal_to_org, landed_state, org_state
 
-from kustomer_source.sandbox import Sandbox, serve
+from kustomer_sandbox import Sandbox, serve
 from kustomer_source.sync import api_time
 
 LOOKBACK = 90

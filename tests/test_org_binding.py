@@ -14,7 +14,7 @@ import duckdb
 from support import REPO, Loader
 from test_incremental import assert_equal_to_org, list_requests
 
-from kustomer_source.sandbox import Sandbox, serve
+from kustomer_sandbox import Sandbox, serve
 
 PIPELINE = str(REPO / "pipelines" / "kustomer_pipeline.py")
 # two searched objects and a replace one: the binding is the dataset's, whatever the objects

@@ -17,8 +17,8 @@ import pytest
 from readers import SEARCHED, PostgresReader, assert_equal_to_org, change_the_org, cli
 from support import snake, spec_objects
 
+from kustomer_sandbox import Sandbox
 from kustomer_source import CATALOG, kustomer_source
-from kustomer_source.sandbox import Sandbox
 
 DSN_VARIABLE = "KUSTOMER_TEST_POSTGRES"
 POSTGRES_TYPES = {

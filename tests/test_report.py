@@ -21,8 +21,8 @@ import duckdb
 import pytest
 from support import REPO, DemoRun, LoadedDataset
 
+from kustomer_sandbox import Sandbox
 from kustomer_source.report import REPORT_SCHEMA, collect, create_views, query, render
-from kustomer_source.sandbox import Sandbox
 
 R = REPORT_SCHEMA
 NO_TEAM = "(no team)"

@@ -19,9 +19,9 @@ import dlt
 import pytest
 from readers import DeltaReader, assert_equal_to_org, change_the_org, cli
 
+from kustomer_sandbox import Sandbox, serve
 from kustomer_source import kustomer_source
 from kustomer_source.lake import ROOT_VERSION
-from kustomer_source.sandbox import Sandbox, serve
 
 KEY_ID, SECRET = "kustomer-test", "kustomer-test-secret"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from support import REPO, Loader
 
-from kustomer_source.sandbox import Sandbox, serve
+from kustomer_sandbox import Sandbox, serve
 from kustomer_source.sync import api_time, parse_api_time
 
 # a searched, an appended and a replaced object (notes: 2 tables, where conversations has 28)

@@ -8,8 +8,8 @@ import pytest
 from readers import change_the_org
 from support import DuckDBDataset, LoadedDataset, Loader, snake, spec_objects
 
+from kustomer_sandbox import Sandbox
 from kustomer_source import CATALOG, OBJECTS
-from kustomer_source.sandbox import Sandbox
 from kustomer_source.shapes import load_shapes
 
 DUCKDB_TYPES = {

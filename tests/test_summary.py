@@ -12,8 +12,8 @@ from typing import Any
 
 from support import REPO
 
+from kustomer_sandbox import Sandbox
 from kustomer_source.catalog import CATALOG
-from kustomer_source.sandbox import Sandbox
 
 PIPELINE = str(REPO / "pipelines" / "kustomer_pipeline.py")
 

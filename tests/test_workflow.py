@@ -19,7 +19,7 @@ import pytest
 import yaml
 from support import REPO
 
-from kustomer_source.sandbox import Sandbox
+from kustomer_sandbox import Sandbox
 
 WORKFLOW = REPO / ".github" / "workflows" / "kustomer_pipeline.yml"
 SCRIPT = "pipelines/kustomer_pipeline.py"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox, serve
+from kustomer_sandbox import Sandbox, serve
 
 
 @pytest.fixture(scope="session")

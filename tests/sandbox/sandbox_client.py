@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from kustomer_source.sandbox import Sandbox
+from kustomer_sandbox import Sandbox
 
 
 class Client:

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox
+from kustomer_sandbox import Sandbox
 
 
 def all_logs(sb: Sandbox) -> list[dict[str, object]]:

@@ -18,7 +18,7 @@ def test_cli_starts_prints_url_and_token_and_serves() -> None:
         [
             sys.executable,
             "-m",
-            "kustomer_source.sandbox",
+            "kustomer_sandbox",
             "--port",
             "0",
             "--seed",
@@ -71,7 +71,7 @@ def test_cli_starts_prints_url_and_token_and_serves() -> None:
 
 def test_cli_help_explains_every_option() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "kustomer_source.sandbox", "--help"],
+        [sys.executable, "-m", "kustomer_sandbox", "--help"],
         cwd=REPO,
         capture_output=True,
         text=True,

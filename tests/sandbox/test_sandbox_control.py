@@ -8,7 +8,7 @@ import pytest
 import requests
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox
+from kustomer_sandbox import Sandbox
 
 
 def listed(client: Client, path: str) -> list[dict[str, object]]:

@@ -7,7 +7,7 @@ from typing import Any
 import requests
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox, serve
+from kustomer_sandbox import Sandbox, serve
 
 
 def searched(client: Client, ctx: str, **criterion: Any) -> list[dict[str, Any]]:

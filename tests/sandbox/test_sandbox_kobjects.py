@@ -6,8 +6,8 @@ from typing import Any
 
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox, serve
-from kustomer_source.sandbox.kobjects import KLASSES, suffix_of
+from kustomer_sandbox import Sandbox, serve
+from kustomer_sandbox.kobjects import KLASSES, suffix_of
 
 
 def test_klasses_are_the_definitions_with_documented_relationships(client: Client) -> None:

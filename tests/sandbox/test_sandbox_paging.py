@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox
-from kustomer_source.sandbox.api import ENDPOINTS
+from kustomer_sandbox import Sandbox
+from kustomer_sandbox.api import ENDPOINTS
 from kustomer_source.shapes import load_shapes
 
 #: lists whose documented envelope carries `links.next` (auth roles answer `{data}` alone,
@@ -16,7 +16,7 @@ PAGED = [e for e in ENDPOINTS if e.kind == "page" and "next" in load_shapes()[e.
 
 @pytest.mark.parametrize("ep", PAGED, ids=[e.obj for e in PAGED])
 def test_follow_next_to_the_end(client: Client, sb: Sandbox, ep: object) -> None:
-    from kustomer_source.sandbox.api import Endpoint
+    from kustomer_sandbox.api import Endpoint
 
     assert isinstance(ep, Endpoint)
     expected = [r["id"] for r in sb.control.records(ep.obj)]

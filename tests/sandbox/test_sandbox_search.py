@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox
+from kustomer_sandbox import Sandbox
 
 CTX_OBJ = {
     "customer": "customers",
@@ -309,7 +309,7 @@ def test_hundred_page_limit(fresh: Sandbox, fresh_client: Client) -> None:
 
 
 def test_row_cap_reading(client: Client) -> None:
-    from kustomer_source.sandbox import serve
+    from kustomer_sandbox import serve
 
     with serve(seed=1, scale=30, search_limit="rows") as sb:
         c = Client(sb)

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox
-from kustomer_source.sandbox.api import BY_OBJECT, SEARCH_CONTEXTS
+from kustomer_sandbox import Sandbox
+from kustomer_sandbox.api import BY_OBJECT, SEARCH_CONTEXTS
 from kustomer_source.shapes import (
     ObjectShape,
     Relationship,
@@ -121,7 +121,7 @@ def one_relationship(where: str, doc: Relationship, value: Any) -> list[str]:
 
 
 def _prefix(target: str) -> str:
-    from kustomer_source.sandbox.relations import SYNTHETIC_PATHS, TARGET_OBJECTS
+    from kustomer_sandbox.relations import SYNTHETIC_PATHS, TARGET_OBJECTS
 
     obj = TARGET_OBJECTS.get(target)
     return BY_OBJECT[obj].path if obj else SYNTHETIC_PATHS[target]

@@ -9,7 +9,7 @@ import pytest
 import requests
 from sandbox_client import Client
 
-from kustomer_source.sandbox import Sandbox, serve
+from kustomer_sandbox import Sandbox, serve
 
 
 def test_missing_unknown_and_expired_tokens_are_401(sb: Sandbox) -> None:

@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kustomer_source.shapes import load_shapes
-
 from .api import BY_OBJECT, self_link
 from .attachments import new_attachments
 from .clock import Clock
@@ -24,6 +22,7 @@ from .data import Org
 from .index import IndexLag
 from .layout import SINGLES
 from .seq import RangeSeq, merged_slice
+from .shapes import load_shapes
 from .spec import load_spec
 from .timefmt import iso_ms, parse_iso
 

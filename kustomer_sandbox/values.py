@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from kustomer_source.shapes import Shape
-
 from . import words as W
 from .documented import EXACT, complete, conforms, documented_value
 from .layout import DAY_MS, parent_of
 from .lifecycle import BUSINESS_SHARE, conversation_life
+from .shapes import Shape
 from .timefmt import iso_ms
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""``python -m kustomer_source.sandbox``: serve the sandbox until Ctrl-C."""
+"""``python -m kustomer_sandbox``: serve the sandbox until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .server import start
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(
-        prog="python -m kustomer_source.sandbox",
+        prog="python -m kustomer_sandbox",
         description="Serve a local, faithful Kustomer API on 127.0.0.1 with a synthetic org.",
     )
     p.add_argument("--port", type=int, default=8787, help="port to listen on (0 = any free port)")

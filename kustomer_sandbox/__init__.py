@@ -11,7 +11,7 @@ inferred where Kustomer's documentation is silent.
 
 Python::
 
-    from kustomer_source.sandbox import serve
+    from kustomer_sandbox import serve
     with serve(seed=7, scale=20) as sb:
         sb.base_url   # "http://127.0.0.1:<port>"
         sb.token      # full-access API token
@@ -20,7 +20,7 @@ Python::
 
 Command line::
 
-    python -m kustomer_source.sandbox --port 8787 [--seed 7 --scale 1000 ...]
+    python -m kustomer_sandbox --port 8787 [--seed 7 --scale 1000 ...]
 
 HTTP control API (JSON; no auth; loopback only; never counted, throttled or faulted)::
 

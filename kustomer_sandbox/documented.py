@@ -13,9 +13,8 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from kustomer_source.shapes import Shape
-
 from . import words as W
+from .shapes import Shape
 
 if TYPE_CHECKING:
     from .data import Org

@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kustomer_source.shapes import load_shapes
-
 from . import audit, extras, search
 from .api import (
     AUDIT_DEFAULT_COUNT,
@@ -38,6 +36,7 @@ from .envelope import (
     single_body,
 )
 from .limits import Fault, mangle_list_body
+from .shapes import load_shapes
 
 #: research §6: "Body size limits: 100 kB most endpoints"
 MAX_BODY = 100 * 1024

@@ -16,10 +16,9 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from kustomer_source.shapes import Relationship, load_shapes
-
 from .api import BY_OBJECT
 from .layout import GOLD, MASK, parent_of, salt_of
+from .shapes import Relationship, load_shapes
 
 if TYPE_CHECKING:
     from .data import Ctx, Org

@@ -1,4 +1,4 @@
-"""``python -m kustomer_source.sandbox.bench``: how fast the sandbox serves records.
+"""``python -m kustomer_sandbox.bench``: how fast the sandbox serves records.
 
 Measures serialized records per second for search pages of 500 and list pages of 100,
 in process (generation + serialization) and over HTTP on loopback (one client thread,

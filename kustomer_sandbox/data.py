@@ -12,8 +12,6 @@ import json
 import threading
 from typing import Any
 
-from kustomer_source.shapes import current_user, load_shapes
-
 from . import words as W
 from .api import BY_OBJECT
 from .attachments import with_attachments
@@ -32,6 +30,7 @@ from .layout import (
 )
 from .lifecycle import FULL
 from .relations import compile_relationships
+from .shapes import current_user, load_shapes
 from .spec import load_spec
 from .timefmt import iso_ms
 from .values import FieldGen, compile_field, record_fns, record_story
