@@ -21,8 +21,9 @@ import duckdb
 import pytest
 from support import REPO, DemoRun, LoadedDataset
 
+from kustomer_analytics import REPORT_SCHEMA, collect, create_views, render
+from kustomer_analytics.views import query
 from kustomer_sandbox import Sandbox
-from kustomer_source.report import REPORT_SCHEMA, collect, create_views, query, render
 
 R = REPORT_SCHEMA
 NO_TEAM = "(no team)"
@@ -328,7 +329,7 @@ def test_views_work_without_optional_tables_and_columns(tmp_path: Path) -> None:
 
 
 def test_missing_conversations_is_a_clear_error(tmp_path: Path) -> None:
-    from kustomer_source.report import ReportError
+    from kustomer_analytics import ReportError
 
     with duckdb.connect(str(tmp_path / "empty.duckdb")) as db:
         with pytest.raises(ReportError, match="load conversations first"):
