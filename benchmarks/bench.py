@@ -51,8 +51,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kustomer_runner.tuning import DUCKDB_SETTINGS, tune_garbage_collector  # noqa: E402
 from kustomer_source import OBJECTS, kustomer_source  # noqa: E402
-from kustomer_source.tuning import DUCKDB_SETTINGS, tune_garbage_collector  # noqa: E402
 
 
 @dataclass

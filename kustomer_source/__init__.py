@@ -46,10 +46,10 @@ from kustomer_source.first_load import FirstLoadOptions
 from kustomer_source.history import SCD2, RepeatedVersions
 from kustomer_source.kobjects import OrgSchema, discover, kobject_object
 from kustomer_source.limits import RateLimiter
+from kustomer_source.metrics import SKIP_METRIC
 from kustomer_source.schedule import scheduler_interval
 from kustomer_source.seen import STATE_KEY as SEEN_KEY
 from kustomer_source.seen import SeenSpan, SpanTracker
-from kustomer_source.summary import SKIP_METRIC
 from kustomer_source.sync import (
     TPage,
     api_time,
@@ -160,7 +160,7 @@ def kustomer_source(
         kobjects: Ask the org for its Klasses (one `kobject_<klass>` table each).
         custom_attribute_metadata: Type `custom__*` columns from the org's attribute metadata.
         history: Keep every version of the merged objects (dlt's scd2) instead of the latest;
-            after each load call `history.close_superseded(pipeline)`. Ignores hard_delete.
+            the runner closes superseded rows after each load. Ignores hard_delete.
     """
     limiter = RateLimiter(share=rate_limit_share, search_counts_org=search_counts_org)
     client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)

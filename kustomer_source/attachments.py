@@ -27,8 +27,8 @@ import dlt
 from kustomer_source.catalog import KustomerObject
 from kustomer_source.client import KustomerClient
 from kustomer_source.extras import included_records
+from kustomer_source.metrics import NOTE_METRIC
 from kustomer_source.rows import TRow, epoch_time, to_row
-from kustomer_source.summary import NOTE_METRIC
 from kustomer_source.sync import TPage, list_pages
 
 TABLE = "message_attachments"

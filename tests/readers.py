@@ -7,11 +7,8 @@ extension is needed), `PostgresReader` runs it in PostgreSQL with the dataset as
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from datetime import datetime, timezone
-from pathlib import Path
-from types import ModuleType
 from typing import Any, Protocol
 
 import dlt
@@ -19,19 +16,6 @@ import dlt
 from kustomer_sandbox import Sandbox
 
 SEARCHED = ["customers", "conversations", "messages", "notes", "companies"]
-
-
-def load_cli() -> ModuleType:
-    """pipelines/kustomer_pipeline.py, the command users run, as a module."""
-    path = Path(__file__).resolve().parent.parent / "pipelines" / "kustomer_pipeline.py"
-    spec = importlib.util.spec_from_file_location("kustomer_pipeline", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cli = load_cli()
 
 
 class Reader(Protocol):

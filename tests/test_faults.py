@@ -24,8 +24,8 @@ from readers import PostgresReader, Reader
 from support import REPO, Loader
 from test_incremental import assert_equal_to_org
 
+from kustomer_runner.runlock import run_lock
 from kustomer_sandbox import Sandbox, serve
-from kustomer_source.runlock import run_lock
 
 PIPELINE = str(REPO / "pipelines" / "kustomer_pipeline.py")
 NO_PAGE_FAULTS = {"fault_404_page": 0, "fault_no_links_page": 0, "fault_data_not_list_page": 0}

@@ -16,8 +16,9 @@ from typing import Any
 import dlt
 import pytest
 
+from kustomer_runner import history
 from kustomer_sandbox import Sandbox, serve
-from kustomer_source import history, kustomer_source
+from kustomer_source import kustomer_source
 
 # an object and a Klass whose records change between runs (customers, which the second test
 # loads, would add 23 tables to each of the six runs and no version)

@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from readers import SEARCHED, PostgresReader, assert_equal_to_org, change_the_org, cli
+from readers import SEARCHED, PostgresReader, assert_equal_to_org, change_the_org
 from support import snake, spec_objects
 
+from kustomer_runner.cli import parse_args
+from kustomer_runner.load import load_source
+from kustomer_runner.pipeline import make_pipeline
 from kustomer_sandbox import Sandbox
 from kustomer_source import CATALOG, kustomer_source
 
@@ -68,10 +71,10 @@ def load(
     argv += ["--pipelines-dir", str(tmp_path / "pipelines"), *extra]
     if objects:
         argv += ["--objects", ",".join(objects)]
-    args = cli.parse_args(argv)
-    pipeline = cli.make_pipeline(args)
+    args = parse_args(argv)
+    pipeline = make_pipeline(args)
     source = kustomer_source(api_key=sb.token, base_url=sb.base_url, hard_delete=args.hard_delete)
-    info = cli.run(pipeline, source, args)
+    info = load_source(pipeline, source, args)
     assert not info.has_failed_jobs
     return pipeline
 

@@ -17,11 +17,14 @@ from typing import Any
 
 import dlt
 import pytest
-from readers import DeltaReader, assert_equal_to_org, change_the_org, cli
+from readers import DeltaReader, assert_equal_to_org, change_the_org
 
+from kustomer_runner.cli import main, parse_args
+from kustomer_runner.lake import ROOT_VERSION
+from kustomer_runner.load import load_source
+from kustomer_runner.pipeline import make_pipeline
 from kustomer_sandbox import Sandbox, serve
 from kustomer_source import kustomer_source
-from kustomer_source.lake import ROOT_VERSION
 
 KEY_ID, SECRET = "kustomer-test", "kustomer-test-secret"
 
@@ -90,7 +93,7 @@ def bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def cli_args(tmp_path: Path, objects: list[str], *extra: str) -> Any:
-    return cli.parse_args(
+    return parse_args(
         [
             "--destination",
             "filesystem",
@@ -105,11 +108,11 @@ def cli_args(tmp_path: Path, objects: list[str], *extra: str) -> Any:
 
 def load(sb: Sandbox, args: Any, **source_args: Any) -> dlt.Pipeline:
     """One run of the pipeline script's `run()` against the sandbox."""
-    pipeline = cli.make_pipeline(args)
+    pipeline = make_pipeline(args)
     source = kustomer_source(
         api_key=sb.token, base_url=sb.base_url, hard_delete=args.hard_delete, **source_args
     )
-    info = cli.run(pipeline, source, args)
+    info = load_source(pipeline, source, args)
     assert not info.has_failed_jobs
     return pipeline
 
@@ -141,9 +144,9 @@ def test_s3_incremental_runs_equal_the_org(
     monkeypatch.setenv("SOURCES__KUSTOMER__API_KEY", sb.token)
     monkeypatch.setenv("SOURCES__KUSTOMER__BASE_URL", sb.base_url)
     args = ["--destination", "filesystem", "--objects", ",".join(objects)]
-    assert cli.main([*args, "--pipelines-dir", str(tmp_path / "pipelines")]) == 0
+    assert main([*args, "--pipelines-dir", str(tmp_path / "pipelines")]) == 0
 
-    pipeline = cli.make_pipeline(cli_args(tmp_path, objects))
+    pipeline = make_pipeline(cli_args(tmp_path, objects))
     reader = DeltaReader(pipeline)
     assert_equal_to_org(sb, reader, searched)
     # every table is a Delta table of parquet files in the bucket
@@ -153,7 +156,7 @@ def test_s3_incremental_runs_equal_the_org(
         assert any(key.endswith(".parquet") for key in files), table
 
     change_the_org(sb, searched)
-    assert cli.main([*args, "--pipelines-dir", str(tmp_path / "pipelines")]) == 0
+    assert main([*args, "--pipelines-dir", str(tmp_path / "pipelines")]) == 0
     assert_equal_to_org(sb, reader, searched)
     brands = {row[0] for row in reader.query("select id from brands")}
     assert brands == {r["id"] for r in sb.control.records("brands")}

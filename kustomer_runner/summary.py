@@ -22,14 +22,13 @@ import dlt
 from dlt.extract.source import DltSource
 
 from kustomer_source.catalog import CATALOG
+from kustomer_source.metrics import NOTE_METRIC, SKIP_METRIC
 from kustomer_source.sync import api_time, parse_api_time
 
-__all__ = ["NOTE_METRIC", "ObjectResult", "RunSummary", "SKIP_METRIC"]
+from .lake import is_filesystem
 
-SKIP_METRIC = "skipped"
-"""Custom metric of a resource that was skipped (a missing role): the reason, as one line."""
-NOTE_METRIC = "sync_note"
-"""Custom metric of a resource that keeps its own cursor: what the run read, as one line."""
+__all__ = ["ObjectResult", "RunSummary", "failed", "summarize"]
+
 
 ObjectStatus = Literal["loaded", "unchanged", "empty", "skipped"]
 
@@ -295,7 +294,7 @@ def rows_held(pipeline: dlt.Pipeline, tables: Iterable[str]) -> dict[str, int]:
     """How many rows each of these tables holds in the destination (those it has)."""
     tables = [t for t in tables if t in pipeline.default_schema.tables]
     try:
-        if _is_filesystem(pipeline):
+        if is_filesystem(pipeline):
             return {name: count for name, count in _delta_counts(pipeline, tables, None).items()}
         return _sql_counts(pipeline, tables, None)
     except Exception:  # noqa: BLE001 - a summary never fails a run that loaded
@@ -311,16 +310,11 @@ def rows_of_loads(
     if not load_ids:
         return {}
     try:
-        if _is_filesystem(pipeline):
+        if is_filesystem(pipeline):
             return _delta_counts(pipeline, tables, load_ids)
         return _sql_counts(pipeline, tables, load_ids)
     except Exception:  # noqa: BLE001 - a summary never fails a run that loaded
         return {}
-
-
-def _is_filesystem(pipeline: dlt.Pipeline) -> bool:
-    destination = pipeline.destination
-    return destination is not None and destination.destination_type.endswith(".filesystem")
 
 
 def _sql_counts(
@@ -358,3 +352,27 @@ def _delta_counts(
             condition = pc.is_in(ds.field("_dlt_load_id"), value_set=pc.array(load_ids))
         counts[name] = int(dataset.count_rows(filter=condition))
     return counts
+
+
+def report(
+    args: Any,
+    pipeline: dlt.Pipeline,
+    sources: list[Any],
+    traces: list[Any],
+    started: datetime,
+    duckdb_path: str | None,
+) -> RunSummary:
+    """Prints what the run did (and writes it as JSON with --summary-json), and how to open a
+    DuckDB file."""
+    summary = summarize(pipeline, sources, started, traces)
+    print("\n" + summary.text())
+    if args.summary_json:
+        summary.write_json(args.summary_json)
+    if duckdb_path and args.destination == "duckdb":
+        query = f"select status, count(*) from {pipeline.dataset_name}.conversations group by 1"
+        print(f'\nOpen it with the duckdb CLI:  duckdb {duckdb_path} "{query}"')
+        print(
+            f'or in Python:  python -c "import duckdb; '
+            f"duckdb.connect('{duckdb_path}').sql('{query}').show()\""
+        )
+    return summary

@@ -1,0 +1,110 @@
+"""What went wrong, as one line: a missing setting, the first Kustomer error behind a failed
+step, a full disk; what the failed run left behind; and the failed run's summary."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.pipeline import get_dlt_pipelines_dir
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from kustomer_source import KustomerError
+
+from .pipeline import DEMO_PIPELINE, ORG_PIPELINE
+from .summary import failed
+
+
+def missing_setting_message(exc: ConfigFieldMissingException) -> str:
+    fields = ", ".join(exc.fields)
+    if "api_key" in exc.fields:
+        return (
+            "Missing the Kustomer API key: set api_key under [sources.kustomer] in "
+            ".dlt/secrets.toml or the environment variable SOURCES__KUSTOMER__API_KEY "
+            "(or run with --demo)."
+        )
+    return f"Missing setting(s) {fields} under [sources.kustomer] in .dlt/config.toml"
+
+
+def root_cause_message(exc: BaseException) -> str:
+    """The first KustomerError (or the innermost error) behind a failed pipeline step."""
+    seen: BaseException | None = exc
+    innermost = exc
+    while seen is not None:
+        if isinstance(seen, KustomerError):
+            return str(seen)
+        if isinstance(seen, ConfigFieldMissingException):
+            return missing_setting_message(seen)
+        innermost = seen
+        seen = seen.__cause__ or seen.__context__
+    return f"{type(innermost).__name__}: {innermost}"
+
+
+def step_outcome(step: str) -> str:
+    """What a run that failed in `step` left behind, and what the next run does."""
+    if step == "extract":
+        return (
+            "Nothing was loaded and no state was saved: the next run starts where the last "
+            "complete one ended"
+        )
+    return (
+        "What this run read is kept in the pipeline's working dir: the next run loads it first "
+        "(or, if it was partly loaded, undoes it and reads those changes again)"
+    )
+
+
+def stopped_in(args: argparse.Namespace) -> str:
+    """The step a failed run stopped in, from the packages it left in the working dir."""
+    name = DEMO_PIPELINE if args.demo else ORG_PIPELINE
+    working_dir = Path(args.pipelines_dir or get_dlt_pipelines_dir()) / name
+    if any((working_dir / "load" / "normalized").glob("*/schema.json")):
+        return "load"
+    if any((working_dir / "normalize" / "extracted").glob("*/schema.json")):
+        return "normalize"
+    return "extract"
+
+
+def disk_full(exc: BaseException, step: str) -> str | None:
+    """One line for a run that a full disk stopped (ENOSPC anywhere behind `exc`), else None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC) or (
+            "No space left on device" in str(seen)
+        ):
+            quoted = re.search(r'"(/[^"]+)"', str(seen))
+            where = getattr(seen, "filename", None) or (quoted.group(1) if quoted else None)
+            at = f" writing {where}" if where else ""
+            return f"The disk is full (No space left on device{at}) during {step}"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def fail(
+    message: str,
+    args: argparse.Namespace,
+    started: datetime,
+    exc: PipelineStepFailed | None = None,
+) -> int:
+    """Prints the error; with --summary-json also writes a failed run's summary."""
+    print(f"error: {message}", file=sys.stderr)
+    if args.summary_json:
+        pipeline = exc.pipeline if exc is not None else None
+        step = exc.step if exc is not None else None
+        summary = failed(pipeline, started, message, step, failed_object(exc))
+        summary.write_json(args.summary_json)
+    return 1
+
+
+def failed_object(exc: BaseException | None) -> str | None:
+    """The resource (object) whose reader raised behind a failed step, if one did."""
+    while exc is not None:
+        name = getattr(exc, "resource_name", None)
+        if isinstance(name, str):
+            return name
+        exc = exc.__cause__ or exc.__context__
+    return None

@@ -1,0 +1,109 @@
+"""One load of the selected objects: into Delta tables, or through dlt's `run` with what an
+earlier run left half done finished first; a real org's load and a chunked backfill."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import dlt
+from dlt.common.pipeline import TRefreshMode
+
+from kustomer_source import KustomerError, UnknownObjectError, kustomer_source
+
+from . import history, lake
+from .pipeline import loader_format
+from .resume import finish_pending
+from .summary import report
+
+
+class HistoryNotSupported(KustomerError):
+    """--history on a destination without dlt's scd2 merge."""
+
+
+def selected(source: Any, args: argparse.Namespace) -> Any:
+    """The source narrowed to --objects (all its selected resources without): dlt's copy of
+    it, whose resources then hold the run's cursors and skips (the summary reads them there).
+    Names are checked against the source, which knows the org's Klasses."""
+    if not args.objects:
+        return source.with_resources(*source.selected_resources)
+    names = args.objects.split(",")
+    unknown = [name for name in names if name not in source.resources]
+    if unknown:
+        raise UnknownObjectError(unknown, list(source.resources))
+    return source.with_resources(*names)
+
+
+def load_source(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
+    """One load of the objects --objects selects from `source`."""
+    return load_selected(pipeline, selected(source, args), args)
+
+
+def load_selected(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
+    """One load of a source already narrowed by `selected()`."""
+    refresh: TRefreshMode | None = "drop_sources" if args.full_refresh else None
+    keeps_history = any(
+        isinstance(r.write_disposition, dict) and r.write_disposition.get("strategy") == "scd2"
+        for r in source.selected_resources.values()
+    )
+    if lake.is_filesystem(pipeline) and keeps_history:
+        raise HistoryNotSupported(
+            "History mode needs a SQL destination (DuckDB, PostgreSQL, a warehouse): dlt's "
+            "scd2 merge does not exist for Delta tables on the filesystem destination."
+        )
+    if lake.is_filesystem(pipeline):
+        # parquet files on S3/GCS/Azure/local: Delta tables, merged without duplicates
+        return lake.load(pipeline, source, refresh=refresh)
+    finish_pending(pipeline)
+    # dlt's signature says TRefreshMode, yet None (its own default) means no refresh
+    info = pipeline.run(
+        source,
+        loader_file_format=loader_format(pipeline),
+        refresh=refresh,  # type: ignore[arg-type]
+    )
+    if keeps_history:
+        history.close_superseded(pipeline)
+    return info
+
+
+def source_settings(args: argparse.Namespace, **bounds: Any) -> dict[str, Any]:
+    """The source's arguments the command line sets: the bounds, --hard-delete, and
+    `history=True` with --history (otherwise the `history` setting of .dlt/ applies)."""
+    settings = {**bounds, "hard_delete": args.hard_delete}
+    return {**settings, "history": True} if args.history else settings
+
+
+def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]]:
+    """[start, end) in chunks of `days`: each chunk is a bounded load that keeps no state."""
+    lo, hi = date.fromisoformat(start), date.fromisoformat(end)
+    while lo < hi:
+        nxt = min(lo + timedelta(days=days), hi)
+        yield lo.isoformat(), nxt.isoformat()
+        lo = nxt
+
+
+def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str) -> int:
+    """Loads the org set up in .dlt/ (or in bounded backfill chunks) and prints what landed."""
+    started = datetime.now(timezone.utc)
+    sources, traces = [], []
+    if args.full_refresh:
+        pipeline = pipeline.drop()  # the state about to be dropped says nothing of the org
+    else:
+        # the dataset's own state before the source is made, so that on a fresh machine too the
+        # org check runs before the source asks the org anything (its Klasses, its metadata)
+        pipeline.sync_destination()
+    if args.backfill_from and args.backfill_to:
+        ranges = list(backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days))
+    else:
+        ranges = [(args.start_date, args.end_date)]
+    for lo, hi in ranges:
+        if args.backfill_from and args.backfill_to:
+            print(f"backfill {lo} .. {hi}")
+        source = kustomer_source(**source_settings(args, start_date=lo, end_date=hi))
+        sources.append(selected(source, args))
+        load_selected(pipeline, sources[-1], args)
+        traces.append(pipeline.last_trace)
+    report(args, pipeline, sources, traces, started, duckdb_path)
+    return 0
