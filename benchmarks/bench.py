@@ -48,11 +48,10 @@ import dlt
 import duckdb
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from kustomer_runner.tuning import DUCKDB_SETTINGS, tune_garbage_collector
+from kustomer_source import OBJECTS, Tuning, kustomer_source
 
-from kustomer_runner.tuning import DUCKDB_SETTINGS, tune_garbage_collector  # noqa: E402
-from kustomer_source import OBJECTS, kustomer_source  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -354,7 +353,7 @@ def compare_search_windows(
             api_key=sb.token,
             base_url=sb.base_url,
             rate_limit_share=args.share,
-            search_concurrency=concurrency,
+            tuning=Tuning(search_concurrency=concurrency),
         )
         result = run_load(name, sb, source.with_resources(*tables), tables, workdir)
         searches = int(sb.control("GET", "stats?path_prefix=/v1/customers/search")["requests"])
@@ -439,8 +438,7 @@ def compare_first_loads(
                 api_key=sb.token,
                 base_url=sb.base_url,
                 rate_limit_share=args.share,
-                first_load_split=split,
-                search_counts_org=source_counts,
+                tuning=Tuning(first_load_split=split, search_counts_org=source_counts),
             ).with_resources(*tables)
             with RequestTimeline(sb) as timeline:
                 result = run_load(f"{name}_{plan}", sb, source, tables, workdir)

@@ -28,9 +28,9 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from kustomer_analytics.cli import main as report_main
 from kustomer_source import KustomerError, UnknownObjectError
-from kustomer_source.attachments import TABLE as ATTACHMENTS_TABLE
 from kustomer_source.catalog import select
-from kustomer_source.extras import EXTRA_TABLES, TAGS
+from kustomer_source.catalog.extras import EXTRA_TABLES, TAGS
+from kustomer_source.read.attachments import TABLE as ATTACHMENTS_TABLE
 
 from .demo import list_objects, run_demo
 from .failures import (

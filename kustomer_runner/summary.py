@@ -21,9 +21,9 @@ from typing import Any, Literal
 import dlt
 from dlt.extract.source import DltSource
 
+from kustomer_source.api.times import api_time, parse_api_time
 from kustomer_source.catalog import CATALOG
 from kustomer_source.metrics import NOTE_METRIC, SKIP_METRIC
-from kustomer_source.sync import api_time, parse_api_time
 
 from .lake import is_filesystem
 

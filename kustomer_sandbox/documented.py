@@ -1,4 +1,4 @@
-"""Values built from Kustomer's documented shapes (``kustomer_source/shapes.json``).
+"""Values built from Kustomer's documented shapes (``shapes.json``).
 
 Used where the AppFlow list has nothing to go on (attributes only Kustomer documents: users'
 ``mobile``, messages' ``sentiment``, klasses' ``klassSchema``, ...) and where the palette the

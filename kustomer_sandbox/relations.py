@@ -1,4 +1,4 @@
-"""Each object's documented relationships (``kustomer_source/shapes.json``), per record as JSON.
+"""Each object's documented relationships (``shapes.json``), per record as JSON.
 
 The names, kinds (to-one, to-many, links only) and target types come from the documented shapes;
 this module only decides which record each one points at, so that values agree across objects:

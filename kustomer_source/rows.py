@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from kustomer_source.catalog import KustomerObject
+from .api.times import epoch_time
 
 TRow = dict[str, Any]
+TPage = list[TRow]
+"""What every reader yields: one page of rows at a time."""
+
+
+class RowShape(Protocol):
+    """What turning a record into a row needs to know of its object (a catalog entry)."""
+
+    @property
+    def secrets(self) -> tuple[str, ...]: ...
+
+    @property
+    def integer_times(self) -> tuple[str, ...]: ...
+
+    @property
+    def by_language(self) -> tuple[str, ...]: ...
+
+    def language_prefix(self, relationship: str) -> str | None: ...
 
 
 def hash_secret(value: Any) -> Any:
@@ -23,17 +38,7 @@ def hash_secret(value: Any) -> Any:
     return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
 
 
-def epoch_time(value: float) -> str:
-    """An integer time as ISO 8601 UTC: milliseconds since the epoch, or seconds when too small
-    to be milliseconds after 1973 (*inferred*: the docs give no unit where they type a time as
-    an integer, as for routing queues' `createdAt`; Kustomer's other integer times are in
-    milliseconds)."""
-    seconds = value / 1000 if abs(value) >= 1e11 else value
-    stamp = datetime.fromtimestamp(seconds, timezone.utc)
-    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def relationship_columns(relationships: dict[str, Any] | None, obj: KustomerObject) -> TRow:
+def relationship_columns(relationships: dict[str, Any] | None, obj: RowShape) -> TRow:
     """`{"customer": {"data": {"id": "c1"}}}` -> `{"customer_id": "c1"}`; a list of ids (to-many,
     as `data` or as the relationship itself) -> `<name>_ids`; links only -> nothing; a
     `<name>_<lang>` relationship of a `by_language` name -> a `{lang, id}` item of `<name>_ids`."""
@@ -52,7 +57,7 @@ def relationship_columns(relationships: dict[str, Any] | None, obj: KustomerObje
     return columns
 
 
-def to_row(record: dict[str, Any], obj: KustomerObject) -> TRow:
+def to_row(record: dict[str, Any], obj: RowShape) -> TRow:
     """Flattens one JSON:API record of `obj` into a row: its secret attributes hashed, never
     landed; its relationships as ids."""
     attributes = record.get("attributes") or {}
@@ -68,3 +73,8 @@ def to_row(record: dict[str, Any], obj: KustomerObject) -> TRow:
     row.update(relationship_columns(record.get("relationships"), obj))
     row["id"] = record.get("id")
     return row
+
+
+def rows_of(obj: RowShape, records: list[dict[str, Any]]) -> TPage:
+    """A page of records as rows (`to_row`)."""
+    return [to_row(record, obj) for record in records]

@@ -20,7 +20,7 @@ from dlt.common import known_env
 from dlt.common.utils import str2bool
 from dlt.extract.incremental.context import get_interval_context
 
-from kustomer_source.sync import api_time
+from .api.times import api_time
 
 __all__ = ["scheduler_interval"]
 

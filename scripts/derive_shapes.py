@@ -1,4 +1,4 @@
-"""Derive `kustomer_source/shapes.json` from Kustomer's documentation.
+"""Derive `kustomer_source/catalog/shapes.json` from Kustomer's documentation.
 
 Reads `../shared/research/documented/` (the Core Resources OpenAPI document and the per-endpoint
 `data` item schemas of the developer site) and the AppFlow list packaged with the sandbox, and
@@ -23,7 +23,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DOCUMENTED = REPO.parent / "shared" / "research" / "documented"
 APPFLOW = REPO / "kustomer_sandbox" / "appflow_objects.json"
-OUT = REPO / "kustomer_source" / "shapes.json"
+OUT = REPO / "kustomer_source" / "catalog" / "shapes.json"
 OAS_NAME = "kustomer_core_resources_openapi.json"
 
 #: table -> per-endpoint schema file under schemas/ (developer-site pages)

@@ -13,6 +13,7 @@ from test_s3 import bucket, cli_args, load, s3_endpoint  # noqa: F401 (the S3 fi
 
 from kustomer_sandbox import Sandbox
 from kustomer_sandbox.attachments import attachment_record
+from kustomer_source import Tuning
 
 TABLE = "message_attachments"
 
@@ -49,7 +50,7 @@ def test_attachments_equal_the_org_then_new_ones_arrive(
     fresh_sandbox: Sandbox, loader: Loader
 ) -> None:
     sb = fresh_sandbox
-    loader.run(sb, ["messages", TABLE], page_size=25)
+    loader.run(sb, ["messages", TABLE], tuning=Tuning(page_size=25))
     expected = org_attachments(sb)
     assert len(expected) > 10
     assert landed(loader) == expected
@@ -65,7 +66,7 @@ def test_attachments_equal_the_org_then_new_ones_arrive(
     assert "http" not in text
 
     sb.control.reset_requests()
-    loader.run(sb, [TABLE], page_size=25)
+    loader.run(sb, [TABLE], tuning=Tuning(page_size=25))
     # nothing new: one page of the newest messages, not the whole list
     assert sb.control.requests("GET", "/v1/messages") == 1
 
@@ -73,7 +74,7 @@ def test_attachments_equal_the_org_then_new_ones_arrive(
     new = [sb.control.create("messages", attachments=k % 3) for k in range(40)]
     assert len(org_attachments(sb)) == len(expected) + 39, [m["id"] for m in new]
     sb.control.reset_requests()
-    loader.run(sb, [TABLE], page_size=25)
+    loader.run(sb, [TABLE], tuning=Tuning(page_size=25))
     assert landed(loader) == org_attachments(sb)
     # the 40 new messages fill two pages of 25; the third reaches the last run's messages
     assert sb.control.requests("GET", "/v1/messages") <= 3

@@ -20,6 +20,7 @@ from kustomer_sandbox import Sandbox, serve
 from kustomer_source import (
     KustomerAuthError,
     KustomerConnectionError,
+    Tuning,
     UnsafeNextLinkError,
     kustomer_source,
 )
@@ -155,7 +156,7 @@ def test_next_link_to_another_host_is_refused(
 ) -> None:
     first_url, _, seen = two_hosts
     source = kustomer_source(
-        api_key="secret-key-123", base_url=first_url, list_concurrency=concurrency
+        api_key="secret-key-123", base_url=first_url, tuning=Tuning(list_concurrency=concurrency)
     )
     with pytest.raises(PipelineStepFailed) as failed:
         loader.pipeline.run(source.with_resources("brands"))
@@ -219,7 +220,7 @@ def test_faults_are_retried_and_lose_nothing(
         loader.run(
             sb,
             ["customers", "users", "brands"],
-            page_size=10,
+            tuning=Tuning(page_size=10),
             kobjects=False,
             custom_attribute_metadata=False,
         )

@@ -44,7 +44,10 @@ class Cli:
             "SOURCES__KUSTOMER__API_KEY": sb.token,
             "SOURCES__KUSTOMER__BASE_URL": sb.base_url,
             "RUNTIME__LOG_LEVEL": "WARNING",
-            **{f"SOURCES__KUSTOMER__{key.upper()}": value for key, value in settings.items()},
+            **{
+                f"SOURCES__KUSTOMER__TUNING__{key.upper()}": value
+                for key, value in settings.items()
+            },
         }
         self.loader = Loader(workdir)
 
@@ -112,7 +115,11 @@ def test_broken_list_pages_stop_the_run_and_lose_nothing(tmp_path: Path) -> None
         cases: list[tuple[dict[str, Any], dict[str, str], str]] = [
             ({"fault_no_links_page": 2, "fault_404_page": 3}, {}, "404 for page 3 of users"),
             ({"fault_data_not_list_page": 2}, {}, "page 2 of users with `data` as dict"),
-            ({"fault_no_links_page": 2}, {"SOURCES__KUSTOMER__LIST_CONCURRENCY": "1"}, "links"),
+            (
+                {"fault_no_links_page": 2},
+                {"SOURCES__KUSTOMER__TUNING__LIST_CONCURRENCY": "1"},
+                "links",
+            ),
         ]
         for n, (faults, env, expected) in enumerate(cases):
             before = cli.snapshot()

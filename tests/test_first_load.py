@@ -15,10 +15,13 @@ from test_incremental import assert_equal_to_org, list_requests, search_requests
 
 from kustomer_sandbox import Sandbox, serve
 from kustomer_sandbox.api import SEARCH_ROLES
-from kustomer_source.sync import api_time, parse_api_time, search_floor
+from kustomer_source import Tuning
+from kustomer_source.api.times import api_time, parse_api_time
+from kustomer_source.read.search import search_floor
 
 SPLIT = ["customers", "conversations", "messages", "notes"]
 SMALL_PAGES = {"page_size": 10, "search_page_size": 20}
+"""Lists in pages of 10, searches in pages of 20 (`Tuning`), so a small org takes many pages."""
 
 
 def created_at(sb: Sandbox, table: str) -> list[str]:
@@ -56,7 +59,7 @@ def test_both_parts_and_records_changed_during_the_load(tmp_path: Path) -> None:
         changer.start()
         loader = Loader(tmp_path)
         try:
-            loader.run(sb, SPLIT, list_concurrency=2, **SMALL_PAGES)
+            loader.run(sb, SPLIT, tuning=Tuning(list_concurrency=2, **SMALL_PAGES))
         finally:
             done.set()
             changer.join()
@@ -85,7 +88,7 @@ def test_records_at_the_cut(tmp_path: Path) -> None:
         c.advance_clock((cut + timedelta(days=729) - c.now()).total_seconds())
         assert search_floor(c.now()) == api_time(cut)
         loader = Loader(tmp_path)
-        loader.run(sb, SPLIT, **SMALL_PAGES)
+        loader.run(sb, SPLIT, tuning=Tuning(**SMALL_PAGES))
         assert_equal_to_org(sb, loader, SPLIT)
         assert search_requests(sb) >= 2 * len(SPLIT)  # a lane page and the last search each
 
@@ -100,7 +103,7 @@ def test_search_refused_reads_everything_through_the_lists(
         )
         loader = Loader(tmp_path)
         with caplog.at_level(logging.WARNING):
-            info = loader.run(sb, SPLIT, api_key=no_search, **SMALL_PAGES)
+            info = loader.run(sb, SPLIT, api_key=no_search, tuning=Tuning(**SMALL_PAGES))
         assert not info.has_failed_jobs
         assert_equal_to_org(sb, loader, SPLIT)
         assert search_requests(sb) == len(SPLIT)  # one refused probe per object
@@ -115,7 +118,7 @@ def test_records_created_in_one_millisecond_at_the_top_of_the_window(tmp_path: P
         instant = api_time(sb.control.now() - timedelta(hours=1))
         imported = sb.control.bulk_import("customers", 45, instant)
         loader = Loader(tmp_path)
-        loader.run(sb, ["customers"], list_concurrency=2, **SMALL_PAGES)
+        loader.run(sb, ["customers"], tuning=Tuning(list_concurrency=2, **SMALL_PAGES))
         assert_equal_to_org(sb, loader, ["customers"])
         listed = -(-sb.control.count("customers") // 10)
         assert list_requests(sb, "customers") < listed  # the list did not reach the import
@@ -129,7 +132,7 @@ def test_a_second_search_lane_when_search_answers_slower_than_its_pace(tmp_path:
     the part search has not reached, and the parts still meet without a gap."""
     with serve(seed=29, scale=400, latency_ms=80) as sb:
         loader = Loader(tmp_path)
-        loader.run(sb, ["conversations"], list_concurrency=1, **SMALL_PAGES)
+        loader.run(sb, ["conversations"], tuning=Tuning(list_concurrency=1, **SMALL_PAGES))
         assert_equal_to_org(sb, loader, ["conversations"])
         assert sb.control.peak_in_flight("/v1/customers/search") >= 2
 
@@ -157,7 +160,11 @@ def test_a_context_search_will_not_sort_on_created_at_is_read_through_its_list(
         loader = Loader(tmp_path)
         try:
             with caplog.at_level(logging.WARNING):
-                loader.run(sb, ["customers", "conversations"], list_concurrency=1, **SMALL_PAGES)
+                loader.run(
+                    sb,
+                    ["customers", "conversations"],
+                    tuning=Tuning(list_concurrency=1, **SMALL_PAGES),
+                )
         finally:
             done.set()
             changer.join()
@@ -181,7 +188,7 @@ def test_records_imported_with_a_createdat_back_dated_into_the_window(
         imported = sb.control.bulk_import("customers", 30, api_time(floor + timedelta(days=2)))
         loader = Loader(tmp_path)
         with caplog.at_level(logging.WARNING):
-            loader.run(sb, ["customers"], list_concurrency=2, **SMALL_PAGES)
+            loader.run(sb, ["customers"], tuning=Tuning(list_concurrency=2, **SMALL_PAGES))
         assert_equal_to_org(sb, loader, ["customers"])
         ids = ", ".join(f"'{i}'" for i in imported)
         landed = loader.query(f"select count(*) from kustomer_data.customers where id in ({ids})")

@@ -18,7 +18,7 @@ import pytest
 
 from kustomer_runner import history
 from kustomer_sandbox import Sandbox, serve
-from kustomer_source import kustomer_source
+from kustomer_source import Tuning, kustomer_source
 
 # an object and a Klass whose records change between runs (customers, which the second test
 # loads, would add 23 tables to each of the six runs and no version)
@@ -137,7 +137,7 @@ def test_history_with_records_changed_during_the_run(pipeline: dlt.Pipeline) -> 
         sb.control.reset_requests()
         changer.start()
         source = kustomer_source(
-            api_key=sb.token, base_url=sb.base_url, history=True, search_page_size=20
+            api_key=sb.token, base_url=sb.base_url, history=True, tuning=Tuning(search_page_size=20)
         )
         pipeline.run(source.with_resources("customers"))
         done.set()

@@ -16,7 +16,8 @@ import pytest
 from support import LoadedDataset, Loader
 
 from kustomer_sandbox import Sandbox, serve
-from kustomer_source.sync import api_time
+from kustomer_source import Tuning
+from kustomer_source.api.times import api_time
 
 SEARCHED = ["customers", "conversations", "messages", "notes", "companies"]
 CONTEXTS = {
@@ -121,12 +122,12 @@ def test_second_run_without_changes_loads_nothing_new(sandbox: Sandbox, loader: 
 def test_bulk_import_with_one_identical_updated_at(fresh_sandbox: Sandbox, loader: Loader) -> None:
     """1,000 notes at one updatedAt, 50 search pages of 20 (as 5,000 in pages of 100)."""
     sb = fresh_sandbox
-    loader.run(sb, ["notes"], search_page_size=20)
+    loader.run(sb, ["notes"], tuning=Tuning(search_page_size=20))
     sb.control.advance_clock(60)
     stamp = api_time(sb.control.now() + timedelta(seconds=1))
     sb.control.bulk_import("notes", 1000, updated_at=stamp)
     sb.control.reset_requests()
-    loader.run(sb, ["notes"], search_page_size=20)
+    loader.run(sb, ["notes"], tuning=Tuning(search_page_size=20))
     assert_equal_to_org(sb, loader, ["notes"])
     # 50 pages of the instant, a few around it: no endless paging
     assert search_requests(sb) < 60
@@ -134,11 +135,11 @@ def test_bulk_import_with_one_identical_updated_at(fresh_sandbox: Sandbox, loade
 
 def test_more_than_100_pages_of_changes(fresh_sandbox: Sandbox, loader: Loader) -> None:
     sb = fresh_sandbox
-    loader.run(sb, ["notes"], search_page_size=10)
+    loader.run(sb, ["notes"], tuning=Tuning(search_page_size=10))
     for _ in range(1100):
         sb.control.create("notes", {"body": "new"})
     sb.control.reset_requests()
-    loader.run(sb, ["notes"], search_page_size=10)
+    loader.run(sb, ["notes"], tuning=Tuning(search_page_size=10))
     assert_equal_to_org(sb, loader, ["notes"])
     assert search_requests(sb) > 100
 
@@ -156,7 +157,7 @@ def test_many_changes_are_searched_in_parallel_windows(tmp_path: Path) -> None:
     with serve(seed=11, scale=330, latency_ms=20) as sb:
         loader = Loader(tmp_path)
         load_then_update_customers(sb, loader, 300)
-        loader.run(sb, ["customers"], search_page_size=25, search_concurrency=4)
+        loader.run(sb, ["customers"], tuning=Tuning(search_page_size=25, search_concurrency=4))
         assert_equal_to_org(sb, loader, ["customers"])
         assert sb.control.peak_in_flight("/v1/customers/search") >= 2
         # two probes, 12 pages of changes, and at most a page and a tie re-read per window
@@ -180,10 +181,10 @@ def test_records_changed_during_a_run(tmp_path: Path) -> None:
 
         changer = threading.Thread(target=change_while_running)
         changer.start()
-        loader.run(sb, ["customers"], search_page_size=50)
+        loader.run(sb, ["customers"], tuning=Tuning(search_page_size=50))
         done.set()
         changer.join()
-        loader.run(sb, ["customers"], search_page_size=50)
+        loader.run(sb, ["customers"], tuning=Tuning(search_page_size=50))
         assert_equal_to_org(sb, loader, ["customers"])
 
 
@@ -241,11 +242,11 @@ def test_start_end_chunks_equal_one_full_load(
 KILL_SCRIPT = """
 import os, sys, dlt
 sys.path.insert(0, {repo!r})
-from kustomer_source import kustomer_source
+from kustomer_source import Tuning, kustomer_source
 stage = sys.argv[1]
 p = dlt.pipeline(pipeline_name="kill_test", destination=dlt.destinations.duckdb({db!r}),
                  dataset_name="kustomer_data", pipelines_dir={pdir!r})
-src = kustomer_source(api_key={token!r}, base_url={url!r}, page_size=20)
+src = kustomer_source(api_key={token!r}, base_url={url!r}, tuning=Tuning(page_size=20))
 src = src.with_resources(*{objects!r})
 if stage == "extract":
     p.extract(src)  # killed by the test while this runs
@@ -297,7 +298,7 @@ def test_killed_run_then_rerun_loses_and_doubles_nothing(tmp_path: Path, stage: 
 
 
 def test_split_range_cuts_equal_spans() -> None:
-    from kustomer_source.sync import split_range
+    from kustomer_source.read.parallel import split_range
 
     cuts = split_range("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:04.000Z", 4)
     assert cuts == [
@@ -312,7 +313,7 @@ def test_split_range_cuts_equal_spans() -> None:
 
 
 def test_side_by_side_yields_every_page_and_raises_the_first_error() -> None:
-    from kustomer_source.sync import side_by_side
+    from kustomer_source.read.parallel import side_by_side
 
     readers = [[[{"n": r * 100 + i}] for i in range(50)] for r in range(3)]
     pages = list(side_by_side(readers, buffered=2))

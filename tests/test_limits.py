@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from kustomer_source.limits import RateLimiter, parse_reset
+from kustomer_source.api.limits import RateLimiter, parse_reset
 
 
 def response(status: int = 200, **headers: str) -> requests.Response:

@@ -14,7 +14,8 @@ from support import Loader
 from test_incremental import CONTEXTS, assert_equal_to_org, landed_state, org_state
 
 from kustomer_sandbox import Sandbox, serve
-from kustomer_source.sync import api_time
+from kustomer_source import Tuning
+from kustomer_source.api.times import api_time
 
 LOOKBACK = 90
 LAGGED = ["customers", "notes"]  # searched objects of 23 and 2 tables (conversations: 28)
@@ -109,7 +110,7 @@ def test_an_unchanged_rerun_after_a_bulk_update_stays_cheap(tmp_path: Path) -> N
     read. Pages of 100 make the bulk six pages (3,000 records at the default 500 are as many)."""
     with serve(seed=16, scale=60) as sb:
         loader = Loader(tmp_path)
-        loader.run(sb, [TABLE], search_page_size=PAGE)
+        loader.run(sb, [TABLE], tuning=Tuning(search_page_size=PAGE))
         sb.control.advance_clock(60)
         before = list(sb.control.records(TABLE))[-1]["id"]
         change(sb, TABLE, before, "just before the bulk update")
@@ -118,19 +119,19 @@ def test_an_unchanged_rerun_after_a_bulk_update_stays_cheap(tmp_path: Path) -> N
         sb.control.bulk_import(TABLE, BULK, updated_at=stamp)
         sb.control.set_index_lag(0)
         sb.control.advance_clock(15)
-        loader.run(sb, [TABLE], search_page_size=PAGE)
+        loader.run(sb, [TABLE], tuning=Tuning(search_page_size=PAGE))
         missing = set(org_state(sb, TABLE)) - set(landed_state(loader, TABLE))
         assert 0 < len(missing) < BULK  # the cursor is at the bulk's instant, half of it unseen
 
         sb.control.advance_clock(16)  # now search has the whole bulk
         after = list(sb.control.records(TABLE))[-BULK - 2]["id"]
         change(sb, TABLE, after, "after the bulk update")
-        loader.run(sb, [TABLE], search_page_size=PAGE)
+        loader.run(sb, [TABLE], tuning=Tuning(search_page_size=PAGE))
         assert_equal_to_org(sb, loader, [TABLE])  # the instant's late records were read
 
         for _ in range(2):
             sb.control.reset_requests()
-            loader.run(sb, [TABLE], search_page_size=PAGE)
+            loader.run(sb, [TABLE], tuning=Tuning(search_page_size=PAGE))
             assert customer_searches(sb) <= 3  # re-reading the bulk takes more than BULK / PAGE
             assert loader.pipeline.last_trace.last_normalize_info.row_counts.get(TABLE, 0) < 10
             assert_equal_to_org(sb, loader, [TABLE])
@@ -140,5 +141,5 @@ def test_an_unchanged_rerun_after_a_bulk_update_stays_cheap(tmp_path: Path) -> N
         late = sb.control.bulk_import(TABLE, 1, updated_at=stamp)[0]
         sb.control.set_index_lag(0)
         sb.control.advance_clock(11)
-        loader.run(sb, [TABLE], search_page_size=PAGE)
+        loader.run(sb, [TABLE], tuning=Tuning(search_page_size=PAGE))
         assert late in loader.ids(TABLE)

@@ -24,7 +24,7 @@ from kustomer_runner.lake import ROOT_VERSION
 from kustomer_runner.load import load_source
 from kustomer_runner.pipeline import make_pipeline
 from kustomer_sandbox import Sandbox, serve
-from kustomer_source import kustomer_source
+from kustomer_source import Tuning, kustomer_source
 
 KEY_ID, SECRET = "kustomer-test", "kustomer-test-secret"
 
@@ -226,7 +226,7 @@ def test_s3_record_read_twice_in_one_run_lands_once(bucket: Any, tmp_path: Path)
 
         changer = threading.Thread(target=change_while_running)
         changer.start()
-        pipeline = load(sb, args, search_page_size=10)
+        pipeline = load(sb, args, tuning=Tuning(search_page_size=10))
         changer.join()
         counted = pipeline.last_trace.last_normalize_info.row_counts["notes"]
         assert counted > len(changed), "no record came twice: the test did not test anything"

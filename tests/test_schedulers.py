@@ -16,7 +16,7 @@ import pytest
 from support import REPO, Loader
 
 from kustomer_sandbox import Sandbox, serve
-from kustomer_source.sync import api_time, parse_api_time
+from kustomer_source.api.times import api_time, parse_api_time
 
 # a searched, an appended and a replaced object (notes: 2 tables, where conversations has 28)
 OBJECTS = ["notes", "audit_logs", "brands"]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from kustomer_source.shapes import current_user, load_shapes, search_envelope
+from kustomer_source.catalog.shapes import current_user, load_shapes, search_envelope
 from tests.support import PACKAGED_SPEC, REPO
 
 DOCUMENTED = REPO.parent / "shared" / "research" / "documented"

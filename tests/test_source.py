@@ -9,8 +9,8 @@ from readers import change_the_org
 from support import DuckDBDataset, LoadedDataset, Loader, snake, spec_objects
 
 from kustomer_sandbox import Sandbox
-from kustomer_source import CATALOG, OBJECTS
-from kustomer_source.shapes import load_shapes
+from kustomer_source import CATALOG, OBJECTS, Tuning
+from kustomer_source.catalog.shapes import load_shapes
 
 DUCKDB_TYPES = {
     "text": "VARCHAR",
@@ -214,7 +214,7 @@ def test_paging_over_many_small_pages(sandbox: Sandbox, loader: Loader, concurre
     # paged lists of a searched object, of replaced ones and the audit log's cursor pages
     # (conversations, paged as customers are, would add 28 tables a run)
     objects = ["customers", "users", "audit_logs", "routing_work_items"]
-    loader.run(sandbox, objects, page_size=7, list_concurrency=concurrency)
+    loader.run(sandbox, objects, tuning=Tuning(page_size=7, list_concurrency=concurrency))
     for table in objects:
         expected = {r["id"] for r in sandbox.control.records(table)}
         assert loader.ids(table) == expected, table

@@ -1,4 +1,4 @@
-"""The meeting of a first load's list and search lanes (`first_load.Window`): over random orgs and
+"""The meeting of a first load's list and search lanes (`first_load.Frontier`): over random orgs and
 random orders of arrival, the parts are disjoint and together hold every record of the window."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from kustomer_source import OBJECTS
-from kustomer_source.client import KustomerError
-from kustomer_source.first_load import Lane, Window, search_part
-from kustomer_source.limits import RateLimiter
-from kustomer_source.sync import api_time, side_by_side
+from kustomer_source.api.errors import KustomerError
+from kustomer_source.api.limits import RateLimiter
+from kustomer_source.api.times import api_time
+from kustomer_source.read.first_load import Frontier, Lane, search_part
+from kustomer_source.read.parallel import side_by_side
 
 FLOOR = datetime(2025, 1, 1, tzinfo=timezone.utc)
 SLACK = timedelta(minutes=1)
@@ -32,7 +33,7 @@ class LaneRun:
     kept: list[str] = field(default_factory=list)
     done: bool = False
 
-    def step(self, window: Window) -> None:
+    def step(self, window: Frontier) -> None:
         if window.began is None:  # the first answer tells the server's time
             window.found_floor(FLOOR + timedelta(days=729))
         page = self.records[self.at : self.at + self.page]
@@ -66,7 +67,7 @@ def meet(rng: random.Random, seed: int) -> int:
     """One org read in a random order of arrival; how many lanes were started below another."""
     records = org(rng)
     # the floor known from a probe, or only from the lanes' first answer
-    window = Window(api_time(FLOOR) if rng.random() < 0.5 else None)
+    window = Frontier(api_time(FLOOR) if rng.random() < 0.5 else None)
     lanes = [LaneRun(window.lanes[0], list(reversed(records)), rng.randrange(1, 12))]
     window.lanes[0].taken = True
     listed: list[str] = []
@@ -105,10 +106,10 @@ def meet(rng: random.Random, seed: int) -> int:
 def test_a_failing_lane_does_not_leave_the_spare_scan_waiting() -> None:
     """The first lane fails while the second scan waits for a gap to take: the error reaches
     the consumer, because the list is closed (settling the window) and the spare scan sees it."""
-    window = Window(api_time(FLOOR))
+    window = Frontier(api_time(FLOOR))
 
     class FailingScan:
-        def lane(self, window: Window, lane: Lane) -> Iterator[list[dict[str, str]]]:
+        def lane(self, window: Frontier, lane: Lane) -> Iterator[list[dict[str, str]]]:
             yield [{"id": "a", "createdAt": api_time(FLOOR + timedelta(days=9))}]
             raise KustomerError("search failed")
 

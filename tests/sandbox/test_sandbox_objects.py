@@ -11,8 +11,8 @@ from sandbox_client import Client
 
 from kustomer_sandbox import Sandbox, serve
 from kustomer_sandbox.api import BY_OBJECT, ENDPOINTS
+from kustomer_sandbox.shapes import load_shapes
 from kustomer_sandbox.spec import JSON_TYPES, SPEC_PATH, load_spec
-from kustomer_source.shapes import load_shapes
 
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")

@@ -7,7 +7,7 @@ from sandbox_client import Client
 
 from kustomer_sandbox import Sandbox
 from kustomer_sandbox.api import ENDPOINTS
-from kustomer_source.shapes import load_shapes
+from kustomer_sandbox.shapes import load_shapes
 
 #: lists whose documented envelope carries `links.next` (auth roles answer `{data}` alone,
 #: outbound accounts `links: {self}` only)

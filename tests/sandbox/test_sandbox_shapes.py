@@ -1,7 +1,7 @@
 """Every record the sandbox serves, checked against Kustomer's documented shapes.
 
 Walks all 48 objects to the end, and the search results of every query context, over HTTP, and
-compares each record with `kustomer_source/shapes.json`: the envelope's keys, the record's
+compares each record with `kustomer_source/catalog/shapes.json`: the envelope's keys, the record's
 `type`, `id` and `links`, every documented relationship (name, kind, target type, links), and
 every documented attribute (present on the first three records, which carry every field, and
 typed on all of them, nested keys too).
@@ -18,7 +18,7 @@ from sandbox_client import Client
 
 from kustomer_sandbox import Sandbox
 from kustomer_sandbox.api import BY_OBJECT, SEARCH_CONTEXTS
-from kustomer_source.shapes import (
+from kustomer_sandbox.shapes import (
     ObjectShape,
     Relationship,
     Shape,

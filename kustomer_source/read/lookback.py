@@ -11,28 +11,22 @@ counts the ties (search's `meta.total`), and reads the ties too when any count d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from dlt.common import logger
 
-from kustomer_source.catalog import KustomerObject
-from kustomer_source.client import KustomerClient
-from kustomer_source.sync import (
-    SEARCH_PAGE_SIZE,
-    Probe,
-    SearchWindow,
-    TPage,
-    api_time,
-    parse_api_time,
-    read_changes,
-)
+from ..api.client import KustomerClient
+from ..api.times import api_time, parse_api_time
+from ..catalog.objects import KustomerObject
+from ..rows import TPage
+from .parallel import search_changes
+from .search import SEARCH_PAGE_SIZE, KeysetScan, Probe
 
 TIE_MIN = 100
 """An instant holding at least this many loaded records is counted instead of re-read."""
-STATE_KEY = "lookback_span"
 
 
 @dataclass(frozen=True)
@@ -85,6 +79,20 @@ class SpanTracker:
     def _floor(self) -> str:
         return api_time(parse_api_time(self.newest) - self.lookback) if self.newest else ""
 
+    def watch(self, pages: Generator[TPage, None, bool]) -> Generator[TPage, None, bool]:
+        """`pages` passed on, each observed; returns what `pages` returns (and closes it when
+        closed itself)."""
+        try:
+            while True:
+                try:
+                    page = next(pages)
+                except StopIteration as done:
+                    return bool(done.value)
+                self.observe(page)
+                yield page
+        finally:
+            pages.close()
+
     def observe(self, page: TPage) -> None:
         stamps = [row.get("updatedAt") for row in page]
         page_newest = max((s for s in stamps if isinstance(s, str)), default=None)
@@ -129,8 +137,7 @@ def read_span_checked(
     seen: SeenSpan,
     page_size: int,
     concurrency: int,
-    unchanged: list[bool] | None,
-) -> Iterator[TPage]:
+) -> Generator[TPage, None, bool]:
     """An incremental search from `start` that counts the span's crowded instants instead of
     paging them when nothing in the span changed.
 
@@ -139,13 +146,14 @@ def read_span_checked(
     the segments between the ties are read (a page each, usually none after the last tie when
     nothing is newer) and all but one tie counted; the last count comes by subtraction. Equal
     counts everywhere mean no record moved into, out of or within a tie, and no new one arrived
-    late: the ties are left alone. Any difference reads the whole span as usual.
+    late: the ties are left alone. Any difference reads the whole span as usual. Returns
+    whether the span was found unchanged (its ties counted, not read).
     """
     size = min(page_size, SEARCH_PAGE_SIZE)
     newest = probe.newest
     if newest is None or newest > seen.cursor or probe.total != seen.total:
-        yield from read_changes(client, obj, start, None, probe, size, concurrency)
-        return
+        yield from search_changes(client, obj, start, None, probe, size, concurrency)
+        return False
     instants = [at for at, _ in seen.ties]
     lows: list[tuple[str, str]] = [(start, "gte"), *((at, "gt") for at in instants)]
     highs: list[str | None] = [*instants, None]
@@ -155,7 +163,7 @@ def read_span_checked(
             counted.append(0)  # nothing is newer than the last tie
             continue
         ids: set[str] = set()
-        for page in SearchWindow(client, obj, low, high, size, start_op=op):
+        for page in KeysetScan(client, obj, low, high, size, start_op=op):
             ids.update(row["id"] for row in page if isinstance(row.get("id"), str))
             yield page
         counted.append(len(ids))
@@ -163,14 +171,13 @@ def read_span_checked(
     first_tie = (probe.total or 0) - sum(counted) - sum(tie_counts)
     if counted == seen.segments and [first_tie, *tie_counts] == [n for _, n in seen.ties]:
         logger.info(f"{obj.table}: lookback span unchanged; its crowded instants not re-read")
-        if unchanged is not None:
-            unchanged.append(True)
-        return
-    yield from read_changes(client, obj, start, None, probe, size, concurrency)
+        return True
+    yield from search_changes(client, obj, start, None, probe, size, concurrency)
+    return False
 
 
 def _count_at(client: KustomerClient, obj: KustomerObject, at: str) -> int:
     """How many records search holds at exactly `at` (one request, one record per page)."""
-    found, _ = SearchWindow(client, obj, None, None).first([("gte", at), ("lte", at)], "asc")
+    found, _ = KeysetScan(client, obj, None, None).first([("gte", at), ("lte", at)], "asc")
     total = (found.get("meta") or {}).get("total")
     return total if isinstance(total, int) else -1

@@ -17,7 +17,7 @@ into a column or a table per key, and the KB `manifest`, a documented list where
 Struct, so either lands. Where Kustomer documents an object and AppFlow a String (conversations'
 `sentiment`), the field keeps AppFlow's text hint: a string lands in that column and an object's
 keys unnest beside it (`sentiment__polarity`), neither as a variant column.
-Relationships are the documented ones (`shapes.json`, read through `kustomer_source.shapes`). A
+Relationships are the documented ones (`shapes.json`, read through `catalog.shapes`). A
 to-one relationship (`data` is one `{type, id}`) lands as the text column `<name>_id`; a to-many
 one (`data` is a list of them, or the relationship is the list itself) as the child table
 `<table>__<name>_ids` (one `value` per id); a links-only one (no `data`) lands nothing, as its
@@ -33,7 +33,7 @@ from typing import Literal
 
 from dlt.common.schema.typing import TWriteDisposition
 
-from kustomer_source.shapes import Relationship, load_shapes
+from .shapes import Relationship, load_shapes
 
 ReadKind = Literal["pages", "single", "audit_log"]
 """pages: `page`/`pageSize` lists that follow `links.next`; single: one record per org;

@@ -10,50 +10,26 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import orjson
 import requests
 from dlt.common import logger
-from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import BaseNextUrlPaginator
-from requests.adapters import HTTPAdapter
-from requests.exceptions import ChunkedEncodingError, HTTPError, Timeout
+from requests.exceptions import HTTPError, Timeout
 
-from kustomer_source.limits import BudgetKind, RateLimiter
+from .errors import (
+    KustomerAuthError,
+    KustomerBadRequestError,
+    KustomerConnectionError,
+    KustomerError,
+    KustomerPermissionError,
+    KustomerResponseError,
+    UnsafeNextLinkError,
+)
+from .limits import RateLimiter
+from .transport import MalformedResponse, RetryingSession
 
 _JSON_ATTR = "_kustomer_json"
 USER_AGENT = "kustomer-dlt/0.1 (+dlt)"
 TOKEN_CHECK_PATH = "/v1/auth/tokens/current"
-
-
-class KustomerError(Exception):
-    """Base of the errors this source raises; messages never contain the API key."""
-
-
-class KustomerAuthError(KustomerError):
-    """401: the API key is wrong, expired or from another region."""
-
-
-class KustomerPermissionError(KustomerError):
-    """403: the API key lacks the role that an object needs."""
-
-
-class KustomerConnectionError(KustomerError):
-    """The host cannot be reached (wrong org, wrong base_url or no network)."""
-
-
-class KustomerResponseError(KustomerError):
-    """Kustomer answered with something that is not the documented JSON envelope."""
-
-
-class KustomerBadRequestError(KustomerResponseError):
-    """400: Kustomer refused the request as asked (a criterion or sort it does not take)."""
-
-
-class UnsafeNextLinkError(KustomerError):
-    """A `links.next` pointed at another origin: the key is only sent to the configured host."""
-
-
-class MalformedResponse(requests.RequestException):
-    """A 2xx response whose body is not valid JSON (retried like a dropped connection)."""
 
 
 def response_json(response: requests.Response) -> Any:
@@ -102,36 +78,6 @@ def error_detail(response: requests.Response) -> str:
         return response.reason or str(response.status_code)
 
 
-class _LimitedAdapter(HTTPAdapter):
-    """Transport that takes a slot of the run's rate budget for every attempt, retries too."""
-
-    def __init__(self, limiter: RateLimiter, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.limiter = limiter
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        kind: BudgetKind = (
-            "search" if urlsplit(request.url or "").path.endswith("/search") else "org"
-        )
-        self.limiter.acquire(kind)
-        response = super().send(request, *args, **kwargs)
-        self.limiter.observe(response, kind)
-        return response
-
-
-class _HttpClient(Client):
-    """dlt's retrying requests client on a rate-limited transport; also retries malformed bodies."""
-
-    def __init__(self, limiter: RateLimiter, max_connections: int = 32) -> None:
-        super().__init__(
-            raise_for_status=False,
-            max_connections=max_connections,
-            exceptions=(requests.ConnectionError, Timeout, ChunkedEncodingError, MalformedResponse),
-        )
-        self.configure()  # [runtime] request_timeout, request_max_attempts, ... from dlt config
-        self._adapter = _LimitedAdapter(limiter, pool_maxsize=max_connections)
-
-
 def list_data(body: Any, what: str) -> list[Any]:
     """The `data` list of a list or search page; any other shape raises one clear error."""
     data = body.get("data") if isinstance(body, dict) else None
@@ -151,13 +97,21 @@ def page_label(url: str | None) -> str:
     return f"{parts.path} page {page[0]}" if page else parts.path
 
 
-def checked_next_link(origin: str, page_url: str, body: Any) -> str | None:
-    """The absolute `links.next` of a page, or None at the end; a link to another origin than
-    `origin` (the configured host) raises instead of being followed."""
-    next_link = (body.get("links") or {}).get("next") if body.get("data") else None
-    if not next_link:
+def more_pages(body: Any) -> bool | None:
+    """The one "more pages?" rule: whether a page's `links.next` says another page follows one
+    that held records (an empty page ends a list whatever its link says); None when the body has
+    no `links`, which says nothing (each reader says what it does then)."""
+    if not isinstance(body, dict) or "links" not in body:
         return None
-    absolute = urljoin(page_url, next_link)
+    return bool(body.get("data")) and bool((body.get("links") or {}).get("next"))
+
+
+def checked_next_link(origin: str, page_url: str, body: Any) -> str | None:
+    """The absolute `links.next` of a page, or None at the end (`more_pages`); a link to another
+    origin than `origin` (the configured host) raises instead of being followed."""
+    if not more_pages(body):
+        return None
+    absolute = urljoin(page_url, body["links"]["next"])
     if urlsplit(absolute)[:2] != urlsplit(origin)[:2]:
         raise UnsafeNextLinkError(
             f"links.next of {_safe_url(page_url)} points at another host "
@@ -199,7 +153,7 @@ class KustomerClient:
     def __init__(self, base_url: str, api_key: str, limiter: RateLimiter) -> None:
         self.base_url = base_url.rstrip("/")
         self.limiter = limiter
-        http = _HttpClient(limiter)
+        http = RetryingSession(limiter)
         self.rest = _RESTClient(
             base_url=self.base_url,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
@@ -255,6 +209,13 @@ class KustomerClient:
             except KustomerAuthError:
                 self._key_valid = False
         return self._key_valid
+
+    def is_missing_role(self, exc: BaseException) -> bool:
+        """Whether an error means the key lacks a role: a 403, or a 401 while the key itself is
+        accepted (`key_is_valid`). The one missing-role check of the source."""
+        if isinstance(exc, KustomerPermissionError):
+            return True
+        return isinstance(exc, KustomerAuthError) and self.key_is_valid()
 
     def next_link(self, path: str, body: Any) -> str | None:
         """The page's checked `links.next` (see `checked_next_link`)."""

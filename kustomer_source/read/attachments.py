@@ -13,7 +13,7 @@ message reads one page.
 Inferred (Kustomer documents neither): a message's attachments are set when it is created, so
 new messages bring every new attachment (a later change to an old attachment, such as
 `redacted`, is not re-read); `sort=desc` orders by id, and ids are ObjectIds whose first eight
-hex digits are the creation second (`first_load.py` rests on the same reading).
+hex digits are the creation second (`read/first_load.py` rests on the same reading).
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from typing import Any
 
 import dlt
 
-from kustomer_source.catalog import KustomerObject
-from kustomer_source.client import KustomerClient
-from kustomer_source.extras import included_records
-from kustomer_source.metrics import NOTE_METRIC
-from kustomer_source.rows import TRow, epoch_time, to_row
-from kustomer_source.sync import TPage, list_pages
+from ..api.client import KustomerClient
+from ..api.times import epoch_time
+from ..catalog.extras import included_records
+from ..catalog.objects import KustomerObject
+from ..metrics import NOTE_METRIC
+from ..rows import TPage, TRow, to_row
+from ..state import NEWEST_MESSAGE_SECOND
+from .lists import list_pages
 
 TABLE = "message_attachments"
-#: resource state: the id second of the newest message the last run read
-STATE_KEY = "newest_message_second"
 
 #: the message list, read for its side-loaded attachments (rows come from `attachment_rows`)
 MESSAGE_LIST = KustomerObject(
@@ -76,7 +76,7 @@ def read_attachments(
 ) -> Iterator[TPage]:
     """The attachments of the messages created since the last run (all of them the first time)."""
     state = dlt.current.resource_state()
-    since = state.get(STATE_KEY)
+    since = state.get(NEWEST_MESSAGE_SECOND)
     stop_below = None if since is None else int(since) - math.ceil(lookback)
     newest: int | None = None
     # a rerun cannot tell how many pages the new messages fill: it doubles the pages in flight
@@ -103,7 +103,7 @@ def read_attachments(
             break  # the list is newest first: every later page is older still
         pages_left = min(concurrency, pages_left * 2)
     if newest is not None:
-        state[STATE_KEY] = max(newest, int(since or 0))
+        state[NEWEST_MESSAGE_SECOND] = max(newest, int(since or 0))
 
 
 def attachment_rows(messages: list[Any], body: Any) -> TPage:

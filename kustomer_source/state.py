@@ -1,4 +1,14 @@
-"""Which org a pipeline's state and dataset belong to: the API host, kept in the source state.
+"""What the source keeps in dlt's state, every key in one place, and which org a pipeline's state
+and dataset belong to (the API host, kept in the source state).
+
+dlt's own incremental cursors (`updatedAt`, `createdAt`) live in each resource's state under
+dlt's keys; the source adds:
+
+- `API_HOST` (source state): the org the state and dataset belong to (below);
+- `LOOKBACK_SPAN` (resource state of each search-synced object): what the last run loaded in the
+  span the next run looks back over (`read.lookback.SeenSpan`);
+- `NEWEST_MESSAGE_SECOND` (resource state of `message_attachments`): the id second of the newest
+  message the last run read (`read.attachments`).
 
 dlt keys incremental state by pipeline and source name only, so pointing a pipeline at another
 org would reuse the first org's cursors and skip the second org's older records. The first run
@@ -12,9 +22,11 @@ from urllib.parse import urlsplit
 
 import dlt
 
-from kustomer_source.client import KustomerError
+from .api.errors import KustomerError
 
-STATE_KEY = "api_host"
+API_HOST = "api_host"
+LOOKBACK_SPAN = "lookback_span"
+NEWEST_MESSAGE_SECOND = "newest_message_second"
 
 
 class OrgMismatchError(KustomerError):
@@ -41,7 +53,7 @@ def refuse_if_bound_elsewhere(base_url: str) -> None:
     """Raises OrgMismatchError when the state at hand already belongs to another host (read
     only; usable in the source function, where a state not restored yet simply says nothing)."""
     try:
-        recorded = dlt.current.source_state().get(STATE_KEY)
+        recorded = dlt.current.source_state().get(API_HOST)
     except Exception:  # no active pipeline: nothing recorded to compare with
         return
     host = api_host(base_url)
@@ -55,6 +67,6 @@ def bind_to_host(base_url: str) -> None:
     dlt restored from the destination (the source function runs before that restore)."""
     host = api_host(base_url)
     state = dlt.current.source_state()
-    recorded = state.setdefault(STATE_KEY, host)
+    recorded = state.setdefault(API_HOST, host)
     if recorded != host:
         raise OrgMismatchError(recorded, host)

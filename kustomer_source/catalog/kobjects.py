@@ -18,13 +18,9 @@ from urllib.parse import quote
 from dlt.common import logger
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from kustomer_source.catalog import KustomerObject, fields
-from kustomer_source.client import (
-    KustomerAuthError,
-    KustomerClient,
-    KustomerError,
-    KustomerPermissionError,
-)
+from ..api.client import KustomerClient
+from ..api.errors import KustomerAuthError, KustomerError
+from .objects import KustomerObject, fields
 
 KLASSES_PATH = "/v1/klasses"
 KLASS_ROLE = "org.permission.klass.read"
@@ -220,13 +216,6 @@ def read_definitions(client: KustomerClient, resource: str) -> list[Definition]:
     ]
 
 
-def _missing_role(client: KustomerClient, exc: KustomerError) -> bool:
-    """A 403, or a 401 while the key itself is accepted (Kustomer's older docs)."""
-    if isinstance(exc, KustomerPermissionError):
-        return True
-    return isinstance(exc, KustomerAuthError) and client.key_is_valid()
-
-
 def discover(client: KustomerClient, kobjects: bool = True, metadata: bool = True) -> OrgSchema:
     """The org's enabled Klasses and its custom-attribute definitions.
 
@@ -241,7 +230,7 @@ def discover(client: KustomerClient, kobjects: bool = True, metadata: bool = Tru
                 schema.klasses = list(list_klasses(client))
                 schema.disabled = list(list_klasses(client, "disabled"))
             except KustomerError as exc:
-                if not _missing_role(client, exc):
+                if not client.is_missing_role(exc):
                     raise
                 logger.warning(
                     f"No KObject tables: the API key lacks the role {KLASS_ROLE} to list Klasses."
@@ -254,7 +243,7 @@ def discover(client: KustomerClient, kobjects: bool = True, metadata: bool = Tru
                     schema.definitions += read_definitions(client, resource)
                     schema.metadata_read.add(resource)
                 except KustomerError as exc:
-                    if not _missing_role(client, exc):
+                    if not client.is_missing_role(exc):
                         raise
                     logger.warning(
                         f"Custom attributes of {resource} are typed by their values only: the "

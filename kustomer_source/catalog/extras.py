@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from kustomer_source.catalog import KustomerObject, fields
-from kustomer_source.client import KustomerClient
-from kustomer_source.kobjects import OrgSchema
-from kustomer_source.rows import TRow, to_row
-from kustomer_source.sync import TPage
+from ..api.client import KustomerClient
+from ..rows import TPage, TRow, to_row
+from .kobjects import OrgSchema
+from .objects import KustomerObject, fields
 
 SLAS_PATH = "/v1/slas"
 SCHEDULES_PATH = "/v1/schedules"

@@ -1,22 +1,22 @@
-"""The first load of a search-synced object (and a bounded backfill that reaches past search's
-window): two disjoint parts read side by side, each on its own rate budget.
+"""The first load of a search-synced object (and a bounded backfill that goes back further than
+search sees): two disjoint parts read side by side, each on its own rate budget.
 
 Search sees only records updated in the last two years, and a record's `createdAt` is never later
 than its `updatedAt`, so every record *created* after `search_floor` is searchable. The object is
 cut by `createdAt`:
 
 - the list endpoint (org budget, 100 a page) reads ascending pages from page 1: the records
-  created before the floor, then on into the window;
-- search (search budget, 500 a page) reads the window newest `createdAt` first, keyset-paged.
+  created before the floor, then on into search's reach;
+- search (search budget, 500 a page) reads its reach newest `createdAt` first, keyset-paged.
 
-The two meet wherever the budgets bring them (`Window`): the list keeps what is older than where
+The two meet wherever the budgets bring them (`Frontier`): the list keeps what is older than where
 search has reached, search what the list has not reached, so neither commits to work ahead and
 both stay busy until they meet. Search's first page tells the server's time (the floor, and the
 instant the load began); after both parts, one search for everything updated since that instant
 brings the records changed or created while they were read: sorted by `createdAt`, a scan never
 sees a record move, and one changed behind it is the last search's. Once the parts have met,
-one search counts the list's part of the window (`read_what_the_list_missed`): records imported
-with a `createdAt` back-dated into the window sit at the end of the list, past its stop, and a
+one search counts the list's part of search's reach (`read_what_the_list_missed`): records imported
+with a `createdAt` back-dated into search's reach sit at the end of the list, past its stop, and a
 shortfall reads that part again through search.
 
 What the documentation says and what is inferred:
@@ -34,7 +34,7 @@ What the documentation says and what is inferred:
   for `list_cut_slack_s` of `createdAt` past where it met search and keeps what it finds before
   that point; `first_load_split=False` reads the lists whole, as before, for orgs with back-dated
   imports. A record whose `createdAt` is later than its id's second (none is, *inferred*) would
-  make the list take more of the window, never lose a record.
+  make the list take more of search's reach, never lose a record.
 """
 
 from __future__ import annotations
@@ -43,35 +43,25 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from dlt.common import logger
 
-from kustomer_source.catalog import KustomerObject
-from kustomer_source.client import (
+from ..api.client import KustomerClient
+from ..api.errors import (
     KustomerAuthError,
     KustomerBadRequestError,
-    KustomerClient,
     KustomerError,
     KustomerPermissionError,
 )
-from kustomer_source.rows import TRow
-from kustomer_source.sync import (
-    SEARCH_PAGE_SIZE,
-    SEARCH_PATH,
-    Probe,
-    SearchWindow,
-    TPage,
-    api_time,
-    parse_api_time,
-    probe_changes,
-    read_list,
-    rows_of,
-    search_floor,
-    server_time,
-    side_by_side,
-)
+from ..api.times import api_time, parse_api_time, server_time
+from ..catalog.objects import KustomerObject
+from ..rows import TPage, TRow, rows_of
+from ..settings import Tuning
+from .lists import read_list
+from .parallel import side_by_side
+from .search import SEARCH_PAGE_SIZE, SEARCH_PATH, KeysetScan, Probe, probe_changes, search_floor
 
 SEARCH_LANES = 2  # search scans of one object at most; the second only while search idles
 IDLE_POLL_S = 0.25  # how often a spare scan looks whether the search budget idles
@@ -79,18 +69,6 @@ MIN_SPLIT_PAGES = 4  # a lane's gap (in its own pages) worth cutting for a secon
 SLOW_PACE = 1.5  # searches answering this many times slower than the pace leave search idle
 NEAR_PAGE = 0.8  # how much of a search page short of the lane the list leaves the rest to it
 ONE_MS = timedelta(milliseconds=1)
-
-
-@dataclass(frozen=True)
-class FirstLoadOptions:
-    """The settings of a first load (see `kustomer_source` for their meaning)."""
-
-    split: bool = True
-    list_cut_slack_s: int = 3600
-    list_page_size: int = 100
-    search_page_size: int = SEARCH_PAGE_SIZE
-    list_concurrency: int = 8
-    search_lanes: int = SEARCH_LANES
 
 
 @dataclass
@@ -109,14 +87,14 @@ class Lane:
     done: bool = False
 
 
-class Window:
-    """One object's part of search's window, `createdAt` from `floor` on, shared by the list
+class Frontier:
+    """One object's part of search's reach, `createdAt` from `floor` on, shared by the list
     (ascending from the floor) and the search lanes (descending from the newest record).
 
     The list keeps records created before `list_top` and moves it up to each record it reads,
     as long as that record is older than where the lowest lane has reached; the lowest lane
     keeps records at or after `list_top`. Whichever meets the other fixes `list_top` for good
-    (`final`): the parts are disjoint and together hold the window, wherever the budgets bring
+    (`final`): the parts are disjoint and together hold search's reach, wherever the budgets bring
     them, so both stay busy until they meet.
     """
 
@@ -241,7 +219,7 @@ class Window:
             return lane
 
     def wait(self, timeout: float) -> bool:
-        """Waits up to `timeout` for the window to be settled; whether it is."""
+        """Waits up to `timeout` for the frontier to be settled; whether it is."""
         with self._changed:
             if not self.final:
                 self._changed.wait(timeout)
@@ -256,7 +234,7 @@ class Window:
             return _after(self.list_top, slack)
 
     def list_limit(self) -> str | None:
-        """How far the list may still read into the window (None: not known yet): its stop once
+        """How far the list may still read into search's reach (None: not known yet): its stop once
         settled, else a search page short of where the lowest lane has reached."""
         with self._changed:
             lowest = self.lanes[-1] if self.lanes else None
@@ -278,7 +256,7 @@ class Window:
         self._changed.notify_all()
 
 
-class CreatedScan(SearchWindow):
+class CreatedScan(KeysetScan):
     """Search pages of the records changed in [start, end), newest `createdAt` first."""
 
     def __init__(
@@ -305,17 +283,17 @@ class CreatedScan(SearchWindow):
             "includeDeleted": True,
         }
 
-    def lane(self, window: Window, lane: Lane) -> Iterator[TPage]:
+    def lane(self, frontier: Frontier, lane: Lane) -> Iterator[TPage]:
         """The lane's records, keyset-paged down from its top (`lt top`, then `lte` the last
-        createdAt with the ids seen there skipped), until the window says it is done. A whole
-        page created in one millisecond is paged apart by number, as `SearchWindow` does."""
+        createdAt with the ids seen there skipped), until the frontier says it is done. A whole
+        page created in one millisecond is paged apart by number, as `KeysetScan` does."""
         cursor, op, seen = lane.top, "lt", set[str]()
         while True:
             asked = time.monotonic()
             criteria = [{self.field: {op: cursor}}] if cursor else []
             records, has_next, response = self.answer(criteria)
-            if window.began is None:
-                window.found_floor(server_time(response))
+            if frontier.began is None:
+                frontier.found_floor(server_time(response))
             took = time.monotonic() - asked - self.client.limiter.last_wait()
             lane.response_s = took if not lane.response_s else 0.7 * lane.response_s + 0.3 * took
             rows = rows_of(self.obj, records)
@@ -329,7 +307,7 @@ class CreatedScan(SearchWindow):
                 )
             if more and first and last and first > last:
                 lane.page_span = parse_api_time(first) - parse_api_time(last)
-            kept, reading_on = window.searched(lane, fresh, more, last)
+            kept, reading_on = frontier.searched(lane, fresh, more, last)
             if kept:
                 yield kept
             if not reading_on:
@@ -338,7 +316,7 @@ class CreatedScan(SearchWindow):
             if first == last:
                 ids = {r["id"] for r in rows if r.get("id")}
                 for chunk in self.instant(last, already=seen | ids):
-                    kept, reading_on = window.searched(lane, chunk, True, last)
+                    kept, reading_on = frontier.searched(lane, chunk, True, last)
                     if kept:
                         yield kept
                     if not reading_on:
@@ -351,36 +329,10 @@ class CreatedScan(SearchWindow):
                 cursor, op = last, "lte"
 
 
-def probe_unless_refused(
-    client: KustomerClient, obj: KustomerObject, start: str | None, end: str | None
-) -> Probe | None:
-    """The run's first search (`probe_changes`), or None when the key may not search: a 403, or a
-    401 while the key itself is accepted (a missing role)."""
-    try:
-        return probe_changes(client, obj, start, end)
-    except KustomerPermissionError:
-        return None
-    except KustomerAuthError:
-        if client.key_is_valid():
-            return None
-        raise
-
-
-def reaches_past_search(start: str | None, probe: Probe | None) -> bool:
-    """Whether a run from `start` needs records older than search's window (a first load, or a
-    backfill from before the window); without a probe the local clock stands in for the server's."""
-    if start is None:
-        return True
-    now = probe.server_now if probe else datetime.now(timezone.utc)
-    return start < search_floor(now)
-
-
-def read_unsearched(
-    client: KustomerClient, obj: KustomerObject, options: FirstLoadOptions
-) -> Iterator[TPage]:
+def read_unsearched(client: KustomerClient, obj: KustomerObject, tuning: Tuning) -> Iterator[TPage]:
     """The whole list, for a key that may not search."""
     _warn_unsearched(obj)
-    yield from read_list(client, obj, options.list_page_size, options.list_concurrency)
+    yield from read_list(client, obj, tuning.page_size, tuning.list_concurrency)
 
 
 @dataclass(frozen=True)
@@ -391,8 +343,8 @@ class Span:
     hi: str
 
 
-class CreatedSpan(SearchWindow):
-    """A `SearchWindow` (oldest change first, keyset on updatedAt) over the records created in
+class CreatedSpan(KeysetScan):
+    """A `KeysetScan` (oldest change first, keyset on updatedAt) over the records created in
     one span."""
 
     def __init__(
@@ -435,7 +387,7 @@ def read_first_load(
     start: str | None,
     end: str | None,
     probe: Probe | None,
-    options: FirstLoadOptions,
+    tuning: Tuning,
 ) -> Iterator[TPage]:
     """Every record of the object changed in [start, end) (dlt's incremental keeps the range):
     the list and search parts side by side, then the records changed while they were read.
@@ -445,36 +397,36 @@ def read_first_load(
     floor, and the time the load began, from which the last search reads), and a refused one
     leaves the list to read everything.
     """
-    if not options.split:
+    if not tuning.first_load_split:
         assert probe is not None, "a first load read whole is probed first"
         logger.info(f"{obj.table}: reading {obj.path} whole (first_load_split is off)")
-        yield from read_list(client, obj, options.list_page_size, options.list_concurrency)
+        yield from read_list(client, obj, tuning.page_size, tuning.list_concurrency)
         if probe.newest is not None:
-            yield from SearchWindow(client, obj, probe.newest, end, options.search_page_size)
+            yield from KeysetScan(client, obj, probe.newest, end, tuning.search_page_size)
         return
     floor = search_floor(probe.server_now) if probe else None
     # records changed before `end` were created before it: a range that ends before the
-    # window has no search part, and its list stops at `end`
+    # reach has no search part, and its list stops at `end`
     searched = end is None or floor is None or end > floor
-    window = Window(floor if searched else end, lanes=searched)
+    frontier = Frontier(floor if searched else end, lanes=searched)
     logger.info(
-        f"{obj.table}: records created before {window.list_top or 'search floor'} from "
+        f"{obj.table}: records created before {frontier.list_top or 'search floor'} from "
         f"{obj.path}, later ones through search"
     )
-    scan = CreatedScan(client, obj, start, end, options.search_page_size)
-    lanes = max(options.search_lanes, 1) if searched else 0
-    reading = _ListProgress(window, timedelta(seconds=max(options.list_cut_slack_s, 0)))
+    scan = CreatedScan(client, obj, start, end, tuning.search_page_size)
+    lanes = SEARCH_LANES if searched else 0
+    reading = _ListProgress(frontier, timedelta(seconds=max(tuning.list_cut_slack_s, 0)))
     readers = [
-        list_part(client, obj, reading, options),
-        *(search_part(client, obj, scan, window) for _ in range(lanes)),
+        list_part(client, obj, reading, tuning),
+        *(search_part(client, obj, scan, frontier) for _ in range(lanes)),
     ]
     if searched:
-        readers.append(read_what_the_list_missed(client, obj, start, end, reading, options))
+        readers.append(read_what_the_list_missed(client, obj, start, end, reading, tuning))
     yield from side_by_side(readers)
     # search's first answer set `began`; a key that may not search has none
-    since = probe.newest if probe else window.began
+    since = probe.newest if probe else frontier.began
     if since is not None:
-        yield from SearchWindow(client, obj, since, end, options.search_page_size)
+        yield from KeysetScan(client, obj, since, end, tuning.search_page_size)
 
 
 def read_what_the_list_missed(
@@ -483,25 +435,25 @@ def read_what_the_list_missed(
     start: str | None,
     end: str | None,
     reading: _ListProgress,
-    options: FirstLoadOptions,
+    tuning: Tuning,
 ) -> Iterator[TPage]:
-    """The list's part of the window again, through search, if search counts more records in
-    it than the list kept: records imported with a `createdAt` back-dated into the window sit
+    """The list's part of search's reach again, through search, if search counts more records in
+    it than the list kept: records imported with a `createdAt` back-dated into search's reach sit
     at the end of the list, past where it stopped. One search counts them (deleted records left
     out on both sides: lists leave them out, *inferred*) as soon as the parts have met, while
     the list reads its last pages; a shortfall reads the span whole once the list has ended,
     and the merge on `id` drops what arrives twice."""
-    window = reading.window
-    while not window.wait(IDLE_POLL_S):
+    frontier = reading.frontier
+    while not frontier.wait(IDLE_POLL_S):
         pass
-    floor, top = window.floor, window.list_top
-    if not window.searching or floor is None or top is None or top <= floor:
+    floor, top = frontier.floor, frontier.list_top
+    if not frontier.searching or floor is None or top is None or top <= floor:
         return
-    span = CreatedSpan(client, obj, start, end, Span(floor, top), options.search_page_size)
+    span = CreatedSpan(client, obj, start, end, Span(floor, top), tuning.search_page_size)
     found, _ = span.count()
-    while not window.wait_list(IDLE_POLL_S):
+    while not frontier.wait_list(IDLE_POLL_S):
         pass
-    listed = reading.kept_in_window()
+    listed = reading.kept_in_reach()
     if found is None or found <= listed:
         return
     logger.warning(
@@ -513,51 +465,46 @@ def read_what_the_list_missed(
 
 
 def search_part(
-    client: KustomerClient, obj: KustomerObject, scan: CreatedScan, window: Window
+    client: KustomerClient, obj: KustomerObject, scan: CreatedScan, frontier: Frontier
 ) -> Iterator[TPage]:
-    """Search lanes of the window until it is settled: the first lane at once, another one only
-    while the search budget idles (its responses are slower than its pace). A first answer
-    that refuses the key (403, or 401 for a key that is itself accepted) leaves everything to
-    the list."""
+    """Search lanes of search's reach until the frontier is settled: the first lane at once,
+    another one only while the search budget idles (its responses are slower than its pace).
+    A first answer that refuses the key (a missing role) leaves everything to the list."""
     search = client.limiter.budgets["search"]
-    while not window.final:
-        lane = window.take(client.limiter.idle("search"), search.interval)
+    while not frontier.final:
+        lane = frontier.take(client.limiter.idle("search"), search.interval)
         if lane is None:
-            if window.wait(IDLE_POLL_S):
+            if frontier.wait(IDLE_POLL_S):
                 return
             continue
         try:
-            yield from scan.lane(window, lane)
+            yield from scan.lane(frontier, lane)
         except KustomerBadRequestError as refused:
-            if window.began is not None:
+            if frontier.began is not None:
                 raise
             # sorting this context on createdAt is inferred to work (see the module's notes)
             logger.warning(
                 f"{obj.table}: search refused to sort on {scan.field} ({refused}); reading "
                 f"{obj.path} whole (first_load_split=false skips this)"
             )
-            window.found_floor(probe_changes(client, obj, None, None).server_now)
-            window.without_search()
+            frontier.found_floor(probe_changes(client, obj, None, None).server_now)
+            frontier.without_search()
             return
         except (KustomerPermissionError, KustomerAuthError) as refused:
-            if window.began is not None or (
-                isinstance(refused, KustomerAuthError) and not client.key_is_valid()
-            ):
+            if frontier.began is not None or not client.is_missing_role(refused):
                 raise
             _warn_unsearched(obj)
-            window.without_search()
+            frontier.without_search()
             return
 
 
 def list_part(
-    client: KustomerClient, obj: KustomerObject, reading: _ListProgress, options: FirstLoadOptions
+    client: KustomerClient, obj: KustomerObject, reading: _ListProgress, tuning: Tuning
 ) -> Iterator[TPage]:
-    """The records created before the window's list top, ascending, until the list passes the
+    """The records created before the frontier's list top, ascending, until the list passes the
     point where it met search (or its end)."""
-    window = reading.window
-    pages = read_list(
-        client, obj, options.list_page_size, options.list_concurrency, reading.pages_wanted
-    )
+    frontier = reading.frontier
+    pages = read_list(client, obj, tuning.page_size, tuning.list_concurrency, reading.pages_wanted)
     try:
         for rows in pages:
             kept = [row for row in rows if reading.keeps(row)]
@@ -566,7 +513,7 @@ def list_part(
             if reading.done(rows):
                 return  # closing the list cancels the pages not yet sent
     finally:
-        window.list_ended()
+        frontier.list_ended()
         close = getattr(pages, "close", None)  # read_list is a generator
         if close is not None:
             close()
@@ -576,8 +523,8 @@ class _ListProgress:
     """Where the list part is: the createdAt of the last record read, the time one page spans,
     and how many pages it still wants in flight."""
 
-    def __init__(self, window: Window, slack: timedelta) -> None:
-        self.window, self.slack = window, slack
+    def __init__(self, frontier: Frontier, slack: timedelta) -> None:
+        self.frontier, self.slack = frontier, slack
         self.last: str | None = None  # createdAt of the last record read
         self.page_time: timedelta | None = None  # createdAt time one page spans
         self.most = 1 << 30
@@ -588,21 +535,21 @@ class _ListProgress:
 
     def keeps(self, row: TRow) -> bool:
         created = _created(row)
-        kept = created is None or self.window.listed(created)
+        kept = created is None or self.frontier.listed(created)
         if kept and created is not None and row.get("deleted") is not True:
-            floor = self.window.floor
+            floor = self.frontier.floor
             if floor is None:
-                if self.window.searching:  # a list read whole needs no count
+                if self.frontier.searching:  # a list read whole needs no count
                     self.early.append(created)
             else:
                 self._count_early(floor)
                 self.counted += created >= floor
         return kept
 
-    def kept_in_window(self) -> int:
+    def kept_in_reach(self) -> int:
         """The records the list kept that are not deleted and were created at or after the
-        floor (once the window is settled)."""
-        floor = self.window.floor
+        floor (once the frontier is settled)."""
+        floor = self.frontier.floor
         if floor is None:
             return 0
         self._count_early(floor)
@@ -619,13 +566,13 @@ class _ListProgress:
         if first is not None and last is not None and last > first:
             self.page_time = parse_api_time(last) - parse_api_time(first)
         self.last = last or self.last
-        stop_at = self.window.stop_at(self.slack)
+        stop_at = self.frontier.stop_at(self.slack)
         return stop_at is not None and last is not None and last >= stop_at
 
     def pages_wanted(self) -> int:
         """Pages in flight that may still be needed: about as many as the time to where search
         has reached (or, once settled, to the stop) spans; all while that is not known."""
-        until = self.window.stop_at(self.slack) or self.window.list_limit()
+        until = self.frontier.stop_at(self.slack) or self.frontier.list_limit()
         if until is None or not self.page_time or not self.last:
             return self.most
         ahead = parse_api_time(until) - parse_api_time(self.last)
