@@ -1,1 +1,1 @@
-../kustomer_source/catalog/shapes.py
+../sources/kustomer/catalog/shapes.py

@@ -9,7 +9,7 @@ dlt's schema of that load (tables, columns, types, parent tables), the catalog (
 role) and the documented shapes (relationships and their targets). Meanings come from
 `scripts/table_meanings.py`; a field without a line there gets one phrased from its name, in
 italics. Any change to the tables or columns must regenerate the file in the same commit
-(`tests/test_dictionary.py` fails otherwise).
+(`tests/integration/test_dictionary.py` fails otherwise).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # A throwaway PostgreSQL server for the tests, from Debian's packages, on 127.0.0.1.
 #
 #   eval "$(scripts/start_postgres.sh)"        # start; exports KUSTOMER_TEST_POSTGRES (a DSN)
-#   .venv/bin/python -m pytest tests/test_postgres.py
+#   .venv/bin/python -m pytest tests/destinations/test_postgres.py
 #   scripts/start_postgres.sh stop             # stop it and delete its data directory
 #
 # Installs the `postgresql` package when initdb/pg_ctl are missing (as root, with apt-get).

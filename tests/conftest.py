@@ -1,13 +1,16 @@
-"""Shared fixtures: a sandbox Kustomer on loopback and pipelines that load it into DuckDB."""
+"""Shared fixtures: a sandbox Kustomer on loopback and pipelines that load it into DuckDB, the demo
+run, and the GitHub Actions workflow read. Their helpers are in tests/helpers/."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support import DemoRun, LoadedDataset, Loader, isolate_dlt, made_once, org_fingerprint
+from helpers.loading import DemoRun, LoadedDataset, Loader, isolate_dlt, made_once, org_fingerprint
+from helpers.workflow import read_workflow
 
 from kustomer_sandbox import Sandbox, serve
 
@@ -67,3 +70,9 @@ def fresh_sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def loader(tmp_path: Path) -> Loader:
     return Loader(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[str, Any]:
+    """.github/workflows/kustomer_pipeline.yml, parsed."""
+    return read_workflow()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from sandbox_client import Client
+from helpers.sandbox_client import Client
 
 from kustomer_sandbox import Sandbox
 

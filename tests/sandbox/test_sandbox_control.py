@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 import requests
-from sandbox_client import Client
+from helpers.sandbox_client import Client
 
 from kustomer_sandbox import Sandbox
 

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from sandbox_client import Client
+from helpers.sandbox_client import Client
 
 from kustomer_sandbox import Sandbox, serve
 from kustomer_sandbox.api import BY_OBJECT, ENDPOINTS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sandbox_client import Client
+from helpers.sandbox_client import Client
 
 from kustomer_sandbox import Sandbox
 from kustomer_sandbox.api import ENDPOINTS

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sandbox_client import Client
+from helpers.sandbox_client import Client
 
 from kustomer_sandbox import Sandbox
 

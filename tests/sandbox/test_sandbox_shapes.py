@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from sandbox_client import Client
+from helpers.sandbox_client import Client
 
 from kustomer_sandbox import Sandbox
 from kustomer_sandbox.api import BY_OBJECT, SEARCH_CONTEXTS

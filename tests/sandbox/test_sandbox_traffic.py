@@ -7,7 +7,7 @@ import time
 
 import pytest
 import requests
-from sandbox_client import Client
+from helpers.sandbox_client import Client
 
 from kustomer_sandbox import Sandbox, serve
 
