@@ -38,6 +38,7 @@ from .failures import (
     fail,
     missing_setting_message,
     root_cause_message,
+    sentences,
     step_outcome,
     stopped_in,
 )
@@ -148,13 +149,13 @@ def run(new_pipeline: PipelineFactory = org_pipeline, argv: list[str] | None = N
         return fail(str(exc), args, started)
     except PipelineStepFailed as exc:
         stopped = disk_full(exc, exc.step) or root_cause_message(exc)
-        return fail(f"{stopped}. {step_outcome(exc.step)}", args, started, exc)
+        return fail(sentences(stopped, step_outcome(exc.step)), args, started, exc)
     except Exception as exc:
         # a full disk can also break dlt's own bookkeeping after the step failed
         step = stopped_in(args)
         if (message := disk_full(exc, step)) is None:
             raise
-        return fail(f"{message}. {step_outcome(step)}", args, started)
+        return fail(sentences(message, step_outcome(step)), args, started)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,6 +84,16 @@ def disk_full(exc: BaseException, step: str) -> str | None:
     return None
 
 
+def sentences(*parts: str) -> str:
+    """Parts of a message joined as sentences, each ending in one full stop (never `..`)."""
+    return " ".join(_sentence(part) for part in parts if part.strip())
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text if text.endswith(("?", "!")) else text + "."
+
+
 def fail(
     message: str,
     args: argparse.Namespace,
@@ -91,7 +101,7 @@ def fail(
     exc: PipelineStepFailed | None = None,
 ) -> int:
     """Prints the error; with --summary-json also writes a failed run's summary."""
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {sentences(message)}", file=sys.stderr)
     if args.summary_json:
         pipeline = exc.pipeline if exc is not None else None
         step = exc.step if exc is not None else None

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
@@ -92,6 +93,7 @@ def load(pipeline: dlt.Pipeline, source: DltSource, refresh: Any = None) -> Load
         dedupe_package(pipeline, load_id)
     info = pipeline.load()
     reconcile(pipeline, info.loads_ids, hard_delete)
+    apply_removals(pipeline)
     return info
 
 
@@ -281,3 +283,61 @@ def _quoted(values: Iterable[str]) -> str:
 def _delete_ids(table: Any, ids: list[str]) -> None:
     for start in range(0, len(ids), _BATCH):
         table.delete(f"_dlt_id in ({_quoted(ids[start : start + _BATCH])})")
+
+
+def apply_removals(pipeline: dlt.Pipeline) -> dict[str, int]:
+    """`kustomer_source.removals.apply_removals` for Delta tables: the pending rows of
+    `kustomer_removals` applied with delta-rs (records marked, or deleted with their nested rows
+    with `hard_delete`; moved records' parent ids rewritten), then marked applied."""
+    from dlt.common.libs.deltalake import get_delta_tables
+
+    from kustomer_source.removals import APPLIED_AT, MERGED_INTO, REMOVED_AT, TABLE, plan
+
+    deltas = get_delta_tables(pipeline)
+    if TABLE not in deltas:
+        return {}
+    pending = _select(
+        deltas[TABLE],
+        f"select object, id, removed_at, how, {MERGED_INTO} from t where {APPLIED_AT} is null",
+    )
+    if not pending:
+        return {}
+    rows = [tuple(row.values()) for row in pending]
+    work = plan(pipeline.default_schema, rows)
+    for mover, column, old, new in work.moves:
+        if mover in deltas:
+            deltas[mover].update(predicate=f"{column} = '{old}'", updates={column: f"'{new}'"})
+    done: dict[str, int] = {}
+    for table, marks in work.marks.items():
+        if table not in deltas:
+            continue
+        ids = [record_id for record_id, _, _ in marks]
+        if table in work.hard:
+            roots = [
+                row["_dlt_id"]
+                for row in _select(
+                    deltas[table], f"select _dlt_id from t where id in ({_quoted(ids)})"
+                )
+            ]
+            for child in work.children.get(table, []):
+                if child in deltas:
+                    _delete_roots(deltas[child], roots)
+            _delete_ids(deltas[table], roots)
+        else:
+            columns = deltas[table].schema().to_arrow().names
+            for record_id, removed_at, target in marks:
+                updates = {REMOVED_AT: f"'{removed_at.isoformat()}'::timestamp"}
+                if MERGED_INTO in columns and target:
+                    updates[MERGED_INTO] = f"'{target}'"
+                deltas[table].update(predicate=f"id = '{record_id}'", updates=updates)
+        done[table] = len(marks)
+    now = datetime.now(timezone.utc).isoformat()
+    deltas[TABLE].update(
+        predicate=f"{APPLIED_AT} is null", updates={APPLIED_AT: f"'{now}'::timestamp"}
+    )
+    return done
+
+
+def _delete_roots(table: Any, roots: list[str]) -> None:
+    for start in range(0, len(roots), _BATCH):
+        table.delete(f"_dlt_root_id in ({_quoted(roots[start : start + _BATCH])})")

@@ -12,6 +12,7 @@ import dlt
 from dlt.common.pipeline import TRefreshMode
 
 from kustomer_source import KustomerError, UnknownObjectError, kustomer_source
+from kustomer_source.removals import apply_removals
 
 from . import history, lake
 from .pipeline import loader_format
@@ -65,6 +66,8 @@ def load_selected(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace)
     )
     if keeps_history:
         history.close_superseded(pipeline)
+    # records that left the org: marked (or deleted) now that the run's findings are loaded
+    apply_removals(pipeline)
     return info
 
 

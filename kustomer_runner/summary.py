@@ -23,7 +23,7 @@ from dlt.extract.source import DltSource
 
 from kustomer_source.api.times import api_time, parse_api_time
 from kustomer_source.catalog import CATALOG
-from kustomer_source.metrics import NOTE_METRIC, SKIP_METRIC
+from kustomer_source.metrics import NOTE_METRIC, RELOADED_METRIC, REMOVED_METRIC, SKIP_METRIC
 
 from .lake import is_filesystem
 
@@ -56,6 +56,11 @@ class ObjectResult:
     skip_reason: str | None = None
     note: str | None = None
     """What a reader with a cursor of its own (not dlt's) read: `NOTE_METRIC`."""
+    removed: int | None = None
+    """Records found gone from the org this run (deleted, merged, expired), None when the
+    destination was not compared with the org (`kustomer_source.read.reconcile`)."""
+    reloaded: int | None = None
+    """Records the comparison found missing or stale in the destination and loaded again."""
 
     @property
     def incremental(self) -> bool:
@@ -77,6 +82,14 @@ class ObjectResult:
                 again = f" ({self.rows_loaded:,} read again to be sure none was missed)"
             return f"no changes since {self.cursor_from}{again}"
         return f"{self.cursor_from} -> {self.cursor_to}"
+
+    def removal_text(self) -> str:
+        """What the comparison with the org found, as a suffix of the summary line."""
+        if self.removed is None:
+            return ""
+        if not self.removed and not self.reloaded:
+            return "; checked against the org: nothing gone"
+        return f"; checked against the org: {self.removed} gone, {self.reloaded} loaded again"
 
 
 @dataclass
@@ -139,7 +152,7 @@ class RunSummary:
             held = "?" if obj.rows_held is None else f"{obj.rows_held:,}"
             lines.append(
                 f"{obj.name:{width}}{obj.sync:8}{obj.rows_loaded:>9,}"
-                f"{obj.child_rows_loaded:>12,}{held:>9}  {obj.change_text()}"
+                f"{obj.child_rows_loaded:>12,}{held:>9}  {obj.change_text()}{obj.removal_text()}"
             )
         loaded = sum(obj.rows_loaded for obj in self.objects)
         children = sum(obj.child_rows_loaded for obj in self.objects)
@@ -243,6 +256,12 @@ def object_result(
     disposition = str(hint.get("disposition", "merge") if isinstance(hint, dict) else hint)
     skip = next((r.custom_metrics.get(SKIP_METRIC) for r in resources if r.custom_metrics), None)
     note = next((r.custom_metrics.get(NOTE_METRIC) for r in resources if r.custom_metrics), None)
+    removed = [
+        r.custom_metrics[REMOVED_METRIC] for r in resources if REMOVED_METRIC in r.custom_metrics
+    ]
+    reloaded = [
+        r.custom_metrics[RELOADED_METRIC] for r in resources if RELOADED_METRIC in r.custom_metrics
+    ]
     loaded = row_counts.get(name, 0)
     children = sum(n for table, n in row_counts.items() if table.startswith(name + "__"))
     result = ObjectResult(
@@ -254,6 +273,8 @@ def object_result(
         rows_held=held,
         skip_reason=skip,
         note=note,
+        removed=sum(removed) if removed else None,
+        reloaded=sum(reloaded) if reloaded else None,
     )
     bound = [
         r.incremental.incremental

@@ -16,11 +16,23 @@ Python::
         sb.base_url   # "http://127.0.0.1:<port>"
         sb.token      # full-access API token
         sb.control    # Control: create/update/soft_delete/hard_delete/bulk_import records,
-                      # advance_clock, create_token, set_limits/faults/latency, counters
+                      # advance_clock, create_token, set_limits/faults/latency, counters;
+                      # delete/bulk_delete (cascades + audit), merge_customers,
+                      # merge_conversations, redact, retention, expire_audit, set_behaviour
 
 Command line::
 
     python -m kustomer_sandbox --port 8787 [--seed 7 --scale 1000 ...]
+    python -m kustomer_sandbox act [--url http://127.0.0.1:8787] delete customers <id> ...
+                                  (also merge-customers, merge-conversations, redact,
+                                  retention, expire-audit, behaviour, advance-clock)
+
+API writes served as documented (the roles of the OAS): ``DELETE /v1/customers/{id}``,
+``/v1/conversations/{id}``, ``/v1/notes/{id}``, ``/v1/klasses/{name}/{id}`` (204);
+``DELETE /v1/customers/bulk?ids=a,b`` and ``/v1/klasses/{name}/bulk?ids=a,b`` (201, a ``bulk``
+job); ``POST /v1/customers/merges`` ``{source, target}`` (201), ``GET /v1/customers/merges/{id}``,
+``GET /v1/customers/{id}/merges``; ``POST /v1/messages/{id}/redactions`` (201);
+``POST /v1/customers/archive/search``; ``idsOnly=true`` on both searches.
 
 HTTP control API (JSON; no auth; loopback only; never counted, throttled or faulted)::
 
@@ -67,6 +79,31 @@ HTTP control API (JSON; no auth; loopback only; never counted, throttled or faul
                                                id}, "attributes": {...}} -> 201 {"data": ...}
     PATCH  /__sandbox/kobjects/{klass}/{id}   {"custom": {...}, "attributes": {...}}
     DELETE /__sandbox/kobjects/{klass}/{id}   soft delete
+    POST   /__sandbox/deletes                 {"object": "customers", "id": id} (404 if missing)
+                                              or {"object": ..., "ids": [...]} (missing skipped)
+                                              object: customers, conversations, messages, notes,
+                                              companies, kobject.<klass>; hard delete with the
+                                              cascade and audit entries of the API's DELETE
+                                              -> 200 {"deleted": {"customers": [ids],
+                                              "conversations": [...], "messages": [...],
+                                              "notes": [...], "attachments": [...]}}
+    POST   /__sandbox/merges/customers        {"source": id, "target": id}
+                                              -> 201 {"data": customer_merge}
+    GET    /__sandbox/merges/customers        {"data": [every customer_merge]}
+    POST   /__sandbox/merges/conversations    {"source": id, "target": id}
+                                              -> 200 {"data": target conversation}
+    POST   /__sandbox/redactions              {"message": id, "preview": "...",
+                                               "attachments": [ids], "meta": {...}}
+                                              -> 201 {"data": message}
+    POST   /__sandbox/retention               {"before": "2024-06-01", "objects":
+                                               ["conversations", "kobject.ecomm-order"]}
+                                              -> 200 {"deleted": {"conversations": n, ...}}
+                                              (400 for a before within 24 months of the clock;
+                                              "kobjects" = every Klass)
+    POST   /__sandbox/audit/expire            {"before": iso} -> 200 {"dropped": n}
+    GET    /__sandbox/behaviour               {"moves_touch_updated_at": false,
+                                               "redaction_touches_updated_at": false}
+    POST   /__sandbox/behaviour               the same keys (either or both) -> both
 
 Control errors use the same ``{"errors": [...]}`` body: 404 unknown object or id, 400 bad
 input, 405 wrong method.
@@ -124,6 +161,8 @@ def serve(
     sla_included: str = "list",
     search_counts_org: bool = True,
     created_sort: str = "all",
+    moves_touch_updated_at: bool = False,
+    redaction_touches_updated_at: bool = False,
     verbose: bool = False,
 ) -> Iterator[Sandbox]:
     """Serve a sandbox on 127.0.0.1 (``port=0``: a free port) until the block exits.
@@ -152,6 +191,8 @@ def serve(
         sla_included=sla_included,
         search_counts_org=search_counts_org,
         created_sort=created_sort,
+        moves_touch_updated_at=moves_touch_updated_at,
+        redaction_touches_updated_at=redaction_touches_updated_at,
     )
     engine, running = start(settings, port=port, verbose=verbose)
     sb = Sandbox(running.base_url, engine.token, running.server.control, engine, running)

@@ -1,4 +1,5 @@
-"""``python -m kustomer_sandbox``: serve the sandbox until Ctrl-C."""
+"""``python -m kustomer_sandbox``: serve the sandbox until Ctrl-C;
+``python -m kustomer_sandbox act ...``: change a running one (see :mod:`.act`)."""
 
 from __future__ import annotations
 
@@ -116,13 +117,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a write reaches search a random time up to SECONDS (sandbox clock) after it is "
         "made; lists see it at once (default 0 = at once)",
     )
+    for flag, what in (
+        ("--moves-touch-updated-at", "the records a merge moves get a new updatedAt"),
+        ("--redaction-touches-updated-at", "a redacted message gets a new updatedAt"),
+    ):
+        p.add_argument(
+            flag,
+            choices=("yes", "no"),
+            default="no",
+            help=f"whether {what} (default no: Kustomer does not say; they keep theirs)",
+        )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    p.epilog = (
+        "To change a running sandbox (deletes, merges, redactions, retention, audit expiry): "
+        "python -m kustomer_sandbox act --help"
+    )
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Start the server and block until interrupted."""
-    a = parse_args(argv)
+    """Start the server and block until interrupted (or run ``act``)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["act"]:
+        from .act import main as act
+
+        return act(args[1:])
+    a = parse_args(args)
     settings = Settings(
         seed=a.seed,
         scale=a.scale,
@@ -142,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         missing_role_status=a.missing_role_status,
         search_limit=a.search_limit,
         search_counts_org=a.search_counts_org == "yes",
+        moves_touch_updated_at=a.moves_touch_updated_at == "yes",
+        redaction_touches_updated_at=a.redaction_touches_updated_at == "yes",
     )
     engine, running = start(settings, port=a.port, verbose=a.verbose)
     print(f"Kustomer sandbox serving at {running.base_url}", flush=True)

@@ -197,6 +197,8 @@ BY_OBJECT: dict[str, Endpoint] = {e.obj: e for e in ENDPOINTS}
 BY_PATH: dict[str, Endpoint] = {e.path: e for e in ENDPOINTS}
 
 SEARCH_PATH = "/v1/customers/search"
+#: OAS customerArchiveSearch: records older than standard search's 2-year reach
+ARCHIVE_SEARCH_PATH = "/v1/customers/archive/search"
 SEARCH_ROLES: tuple[str, ...] = _r(
     "search.create",
     "search.update",
@@ -231,9 +233,43 @@ EXTRA_ROLES: tuple[str, ...] = _r(
 )
 
 
+#: roles of the documented writes the sandbox serves (OAS: "Any one of the following roles is
+#: required"), by operation
+WRITE_ROLES: dict[str, tuple[str, ...]] = {
+    "delete customers": ("org.user.customer.delete", PERM + "customer.delete"),
+    "delete conversations": ("org.user.conversation.delete", PERM + "conversation.delete"),
+    "delete notes": ("org.user.note.write", PERM + "note.delete"),
+    # plus org.permission.kobject.kobject_<klass>.delete for one Klass (the OAS writes `*`)
+    "delete kobjects": (
+        "org.user.kobject.delete",
+        PERM + "kobject.delete",
+        PERM + "kobject.kobject_*.delete",
+    ),
+    "merge customers": (
+        "org.user.customer.write",
+        PERM + "customer_merge.create",
+        "org.admin.customer.merge.write",
+    ),
+    # as documented: the create role also reads a merge by id
+    "read merge": (
+        "org.user.customer.read",
+        PERM + "customer_merge.create",
+        "org.admin.customer.merge.read",
+    ),
+    "read customer merges": (
+        "org.user.customer.read",
+        PERM + "customer_merge.read",
+        "org.admin.customer.merge.read",
+    ),
+    "redact messages": ("org.admin.message.write", PERM + "message_redaction.create"),
+}
+
+
 def all_roles() -> list[str]:
     """Every role any endpoint accepts (what a full-access token carries)."""
     roles: set[str] = set(SEARCH_ROLES) | set(EXTRA_ROLES)
+    for write in WRITE_ROLES.values():
+        roles.update(write)
     for e in ENDPOINTS:
         roles.update(e.roles)
     return sorted(roles)

@@ -2,6 +2,9 @@
 
 Checks run in this order: path (404) and method (405), token (401), rate budget (429),
 role (403), then parameters and body (400). 401s do not touch the budget.
+
+Besides the reads, the documented writes that take records out of the org are served (hard
+deletes, customer merges, message redactions; see :mod:`.removals`), with their own roles.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from . import audit, extras, search
 from .api import (
+    ARCHIVE_SEARCH_PATH,
     AUDIT_DEFAULT_COUNT,
     BY_OBJECT,
     BY_PATH,
@@ -22,6 +26,7 @@ from .api import (
     SEARCH_MAX_ROWS,
     SEARCH_PATH,
     SEARCH_ROLES,
+    WRITE_ROLES,
     Endpoint,
 )
 from .attachments import INCLUDE_PARAM, included_json, parse_include
@@ -36,6 +41,7 @@ from .envelope import (
     single_body,
 )
 from .limits import Fault, mangle_list_body
+from .removals import check_redaction
 from .shapes import load_shapes
 
 #: research §6: "Body size limits: 100 kB most endpoints"
@@ -44,6 +50,12 @@ _ID = re.compile(r"^[0-9a-f]{24}$")
 _INT = re.compile(r"^[0-9]+$")
 TOKEN_CURRENT = "/v1/auth/tokens/current"
 USERS_CURRENT = "/v1/users/current"
+MERGES_PATH = "/v1/customers/merges"
+_MERGE = re.compile(r"^/v1/customers/merges/([0-9a-f]{24})$")
+_CUSTOMER_MERGES = re.compile(r"^/v1/customers/([0-9a-f]{24})/merges$")
+_REDACTIONS = re.compile(r"^/v1/messages/([0-9a-f]{24})/redactions$")
+#: objects whose record route also answers DELETE (documented; companies have none)
+DELETABLE_RECORDS = ("customers", "conversations", "notes")
 
 
 @dataclass
@@ -93,24 +105,62 @@ def canonical_path(path: str) -> str:
 class Route:
     """What a path resolved to."""
 
-    kind: str  # list, single, cursor, record, search, token, extra
+    # list, single, cursor, record, search, token, me, extra, merge_create, merge,
+    # customer_merges, bulk_delete, redact
+    kind: str
     methods: tuple[str, ...]
     endpoint: Endpoint | None = None
     record_id: str | None = None
     #: a route added beyond the AppFlow objects (tags, SLAs, metadata, KObjects, ...)
     extra: extras.Match | None = None
+    #: roles by method where they are not the endpoint's read roles (writes)
+    method_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``POST /v1/customers/archive/search``
+    archive: bool = False
+
+
+def _write(kind: str, methods: tuple[str, ...], operation: str, **kw: Any) -> Route:
+    """A documented write's route; its roles are ``WRITE_ROLES[operation]``."""
+    return Route(kind, methods, method_roles={m: WRITE_ROLES[operation] for m in methods}, **kw)
 
 
 def route(path: str) -> Route | None:
     """Resolve a canonical path, or None (404)."""
     if path == SEARCH_PATH:
         return Route("search", ("POST",))
+    if path == ARCHIVE_SEARCH_PATH:
+        return Route("search", ("POST",), archive=True)
     if path == TOKEN_CURRENT:
         return Route("token", ("GET",))
     if path == USERS_CURRENT:
         return Route("me", ("GET",))
+    if path == MERGES_PATH:
+        return _write("merge_create", ("POST",), "merge customers")
+    for rx, kind, methods, operation in (
+        (_MERGE, "merge", ("GET",), "read merge"),
+        (_CUSTOMER_MERGES, "customer_merges", ("GET",), "read customer merges"),
+        (_REDACTIONS, "redact", ("POST",), "redact messages"),
+    ):
+        m = rx.match(path)
+        if m:
+            return _write(kind, methods, operation, record_id=m.group(1))
+    if path == "/v1/customers/bulk":
+        return _write("bulk_delete", ("DELETE",), "delete customers", endpoint=BY_PATH[path[:-5]])
     added = extras.route(path)
     if added is not None:
+        if added.name == "kobjects" and len(added.args) == 2:
+            # DELETE /v1/klasses/{name}/{id} and /v1/klasses/{name}/bulk
+            roles = (
+                *WRITE_ROLES["delete kobjects"],
+                f"org.permission.kobject.kobject_{added.args[0]}.delete",
+            )
+            return Route(
+                "extra",
+                ("GET", "DELETE"),
+                added.endpoint,
+                extra=added,
+                method_roles={"DELETE": roles},
+            )
         return Route("extra", ("GET",), added.endpoint, extra=added)
     ep = BY_PATH.get(path)
     if ep is not None:
@@ -119,6 +169,9 @@ def route(path: str) -> Route | None:
     head, _, tail = path.rpartition("/")
     ep = BY_PATH.get(head)
     if ep is not None and ep.kind != "single" and _ID.match(tail):
+        if ep.obj in DELETABLE_RECORDS:
+            roles = WRITE_ROLES[f"delete {ep.obj}"]
+            return Route("record", ("GET", "DELETE"), ep, tail, method_roles={"DELETE": roles})
         return Route("record", ("GET",), ep, tail)
     return None
 
@@ -147,7 +200,7 @@ class Api:
             allowed, rate_headers = self.engine.limits.admit(rt.kind == "search")
             if not allowed:
                 raise ApiError(429, "Rate limit exceeded; retry after the window resets")
-            self._authorize(rt, token.roles)
+            self._authorize(rt, token.roles, req.method)
             fault = self.engine.faults.draw()
             if fault == "5xx":
                 status = self.engine.faults.status()
@@ -183,9 +236,11 @@ class Api:
             raise ApiError(401, "Expired token")
         return token
 
-    def _authorize(self, rt: Route, roles: frozenset[str]) -> None:
+    def _authorize(self, rt: Route, roles: frozenset[str], method: str = "GET") -> None:
         needed: list[tuple[str, ...]] = []
-        if rt.kind == "search":
+        if method in rt.method_roles:
+            needed.append(rt.method_roles[method])
+        elif rt.kind == "search":
             needed.append(SEARCH_ROLES)
         elif rt.endpoint is not None and rt.endpoint.roles:
             needed.append(rt.endpoint.roles)
@@ -200,12 +255,16 @@ class Api:
 
     def _dispatch(self, rt: Route, path: str, req: Request, token: Any) -> Response:
         if rt.kind == "search":
-            return self._search(req, token.roles)
+            return self._search(req, token.roles, rt.archive)
         if rt.kind == "token":
             return self._token_current(token)
         if rt.kind == "me":
             return self._users_current()
+        if rt.kind in WRITES:
+            return WRITES[rt.kind](self, rt, req)
         if rt.extra is not None:
+            if req.method == "DELETE":
+                return self._delete_kobjects(rt.extra, req)
             return self._extra(rt.extra, req)
         ep = rt.endpoint
         assert ep is not None
@@ -220,6 +279,8 @@ class Api:
             # documented for auth customer settings (`{data}` alone); inferred for the others
             return Response(200, data_body(text))
         assert rt.record_id is not None
+        if req.method == "DELETE":
+            return self._delete_record(ep, rt.record_id)
         includes = self._includes(ep, req)
         rec = self.engine.store.get(ep.obj, rt.record_id)
         if rec is None or rec["attributes"].get("deleted") is True:
@@ -241,7 +302,8 @@ class Api:
     def _included(self, includes: frozenset[str], texts: list[str]) -> list[str] | None:
         if "attachments" not in includes:
             return None
-        return included_json(self.engine.store.org, texts)
+        store = self.engine.store
+        return included_json(store.org, texts, store.redacted_attachments)
 
     def _list(self, ep: Endpoint, req: Request) -> Response:
         params = _params(req.query)
@@ -288,18 +350,18 @@ class Api:
         except ValueError as exc:
             raise ApiError(400, str(exc)) from exc
 
-    def _search(self, req: Request, roles: frozenset[str]) -> Response:
+    def _search(self, req: Request, roles: frozenset[str], archive: bool = False) -> Response:
         params = _params(req.query)
         page = _int_param(params, "page", 1)
         page_size = min(_int_param(params, "pageSize", DEFAULT_PAGE_SIZE), SEARCH_MAX_PAGE_SIZE)
-        if len(req.body) > MAX_BODY:
-            raise ApiError(413, "request body is larger than 100 kB")
+        # documented on Kustomer's search page ("faster for large syncs"); inferred: a query
+        # parameter, true or false, each result then carrying only type and id
+        ids_only = params.get("idsOnly", "false")
+        if ids_only not in ("true", "false"):
+            raise ApiError(400, "idsOnly must be true or false", "idsOnly")
+        body = _json_body(req)
         try:
-            body = json.loads(req.body or b"null")
-        except ValueError as exc:
-            raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
-        try:
-            query = search.parse_query(body, self.engine.settings.created_sort)
+            query = search.parse_query(body, self.engine.settings.created_sort, archive)
         except search.SearchError as exc:
             raise ApiError(400, str(exc)) from exc
         # inferred: searching an object also needs that object's read role
@@ -333,8 +395,16 @@ class Api:
                 raise ApiError(self.engine.settings.missing_role_status, str(exc)) from exc
             except LookupError as exc:
                 raise ApiError(400, str(exc).strip("'\"")) from exc
+            if ids_only == "true":
+                texts = search.ids_only(texts)
         else:
-            texts, total = search.run(self.engine.store, query, (page - 1) * page_size, page_size)
+            texts, total = search.run(
+                self.engine.store,
+                query,
+                (page - 1) * page_size,
+                page_size,
+                ids_only=ids_only == "true",
+            )
         last_page = -(-total // page_size)
         # inferred: `aggregations` is empty, as the sandbox ignores `aggs`
         meta = {
@@ -344,9 +414,8 @@ class Api:
             "totalPages": last_page,
             "aggregations": {},
         }
-        links = paged_links(
-            SEARCH_PATH, page, page_size, last_page, _extra(req.query), with_last=True
-        )
+        path = ARCHIVE_SEARCH_PATH if archive else SEARCH_PATH
+        links = paged_links(path, page, page_size, last_page, _extra(req.query), with_last=True)
         return Response(200, list_body(meta, links, texts))
 
     def _audit(self, ep: Endpoint, req: Request) -> Response:
@@ -401,6 +470,113 @@ class Api:
         meta = {"count": count, "total": pg.total, "cursorCount": pg.cursor_count}
         return Response(200, list_body(meta, links, pg.records))
 
+    # ------------------------------------------------------------------ writes
+
+    def _delete_record(self, ep: Endpoint, record_id: str) -> Response:
+        """``DELETE /v1/{customers,conversations,notes}/{id}``: 204, no body (documented)."""
+        try:
+            self.engine.removals.delete(ep.obj, record_id, via="api")
+        except LookupError as exc:
+            raise ApiError(404, f"{ep.type_name} {record_id} not found") from exc
+        return Response(204, b"")
+
+    def _bulk_ids(self, req: Request) -> list[str]:
+        """The documented ``ids`` query parameter: comma-separated ids."""
+        raw = _params(req.query).get("ids", "")
+        ids = [x.strip() for x in raw.split(",") if x.strip()]
+        if not ids:
+            raise ApiError(400, "ids is required: a comma-separated list of ids", "ids")
+        bad = [x for x in ids if not _ID.match(x)]
+        if bad:
+            raise ApiError(400, f"ids: not ids: {', '.join(bad)}", "ids")
+        return ids
+
+    def _bulk_body(self, context: str, path: str, ids: list[str]) -> Response:
+        # inferred: the payload's user roles as the OAS example shows them
+        record = self.engine.removals.bulk_record(context, path, ids, ["org"])
+        return Response(201, json_body({"data": record}))
+
+    def _bulk_delete(self, rt: Route, req: Request) -> Response:
+        """``DELETE /v1/customers/bulk?ids=a,b``: 201 with the bulk job (documented); ids
+        that do not exist are skipped (inferred)."""
+        ids = self._bulk_ids(req)
+        self.engine.removals.delete_many("customers", ids, via="api")
+        return self._bulk_body("api.sobjects.customers.bulk-delete", "/v1/customers/bulk", ids)
+
+    def _delete_kobjects(self, match: extras.Match, req: Request) -> Response:
+        """``DELETE /v1/klasses/{name}/{id}`` (204) and ``/v1/klasses/{name}/bulk?ids=`` (201)."""
+        name, rid = match.args
+        obj = f"kobject.{name}"
+        try:
+            if rid == "bulk":
+                ids = self._bulk_ids(req)
+                self.engine.removals.delete_many(obj, ids, via="api")
+                path = f"/v1/klasses/{name}/bulk"
+                return self._bulk_body("api.sobjects.kobjects.bulk-delete", path, ids)
+            self.engine.removals.delete(obj, rid, via="api")
+        except LookupError as exc:
+            raise ApiError(404, str(exc).strip("'\"")) from exc
+        return Response(204, b"")
+
+    def _merge_create(self, rt: Route, req: Request) -> Response:
+        """``POST /v1/customers/merges`` ``{source, target}`` -> 201 ``{data: customer_merge}``."""
+        body = _json_body(req)
+        if (
+            not isinstance(body, dict)
+            or set(body) != {"source", "target"}
+            or not all(isinstance(v, str) and _ID.match(v) for v in body.values())
+        ):
+            raise ApiError(400, 'body must be {"source": <customer id>, "target": <customer id>}')
+        try:
+            record = self.engine.removals.merge_customers(body["source"], body["target"], "api")
+        except LookupError as exc:  # inferred: an unknown customer is a 404
+            raise ApiError(404, str(exc).strip("'\"")) from exc
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from exc
+        return Response(201, json_body({"data": record}))
+
+    def _merge(self, rt: Route, req: Request) -> Response:
+        """``GET /v1/customers/merges/{id}`` -> ``{data: customer_merge}`` (the OAS example)."""
+        record = self.engine.removals.merge(rt.record_id or "")
+        if record is None:
+            raise ApiError(404, f"customer_merge {rt.record_id} not found")
+        return Response(200, json_body({"data": record}))
+
+    def _customer_merges(self, rt: Route, req: Request) -> Response:
+        """``GET /v1/customers/{id}/merges``: the merges the customer was the source or target
+        of, paged as the OAS example (meta ``{pageSize, page}``, links without ``last``)."""
+        params = _params(req.query)
+        page = _int_param(params, "page", 1)
+        size = min(_int_param(params, "pageSize", DEFAULT_PAGE_SIZE), 100)
+        merges = self.engine.removals.merges_of(rt.record_id or "")
+        if merges is None:
+            raise ApiError(404, f"customer {rt.record_id} not found")
+        chunk = merges[(page - 1) * size : page * size]
+        path = f"/v1/customers/{rt.record_id}/merges"
+        links = paged_links(path, page, size, -(-len(merges) // size), _extra(req.query))
+        texts = [json.dumps(m, separators=(",", ":")) for m in chunk]
+        return Response(200, list_body({"pageSize": size, "page": page}, links, texts))
+
+    def _redact(self, rt: Route, req: Request) -> Response:
+        """``POST /v1/messages/{id}/redactions`` -> 201 (documented body and response)."""
+        body = _json_body(req) if req.body.strip() else {}
+        if not isinstance(body, dict):
+            raise ApiError(400, "the request body must be a JSON object")
+        try:
+            check_redaction(body)
+            _message, redaction = self.engine.removals.redact(
+                rt.record_id or "",
+                body.get("preview"),
+                body.get("attachments"),
+                body.get("meta"),
+                via="api",
+            )
+        except LookupError as exc:
+            raise ApiError(404, f"message {rt.record_id} not found") from exc
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from exc
+        return Response(201, json_body({"data": redaction}))
+
     def _users_current(self) -> Response:
         """The user the key belongs to (inferred: every key of the sandbox is the first user's,
         an admin's; any valid key may read it, as the token probe)."""
@@ -420,7 +596,28 @@ class Api:
         return Response(200, single_body(json.dumps(rec, separators=(",", ":")), TOKEN_CURRENT))
 
 
+#: route kind -> handler of the documented writes (deletes, merges, redactions)
+WRITES = {
+    "merge_create": Api._merge_create,
+    "merge": Api._merge,
+    "customer_merges": Api._customer_merges,
+    "bulk_delete": Api._bulk_delete,
+    "redact": Api._redact,
+}
+
+
 # ---------------------------------------------------------------------- parameters
+
+
+def _json_body(req: Request) -> Any:
+    """The request's JSON body (413 over 100 kB, 400 when it is not JSON)."""
+    if len(req.body) > MAX_BODY:
+        raise ApiError(413, "request body is larger than 100 kB")
+    try:
+        return json.loads(req.body or b"null")
+    except ValueError as exc:
+        raise ApiError(400, f"request body is not valid JSON: {exc}") from exc
+
 
 _PAGING = ("page", "pageSize")
 

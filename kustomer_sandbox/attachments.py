@@ -66,8 +66,10 @@ def with_attachments(rels_json: str, c: Ctx, rid: str) -> str:
     return rels_json[:-1] + ("," if len(rels_json) > 2 else "") + rel + "}"
 
 
-def attachment_record(org: Org, message_id: str, attachment_id: str) -> dict[str, Any]:
-    """The attachment record ``included`` carries."""
+def attachment_record(
+    org: Org, message_id: str, attachment_id: str, redacted: bool = False
+) -> dict[str, Any]:
+    """The attachment record ``included`` carries (``redacted`` once a redaction named it)."""
     x = mix64((int(attachment_id, 16) * GOLD) & MASK)
     content_type, ext, stem = _KINDS[x % len(_KINDS)]
     return {
@@ -77,7 +79,7 @@ def attachment_record(org: Org, message_id: str, attachment_id: str) -> dict[str
             "name": f"{stem}-{(x >> 8) % 1000}.{ext}",
             "contentType": content_type,
             "contentLength": 1_000 + (x >> 20) % 2_000_000,
-            "redacted": False,
+            "redacted": redacted,
         },
         "relationships": {
             "org": {
@@ -93,8 +95,11 @@ def attachment_record(org: Org, message_id: str, attachment_id: str) -> dict[str
     }
 
 
-def included_json(org: Org, records_json: list[str]) -> list[str]:
-    """JSON texts of the attachments of the given message records, in their order."""
+def included_json(
+    org: Org, records_json: list[str], redacted: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """JSON texts of the attachments of the given message records, in their order
+    (``redacted``: the ids of redacted attachments)."""
     out: list[str] = []
     dumps = json.JSONEncoder(separators=(",", ":")).encode
     for text in records_json:
@@ -103,7 +108,8 @@ def included_json(org: Org, records_json: list[str]) -> list[str]:
         rec = json.loads(text)
         rel = (rec.get("relationships") or {}).get("attachments") or {}
         for item in rel.get("data") or []:
-            out.append(dumps(attachment_record(org, rec["id"], item["id"])))
+            aid = item["id"]
+            out.append(dumps(attachment_record(org, rec["id"], aid, aid in redacted)))
     return out
 
 

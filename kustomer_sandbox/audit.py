@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .layout import DAY_MS
 from .seq import IndexSeq, ListSeq, RangeSeq, merged_rank, merged_slice
 from .store import Store, dumps, time_key
 from .timefmt import day_start_ms, is_date_only, parse_iso
+from .values import GENERATED_AUDIT_EXPIRY_DAYS
 
 OBJ = "audit_logs"
 #: filter[...] params that select entries by attribute
@@ -62,14 +64,19 @@ def read_page(
     with store.lock:
         layout = store.org.layout(OBJ)
         st = store.states[OBJ]
+        now = store.clock.now_ms()
         lo = layout.bisect_time(start_ms, 0) if start_ms is not None else 0
         hi = layout.bisect_time(end_ms, 0) if end_ms is not None else layout.n
+        alive, expired = _unexpired_from(store, now)
+        lo = max(lo, st.floor, alive)
 
         def keep(rec: dict[str, Any]) -> bool:
             ms = time_key(rec, "createdAt")[0]
             if start_ms is not None and ms < start_ms:
                 return False
             if end_ms is not None and ms >= end_ms:
+                return False
+            if _expired(rec, now):
                 return False
             return all(
                 rec["attributes"].get(attr) == filters[param]
@@ -83,7 +90,7 @@ def read_page(
                 [i for i in range(lo, hi) if i not in st.changed and keep(store.org.record(OBJ, i))]
             )
         else:
-            a = RangeSeq(lo, hi, st.changed_sorted)
+            a = RangeSeq(lo, hi, sorted(set(st.changed_sorted) | set(expired)))
         keys, recs = store.overlay_sorted(OBJ, "createdAt")
         pairs = [(k, r) for k, r in zip(keys, recs, strict=True) if keep(r)]
         b_keys = [k for k, _ in pairs]
@@ -116,7 +123,46 @@ def read_page(
 def _cursor_key(store: Store, cursor: str, name: str, inclusive: bool) -> tuple[int, str]:
     """Sort key bounding a cursor: past the entry for ``after``, at it for ``before``."""
     rec = store.locate(OBJ, cursor)[1] if len(cursor) == 24 else None
-    if rec is None:
-        raise AuditError(f"{name}: {cursor!r} is not an audit log id")
-    ms, rid = time_key(rec, "createdAt")
+    if rec is not None:
+        ms, rid = time_key(rec, "createdAt")
+    elif cursor in store.dropped_audit:  # inferred: an expired entry still marks its place
+        ms, rid = store.dropped_audit[cursor], cursor
+    else:
+        layout = store.org.layout(OBJ)
+        i = layout.index_of(cursor) if len(cursor) == 24 else None
+        if i is None:
+            raise AuditError(f"{name}: {cursor!r} is not an audit log id")
+        ms, rid = layout.times(i)[0], cursor
     return (ms, rid + "\uffff") if inclusive else (ms, rid)
+
+
+def expires_ms(rec: dict[str, Any]) -> int:
+    """When an entry leaves the log: its ``expiresAt``. inferred: an entry without one (1 in 16
+    generated entries leave it out or null) goes as the last one of its day would,
+    ``GENERATED_AUDIT_EXPIRY_DAYS`` + 1 days after its creation."""
+    value = rec["attributes"].get("expiresAt")
+    try:
+        if isinstance(value, str):
+            return parse_iso(value)
+    except ValueError:
+        pass
+    return time_key(rec, "createdAt")[0] + (GENERATED_AUDIT_EXPIRY_DAYS + 1) * DAY_MS
+
+
+def _expired(rec: dict[str, Any], now_ms: int) -> bool:
+    """True once the sandbox clock has reached the entry's expiry."""
+    return expires_ms(rec) <= now_ms
+
+
+def _unexpired_from(store: Store, now_ms: int) -> tuple[int, list[int]]:
+    """The generated entries the clock has expired: every index below the first returned,
+    and the listed ones just above it. A generated entry expires
+    ``GENERATED_AUDIT_EXPIRY_DAYS`` plus under a day after its creation, so only the entries
+    created within one day need reading."""
+    layout = store.org.layout(OBJ)
+    span = GENERATED_AUDIT_EXPIRY_DAYS * DAY_MS
+    surely = layout.bisect_time(now_ms - span - DAY_MS + 1, 0)
+    maybe = layout.bisect_time(now_ms - span + 1, 0)
+    if maybe <= surely:
+        return surely, []
+    return surely, [i for i in range(surely, maybe) if _expired(store.org.record(OBJ, i), now_ms)]

@@ -103,6 +103,82 @@ class Control:
         rec = self._e.store.get(obj, id)
         return None if rec is None else json.loads(json.dumps(rec))
 
+    # ------------------------------------------------------------------ leaving the org
+
+    def delete(self, obj: str, id: str) -> dict[str, list[str]]:
+        """Hard-delete one record with its cascade and its audit entry, as
+        ``DELETE /v1/<obj>/{id}`` does: ``obj`` is customers, conversations, messages, notes,
+        companies or ``kobject.<klass>``. Returns the removed ids by object (``attachments``
+        too); LookupError when the record does not exist."""
+        return self._e.removals.delete(obj, id)
+
+    def bulk_delete(self, obj: str, ids: list[str]) -> dict[str, list[str]]:
+        """Hard-delete several records as :meth:`delete` does (ids that do not exist are
+        skipped, as the bulk endpoints do)."""
+        return self._e.removals.delete_many(obj, list(ids))
+
+    def merge_customers(self, source: str, target: str) -> dict[str, Any]:
+        """Merge customer ``source`` into ``target`` (the documented merge rules); returns the
+        ``customer_merge`` record."""
+        return self._e.removals.merge_customers(source, target)
+
+    def customer_merges(self, customer_id: str) -> list[dict[str, Any]]:
+        """The merges a customer was the source or the target of, oldest first."""
+        return self._e.removals.merges_of(customer_id) or []
+
+    def merge_conversations(self, source: str, target: str) -> dict[str, Any]:
+        """Merge conversation ``source`` into ``target`` (inferred: no documented endpoint);
+        returns the target conversation."""
+        return self._e.removals.merge_conversations(source, target)
+
+    def redact(
+        self,
+        message_id: str,
+        preview: str | None = None,
+        attachments: list[str] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Redact a message as ``POST /v1/messages/{id}/redactions`` does; returns the
+        message."""
+        return self._e.removals.redact(message_id, preview, attachments, meta)[0]
+
+    def retention(self, before: str, objects: list[str]) -> dict[str, int]:
+        """Run a deletion rule: every ``conversations`` / ``kobject.<klass>`` / ``kobjects``
+        record created before ``before`` goes, with its cascade and no audit entry. ValueError
+        for a ``before`` within 24 months of the clock. Returns how many went, by object."""
+        return self._e.removals.retention(
+            before, list(objects) if isinstance(objects, (list, tuple)) else objects
+        )
+
+    def expire_audit(self, before: str) -> int:
+        """Drop every audit-log entry created before ``before`` at once; returns how many."""
+        return self._e.removals.expire_audit(before)
+
+    def set_behaviour(
+        self,
+        moves_touch_updated_at: bool | None = None,
+        redaction_touches_updated_at: bool | None = None,
+    ) -> dict[str, bool]:
+        """The inferred switches of merges and redactions (None = unchanged); returns both."""
+        settings = self._e.settings
+        for name, value in (
+            ("moves_touch_updated_at", moves_touch_updated_at),
+            ("redaction_touches_updated_at", redaction_touches_updated_at),
+        ):
+            if value is not None:
+                if not isinstance(value, bool):
+                    raise ValueError(f"{name} must be true or false")
+                setattr(settings, name, value)
+        return self.behaviour()
+
+    def behaviour(self) -> dict[str, bool]:
+        """The current merge and redaction switches."""
+        s = self._e.settings
+        return {
+            "moves_touch_updated_at": s.moves_touch_updated_at,
+            "redaction_touches_updated_at": s.redaction_touches_updated_at,
+        }
+
     # ------------------------------------------------------------------ traffic
 
     def requests(self, method: str | None = None, path_prefix: str | None = None) -> int:
@@ -271,6 +347,15 @@ def _dispatch(
     if route == ("POST", "latency") and n == 1:
         c.set_latency(float(body.get("latency_ms", 0)), float(body.get("jitter_ms", 0)))
         return 200, {"latency_ms": engine.latency.latency_ms, "jitter_ms": engine.latency.jitter_ms}
+    if parts[:1] in (
+        ["deletes"],
+        ["merges"],
+        ["redactions"],
+        ["retention"],
+        ["audit"],
+        ["behaviour"],
+    ):
+        return _removals(c, method, parts, body)
     if route == ("GET", "roles") and n == 1:
         return 200, {
             "all": c.roles(),
@@ -329,3 +414,60 @@ def _objects(
             return 200, {"deleted": rid, "hard": True}
         return 200, {"data": c.soft_delete(obj, rid), "hard": False}
     raise ControlError(405, "use GET, PATCH or DELETE")
+
+
+def _ids(body: dict[str, Any]) -> list[str]:
+    if "id" in body:
+        return [str(body["id"])]
+    ids = body.get("ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise ControlError(400, 'body must carry "id" or a non-empty "ids" list')
+    return ids
+
+
+def _removals(c: Control, method: str, parts: list[str], body: dict[str, Any]) -> tuple[int, Any]:
+    """Deletes, merges, redactions, retention, audit expiry and their switches."""
+    if parts == ["deletes"] and method == "POST":
+        obj = body.get("object")
+        if not isinstance(obj, str):
+            raise ControlError(400, 'body must name the "object" (customers, kobject.<klass>, ...)')
+        if "id" in body:
+            return 200, {"deleted": c.delete(obj, str(body["id"]))}
+        return 200, {"deleted": c.bulk_delete(obj, _ids(body))}
+    if parts[:1] == ["merges"] and len(parts) == 2 and method == "POST":
+        source, target = body.get("source"), body.get("target")
+        if not isinstance(source, str) or not isinstance(target, str):
+            raise ControlError(400, 'body must be {"source": id, "target": id}')
+        if parts[1] == "customers":
+            return 201, {"data": c.merge_customers(source, target)}
+        if parts[1] == "conversations":
+            return 200, {"data": c.merge_conversations(source, target)}
+    if parts == ["merges", "customers"] and method == "GET":
+        return 200, {"data": list(c._e.removals.merges)}
+    if parts == ["redactions"] and method == "POST":
+        message = body.get("message")
+        if not isinstance(message, str):
+            raise ControlError(400, 'body must name the "message" to redact')
+        rest = {k: v for k, v in body.items() if k != "message"}
+        from .removals import check_redaction
+
+        check_redaction(rest)
+        return 201, {
+            "data": c.redact(
+                message, rest.get("preview"), rest.get("attachments"), rest.get("meta")
+            )
+        }
+    if parts == ["retention"] and method == "POST":
+        return 200, {"deleted": c.retention(body.get("before", ""), body.get("objects", []))}
+    if parts == ["audit", "expire"] and method == "POST":
+        return 200, {"dropped": c.expire_audit(body.get("before", ""))}
+    if parts == ["behaviour"] and method == "GET":
+        return 200, c.behaviour()
+    if parts == ["behaviour"] and method == "POST":
+        unknown = sorted(set(body) - set(c.behaviour()))
+        if unknown:
+            raise ControlError(400, f"unknown switch(es): {', '.join(unknown)}")
+        return 200, c.set_behaviour(
+            body.get("moves_touch_updated_at"), body.get("redaction_touches_updated_at")
+        )
+    raise ControlError(404, f"no control route for {method} /{'/'.join(parts)}")

@@ -324,7 +324,11 @@ class Org:
 
     def conversation_customer(self, conv: int) -> str:
         """Id of the customer of generated conversation ``conv`` (created before it)."""
+        return self._layouts["customers"].id(self.conversation_customer_index(conv))
+
+    def conversation_customer_index(self, conv: int) -> int:
+        """Index of the customer of generated conversation ``conv``: its even parent, or half
+        the time an earlier customer (so a customer's conversations are not one range)."""
         h = self._layouts["conversations"].hash(conv)
         p = parent_of(self.counts["customers"], self.counts["conversations"], conv)
-        cust = p if h & 1 else (h >> 1) % (p + 1)
-        return self._layouts["customers"].id(cust)
+        return p if h & 1 else (h >> 1) % (p + 1)

@@ -10,6 +10,7 @@ from .data import Org
 from .extras import Extras
 from .kobjects import KObjects
 from .limits import Faults, Latency, PageFaults, RateLimits, ResetHeader, Stats
+from .removals import Removals
 from .store import Store
 
 
@@ -52,6 +53,14 @@ class Settings:
     #: ``<ctx>_updated_at``, which the taps sort every context on) or "customer" (the
     #: documentation's literal list of sortable attributes: other contexts get a 400)
     created_sort: str = "all"
+    #: inferred switch: whether the records a merge moves (a merged customer's conversations,
+    #: messages, notes and KObjects; a merged conversation's messages and notes) get a new
+    #: updatedAt (and modifiedAt, rev). Kustomer does not say; off keeps their updatedAt, so an
+    #: updatedAt cursor never sees them move
+    moves_touch_updated_at: bool = False
+    #: inferred switch: whether a redaction gives the message a new updatedAt (off: it keeps
+    #: its updatedAt, so an updatedAt cursor never sees the redaction)
+    redaction_touches_updated_at: bool = False
 
 
 class Engine:
@@ -96,3 +105,4 @@ class Engine:
         self.stats = Stats()
         self.kobjects = KObjects(self)
         self.extras = Extras(self)
+        self.removals = Removals(self)

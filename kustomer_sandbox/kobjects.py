@@ -568,7 +568,10 @@ class KObjects:
                     attrs = rec["attributes"]
                     if attrs.get("deleted") is True and not query.include_deleted:
                         continue
-                    if parse_iso(attrs["updatedAt"]) < cutoff_ms or not query.pred(rec):
+                    # standard search: updated within the window; archive search: before it
+                    if (parse_iso(attrs["updatedAt"]) < cutoff_ms) != query.archive:
+                        continue
+                    if not query.pred(rec):
                         continue
                     found.append(rec)
             found.sort(key=lambda r: time_key(r, query.sort_attr), reverse=query.desc)

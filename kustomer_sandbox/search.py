@@ -16,7 +16,7 @@ from datetime import timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .api import SEARCH_CONTEXTS
+from .api import BY_OBJECT, SEARCH_CONTEXTS
 from .layout import DAY_MS
 from .seq import IndexSeq, ListSeq, RangeSeq, merged_slice
 from .spec import load_spec
@@ -42,6 +42,68 @@ BODY_KEYS = frozenset(
         "fields",
     }
 )
+#: ``POST /v1/customers/archive/search`` (OAS CustomerArchiveSearchData): its body has no
+#: ``searchHash``, ``aggs`` or ``fields`` and ``additionalProperties: false``
+ARCHIVE_BODY_KEYS = frozenset(
+    {"queryContext", "and", "or", "not", "sort", "timeZone", "includeDeleted"}
+)
+#: the archive's documented queryContext pattern: no ``note`` (standard search has it)
+ARCHIVE_CONTEXT = re.compile(r"^(message|conversation|customer|kobject|kobject_.*|company)$")
+#: the criteria the archive documents (its body schema and its "Filterable attributes"); the
+#: ``^kobject_.*_...$`` patterns too. ``*_any_text`` is documented but not served (a 400)
+ARCHIVE_FIELDS = frozenset(
+    {
+        "conversation_id",
+        "conversation_created_at",
+        "conversation_updated_at",
+        "conversation_customer_id",
+        "conversation_any_text",
+        "conversation_deleted",
+        "customer_id",
+        "customer_companyId",
+        "customer_created_at",
+        "customer_updated_at",
+        "customer_deleted",
+        "customer_any_text_new",
+        "message_id",
+        "message_created_at",
+        "message_updated_at",
+        "message_conversation_id",
+        "message_any_text",
+        "kobject_id",
+        "kobject_created_at",
+        "kobject_updated_at",
+        "kobject_customer_id",
+        "kobject_company_id",
+        "kobject_any_text",
+        "company_created_at",
+        "company_updated_at",
+    }
+)
+ARCHIVE_FIELD_PATTERN = re.compile(
+    r"^kobject_.*_(id|created_at|updated_at|customer_id|company_id|any_text)$"
+)
+#: the archive's documented sort attributes; the sandbox sorts on the dates and ``message_id``
+#: and answers the others (``conversation_customer_id``, ``conversation_deleted``,
+#: ``customer_companyId``, ``customer_deleted``) with a 400 that says it cannot
+ARCHIVE_SORTS = {
+    **{
+        f"{c}_{f}_at": a
+        for c in ("conversation", "customer", "message", "kobject", "company")
+        for f, a in (("created", "createdAt"), ("updated", "updatedAt"))
+    },
+    "message_id": "id",
+}
+ARCHIVE_SORTS_UNSERVED = frozenset(
+    {"conversation_customer_id", "conversation_deleted", "customer_companyId", "customer_deleted"}
+)
+#: criteria on a record's to-one relationship (``<ctx>_customer_id``, ...): equals / in on the id
+REF_FIELDS = {
+    "customer_id": "customer",
+    "conversation_id": "conversation",
+    "company_id": "company",
+    "companyId": "company",
+}
 #: inferred: the standard attributes a ``kobject`` search knows
 KOBJECT_COLUMNS = {
     "created_at": "DateTime",
@@ -79,6 +141,8 @@ class Query:
     desc: bool = True
     include_deleted: bool = False
     canonical: str = ""
+    #: archive search: only records whose updatedAt is older than the 2-year window
+    archive: bool = False
 
 
 # ---------------------------------------------------------------- field resolution
@@ -88,15 +152,22 @@ class Query:
 class Target:
     """What a criterion field refers to and how its values compare."""
 
-    kind: str  # id, date, number, bool, string, list, struct
+    kind: str  # id, ref, date, number, bool, string, list, struct
     attr: str | None = None
     custom: str | None = None
+    #: kind "ref": the to-one relationship whose id the field is
+    rel: str | None = None
 
     def get(self, rec: dict[str, Any]) -> Any:
         """The record's value of this field (None when unset)."""
         if self.kind == "id":
             return rec["id"]
+        if self.kind == "ref":
+            value = ((rec.get("relationships") or {}).get(self.rel or "") or {}).get("data")
+            return value.get("id") if isinstance(value, dict) else None
         attrs = rec["attributes"]
+        if self.attr == "deleted" and self.kind == "bool":
+            return attrs.get("deleted") is True  # inferred: no `deleted` attribute = live
         if self.custom is not None:
             custom = attrs.get("custom")
             return custom.get(self.custom) if isinstance(custom, dict) else None
@@ -137,6 +208,12 @@ def resolve(context: str, obj: str | None, name: str) -> Target:
     rest = name[len(prefix) :]
     if rest == "id":
         return Target("id")
+    if rest in ("any_text", "any_text_new"):
+        raise SearchError(f"{name}: free-text criteria are not served by the sandbox")
+    if rest == "deleted":  # documented criteria conversation_deleted, customer_deleted
+        return Target("bool", attr="deleted")
+    if rest in REF_FIELDS:
+        return Target("ref", rel=REF_FIELDS[rest])
     if rest.startswith("custom_") and len(rest) > 7:
         key = rest[7:]
         for suffix, kind in _CUSTOM_SUFFIX.items():
@@ -203,6 +280,7 @@ def _is_num(v: Any) -> bool:
 
 _ALLOWED = {
     "id": {"gte", "gt", "lte", "lt", "equals", "in"},
+    "ref": {"equals", "in"},
     "date": {"gte", "gt", "lte", "lt", "equals"},
     "number": {"gte", "gt", "lte", "lt", "equals", "in"},
     "bool": {"equals"},
@@ -236,7 +314,9 @@ def _scalar_pred(op: str, value: Any, kind: str, name: str) -> Callable[[Any], b
     if op == "equals":
         if kind == "bool" and not isinstance(value, bool):
             raise SearchError(f"{name}.equals: expected true or false")
-        if kind in ("string", "id", "list") and not isinstance(value, (str, int, float, bool)):
+        if kind in ("string", "id", "ref", "list") and not isinstance(
+            value, (str, int, float, bool)
+        ):
             raise SearchError(f"{name}.equals: expected a string")
         if kind == "number":
             if not _is_num(value):
@@ -262,6 +342,11 @@ def _criterion(item: Any, q: _Compiler, top_and: bool) -> Pred:
     ((name, cond),) = item.items()
     if name in ("and", "or", "not"):
         return q.group(name, cond, nested=True)
+    if q.archive and name not in ARCHIVE_FIELDS and not ARCHIVE_FIELD_PATTERN.match(name):
+        raise SearchError(
+            f"{name!r} is not an archive search attribute (archive search filters on a "
+            "limited set of attributes)"
+        )
     target = resolve(q.context, q.obj, name)
     if not isinstance(cond, dict) or len(cond) != 1:
         # inferred: one operator per criterion, as in every documented example
@@ -305,8 +390,9 @@ def _date_pred(target: Target, lo: int, hi: int) -> Pred:
 class _Compiler:
     """State while compiling one body."""
 
-    def __init__(self, context: str, obj: str | None, tz: tzinfo) -> None:
+    def __init__(self, context: str, obj: str | None, tz: tzinfo, archive: bool = False) -> None:
         self.context = context
+        self.archive = archive
         self.obj = obj
         self.tz = tz
         self.exact = True
@@ -345,14 +431,16 @@ class _Compiler:
         return lambda rec: not any(p(rec) for p in preds)
 
 
-def parse_query(body: Any, created_sort: str = "all") -> Query:
+def parse_query(body: Any, created_sort: str = "all", archive: bool = False) -> Query:
     """Validate a search body; raises SearchError (-> 400). `created_sort`: the contexts that
-    sort on ``<ctx>_created_at`` ("all", or only "customer")."""
+    sort on ``<ctx>_created_at`` ("all", or only "customer"). `archive`: the body of
+    ``POST /v1/customers/archive/search`` (its own keys, contexts, criteria and sorts)."""
     if not isinstance(body, dict):
         raise SearchError("the request body must be a JSON object")
-    unknown = sorted(set(body) - BODY_KEYS)
+    unknown = sorted(set(body) - (ARCHIVE_BODY_KEYS if archive else BODY_KEYS))
     if unknown:
         raise SearchError(f"unknown search body field(s): {', '.join(unknown)}")
+    _check_extras(body)
     context = body.get("queryContext")
     if context not in SEARCH_CONTEXTS and not is_kobject_context(context):
         raise SearchError(
@@ -360,15 +448,28 @@ def parse_query(body: Any, created_sort: str = "all") -> Query:
             f"(got {context!r})"
         )
     assert isinstance(context, str)
+    if archive and not ARCHIVE_CONTEXT.match(context):
+        raise SearchError(
+            f"queryContext {context!r} is not searchable in the archive (message, conversation, "
+            "customer, company, kobject or kobject_<klass>)"
+        )
     obj = SEARCH_CONTEXTS.get(context)
     tz = _time_zone(body.get("timeZone"))
     include_deleted = body.get("includeDeleted", False)
     if not isinstance(include_deleted, bool):
         raise SearchError("includeDeleted must be true or false")
-    comp = _Compiler(context, obj, tz)
+    comp = _Compiler(context, obj, tz, archive)
     preds = [comp.group(k, body[k]) for k in ("and", "or", "not") if k in body]
-    sort_attr, desc = _sort(body.get("sort"), context)
-    if sort_attr == "createdAt" and created_sort == "customer" and context != "customer":
+    if archive:
+        sort_attr, desc = _archive_sort(body.get("sort"), context)
+    else:
+        sort_attr, desc = _sort(body.get("sort"), context)
+    if (
+        not archive
+        and sort_attr == "createdAt"
+        and created_sort == "customer"
+        and context != "customer"
+    ):
         raise SearchError(
             f"cannot sort on {context}_created_at: sorting based on other standard Object "
             "attributes is unavailable"
@@ -378,7 +479,7 @@ def parse_query(body: Any, created_sort: str = "all") -> Query:
     def pred(rec: dict[str, Any]) -> bool:
         return all(p(rec) for p in preds)
 
-    canonical = json.dumps(body, sort_keys=True, default=str)
+    canonical = ("archive " if archive else "") + json.dumps(body, sort_keys=True, default=str)
     return Query(
         context,
         obj,
@@ -392,7 +493,54 @@ def parse_query(body: Any, created_sort: str = "all") -> Query:
         desc,
         include_deleted,
         canonical,
+        archive,
     )
+
+
+def _check_extras(body: dict[str, Any]) -> None:
+    """``aggs`` (an object) and ``fields`` (up to 20 objects) as the OAS types them. Their
+    effect is undocumented: the sandbox answers ``meta.aggregations: {}`` and ignores
+    ``fields`` (inferred)."""
+    if "aggs" in body and not isinstance(body["aggs"], dict):
+        raise SearchError("aggs must be an object")
+    fields = body.get("fields")
+    if "fields" in body and (
+        not isinstance(fields, list)
+        or len(fields) > 20
+        or not all(isinstance(f, dict) for f in fields)
+    ):
+        raise SearchError("fields must be a list of at most 20 objects")
+
+
+def _archive_sort(sort: Any, context: str) -> tuple[str, bool]:
+    """The archive's sort: up to 5 ``{"<attribute>": "asc"|"desc"}`` (its OAS example sorts on
+    two), each a documented sort attribute of the query's context; the first one orders the
+    results (inferred: the later ones only break ties, and ties are already broken by id)."""
+    if sort is None:
+        return "updatedAt", True
+    if isinstance(sort, dict):
+        sort = [sort]
+    if (
+        not isinstance(sort, list)
+        or not 1 <= len(sort) <= 5
+        or not all(isinstance(k, dict) and len(k) == 1 for k in sort)
+    ):
+        raise SearchError('sort must be a list of 1 to 5 {"<attribute>": "asc"|"desc"}')
+    prefix = ("kobject" if is_kobject_context(context) else context) + "_"
+    first: tuple[str, bool] | None = None
+    for key in sort:
+        ((name, direction),) = key.items()
+        if name in ARCHIVE_SORTS_UNSERVED and name.startswith(prefix):
+            raise SearchError(f"the sandbox cannot sort on {name!r} (dates and message_id only)")
+        if name not in ARCHIVE_SORTS or not name.startswith(prefix):
+            sortable = ", ".join(n for n in ARCHIVE_SORTS if n.startswith(prefix))
+            raise SearchError(f"cannot sort on {name!r}; sortable: {sortable}")
+        if direction not in ("asc", "desc"):
+            raise SearchError(f"sort direction must be 'asc' or 'desc' (got {direction!r})")
+        if first is None:
+            first = (ARCHIVE_SORTS[name], direction == "desc")
+    assert first is not None
+    return first
 
 
 def _time_zone(name: Any) -> tzinfo:
@@ -477,7 +625,10 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
     layout = org.layout(obj)
     st = store.states[obj]
     cutoff = now - WINDOW_MS
-    lo, hi = layout.bisect_time(cutoff, 1), layout.n
+    if q.archive:  # archive search: only what standard search no longer reaches
+        lo, hi = st.floor, layout.bisect_time(cutoff, 1)
+    else:
+        lo, hi = max(st.floor, layout.bisect_time(cutoff, 1)), layout.n
     for which, (t_lo, t_hi) in q.time_bounds.items():
         lo = max(lo, layout.bisect_time(t_lo, which))
         hi = min(hi, layout.bisect_time(t_hi, which))
@@ -491,7 +642,7 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
         if q.id_hi[1] and b < layout.n and layout.id(b) == q.id_hi[0]:
             b += 1
         hi = min(hi, b)
-    which = 1 if q.sort_attr == "updatedAt" else 0
+    which = {"updatedAt": 1, "createdAt": 0}.get(q.sort_attr, -1)  # -1: by id (message_id)
     a: IndexSeq
     if q.id_in is not None:
         changed = st.changed
@@ -510,12 +661,13 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
         a = ListSeq([i for i in range(lo, hi) if i not in changed and residual(org.record(obj, i))])
 
     def key_of(i: int) -> Any:
-        return layout.times(i)[which], layout.id(i)
+        # an id sort keys records as time_key does an attribute they lack: (-1, id)
+        return (layout.times(i)[which] if which >= 0 else -1), layout.id(i)
 
     keys, recs = store.search_overlay_sorted(obj, q.sort_attr, now)
     b_keys, b_recs = [], []
     for k, rec in zip(keys, recs, strict=True):
-        if time_key(rec, "updatedAt")[0] < cutoff:
+        if (time_key(rec, "updatedAt")[0] < cutoff) != q.archive:
             continue
         if is_deleted(rec) and not q.include_deleted:
             continue
@@ -525,13 +677,33 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
     return Prepared(a, key_of, b_keys, b_recs)
 
 
-def run(store: Store, q: Query, offset: int, limit: int) -> tuple[list[str], int]:
-    """One page of search results as JSON texts, and the total."""
+def run(
+    store: Store, q: Query, offset: int, limit: int, ids_only: bool = False
+) -> tuple[list[str], int]:
+    """One page of search results as JSON texts, and the total; ``ids_only``: each result as
+    ``{"type", "id"}`` alone (generated records are then never built)."""
     with store.lock:
         p = prepare(store, q)
         picks = merged_slice(p.a, p.key_of, p.b_keys, offset, limit, q.desc)
+        obj = q.obj or ""
+        if ids_only:
+            type_name = BY_OBJECT[obj].type_name
+            layout = store.org.layout(obj)
+            pairs = [
+                (p.b_recs[n]["type"], p.b_recs[n]["id"]) if from_b else (type_name, layout.id(n))
+                for from_b, n in picks
+            ]
+            return [dumps({"type": t, "id": i}) for t, i in pairs], p.total
         texts = [
-            dumps(p.b_recs[n]) if from_b else store.org.record_json(q.obj or "", n)
-            for from_b, n in picks
+            dumps(p.b_recs[n]) if from_b else store.org.record_json(obj, n) for from_b, n in picks
         ]
         return texts, p.total
+
+
+def ids_only(texts: list[str]) -> list[str]:
+    """Records as ``{"type", "id"}`` alone (``idsOnly=true``)."""
+    out = []
+    for text in texts:
+        rec = json.loads(text)
+        out.append(dumps({"type": rec["type"], "id": rec["id"]}))
+    return out

@@ -65,6 +65,9 @@ class ObjectState:
     counter: int = 0
     #: ids of created records that are soft-deleted
     created_deleted: set[str] = field(default_factory=set)
+    #: generated indices below this are hard-deleted, except those with a record in
+    #: ``changed`` (a retention delete or an audit expiry removes a whole prefix at once)
+    floor: int = 0
 
 
 def is_deleted(rec: dict[str, Any]) -> bool:
@@ -88,6 +91,11 @@ class Store:
         self.query_cache: dict[tuple[str, int, int], object] = {}
         #: writes search does not show yet (off until a maximum lag is set)
         self.index = IndexLag(org.seed)
+        #: audit-log entries dropped by an expiry: id -> createdAt ms (a cursor on one of them
+        #: still marks its place)
+        self.dropped_audit: dict[str, int] = {}
+        #: attachments redacted with their message (``included`` shows ``redacted: true``)
+        self.redacted_attachments: set[str] = set()
 
     # ------------------------------------------------------------------ reads
 
@@ -104,6 +112,8 @@ class Store:
         if i is not None:
             if i in st.changed:
                 return i, st.changed[i]
+            if i < st.floor:
+                return i, None
             return i, self.org.record(obj, i)
         return None, st.created.get(record_id)
 
@@ -125,10 +135,25 @@ class Store:
         with self.lock:
             st = self.states[obj]
             hidden = st.gone if include_deleted else st.hidden
+            above = len(hidden) - bisect_left(hidden, st.floor)
             created = len(st.created)
             if not include_deleted:
                 created -= len(st.created_deleted)
-            return self.org.count(obj) - len(hidden) + created
+            below = len(self.below_floor(obj, include_deleted))
+            return self.org.count(obj) - st.floor - above + below + created
+
+    def below_floor(self, obj: str, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """The changed records whose generated index lies below the floor (records moved or
+        kept when the prefix around them went), in id order."""
+        st = self.states[obj]
+        if not st.floor:
+            return []
+        out = []
+        for i in st.changed_sorted[: bisect_left(st.changed_sorted, st.floor)]:
+            rec = st.changed[i]
+            if rec is not None and (include_deleted or not is_deleted(rec)):
+                out.append(rec)
+        return out
 
     def list_slice(
         self, obj: str, offset: int, limit: int, desc: bool = False, include_deleted: bool = False
@@ -137,13 +162,15 @@ class Store:
         with self.lock:
             st = self.states[obj]
             layout = self.org.layout(obj)
-            a = RangeSeq(0, layout.n, st.gone if include_deleted else st.hidden)
-            b_ids = [rid for rid in st.created if include_deleted or rid not in st.created_deleted]
-            picks = merged_slice(a, layout.id, b_ids, offset, limit, desc)
-            out = [
-                _dumps(st.created[b_ids[n]]) if from_b else self.record_json(obj, n)
-                for from_b, n in picks
+            a = RangeSeq(st.floor, layout.n, st.gone if include_deleted else st.hidden)
+            b_recs = self.below_floor(obj, include_deleted) + [
+                rec
+                for rid, rec in st.created.items()
+                if include_deleted or rid not in st.created_deleted
             ]
+            b_ids = [rec["id"] for rec in b_recs]
+            picks = merged_slice(a, layout.id, b_ids, offset, limit, desc)
+            out = [_dumps(b_recs[n]) if from_b else self.record_json(obj, n) for from_b, n in picks]
             return out, len(a) + len(b_ids)
 
     def single(self, obj: str) -> str | None:
@@ -374,6 +401,64 @@ class Store:
         with self.lock:
             i, _rec = self._require(obj, record_id)
             self._put(obj, i, None, record_id)
+
+    def remove(self, obj: str, record_id: str) -> dict[str, Any] | None:
+        """Hard-delete one record if it exists; returns what it was (None if already gone)."""
+        with self.lock:
+            i, rec = self.locate(obj, record_id)
+            if rec is not None:
+                self._put(obj, i, None, record_id)
+            return rec
+
+    def overlay_records(self, obj: str) -> list[dict[str, Any]]:
+        """Every stored record of ``obj``: changed generated ones (soft-deleted too) and created
+        ones, the records whose relationships may differ from the generated ones."""
+        st = self.states[obj]
+        return [r for r in st.changed.values() if r is not None] + list(st.created.values())
+
+    def replace(self, obj: str, rec: dict[str, Any]) -> None:
+        """Store a new version of an existing record as given (no stamps, no rev bump)."""
+        with self.lock:
+            i, _old = self._require(obj, rec["id"])
+            self._put(obj, i, copy_record(rec), rec["id"])
+
+    def relationship(self, obj: str, name: str, target: str) -> dict[str, Any]:
+        """A to-one relationship value of ``obj`` named ``name`` pointing at ``target``."""
+        return self._relationship(obj, name, target)
+
+    def touch(self, obj: str, attrs: dict[str, Any]) -> None:
+        """Stamp updatedAt/modifiedAt with a new write time and bump rev, where present."""
+        self._touch(obj, attrs)
+
+    def insert(
+        self, obj: str, attributes: dict[str, Any], relationships: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A new record with exactly these attributes and relationships (a fresh id)."""
+        self.check(obj)
+        with self.lock:
+            st = self.states[obj]
+            rid = self.org.layout(obj).new_id(st.counter, self.clock.now_ms())
+            st.counter += 1
+            rec: dict[str, Any] = {
+                "type": BY_OBJECT[obj].type_name,
+                "id": rid,
+                "attributes": attributes,
+                "relationships": relationships,
+            }
+            if "links" in self.org.record(obj, 0):
+                rec["links"] = {"self": self_link(obj, rid)}
+            rec = copy_record(rec)
+            self._put(obj, None, rec, rid)
+            return copy_record(rec)
+
+    def raise_floor(self, obj: str, index: int) -> None:
+        """Hard-delete every generated record below ``index`` that has no stored version (the
+        caller removes or keeps the stored ones)."""
+        with self.lock:
+            st = self.states[obj]
+            if index > st.floor:
+                st.floor = min(index, self.org.count(obj))
+                self.version += 1
 
     def bulk_import(self, obj: str, count: int, updated_at: str) -> list[str]:
         """``count`` new records, all with ``createdAt = updatedAt = updated_at``.

@@ -548,6 +548,10 @@ def _iso_between() -> RawJson:
     return RawJson(lambda c, x: f'"{c.iso[1 + (x >> 40) % 3]}"')
 
 
+#: generated audit-log entries expire this many days (plus under one day) after their creation
+GENERATED_AUDIT_EXPIRY_DAYS = 4 * 365
+
+
 def _future(days: int) -> RecFn:
     return lambda c, x: iso_ms(c.created + days * DAY_MS + (x >> 40) % DAY_MS)
 
@@ -782,7 +786,7 @@ def _record_fns(table: str) -> dict[str, AnyFn]:
         fns["org"] = lambda c, x: c.org.org_id
         fns["eventName"] = lambda c, x: f"kustomer.{_audit_target(c)[0]}.update"
         fns["eventVerb"] = lambda c, x: "update"
-        fns["expiresAt"] = _future(4 * 365)
+        fns["expiresAt"] = _future(GENERATED_AUDIT_EXPIRY_DAYS)
     if table in ("auth_tokens",):
         fns["expireAt"] = _future(2 * 365)
     if table == "kb_routes":

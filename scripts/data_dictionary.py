@@ -78,6 +78,16 @@ DLT_COLUMNS = {
 }
 
 
+SOURCE_COLUMNS = {
+    "_kustomer_deleted_at": (
+        "When a run found the record gone from the org (hard-deleted, merged away, expired by a "
+        "retention rule); null while the org has it. See docs/incremental.md."
+    ),
+    "merged_into_id": "The record this one was merged into (with `_kustomer_deleted_at`).",
+}
+"""Columns the source adds to every merged object's table (`kustomer_source/removals.py`)."""
+
+
 def demo_schema() -> Schema:
     """dlt's schema after a full load of the demo org into a throwaway DuckDB file."""
     from kustomer_sandbox import serve  # the script, not the source, starts the sandbox
@@ -372,6 +382,8 @@ class Dictionary:
             return "dlt", DLT_COLUMNS[column]
         if column == "_root_updated_at":
             return "dlt", "`updated_at` of the top-level record (Delta tables only)."
+        if column in SOURCE_COLUMNS:
+            return "this source", SOURCE_COLUMNS[column]
         base, variant = column, ""
         if "__v_" in column:
             base, kind = column.rsplit("__v_", 1)

@@ -28,6 +28,7 @@ from .api.times import to_api_time
 from .catalog.extras import EXTRA_TABLES, TAGS
 from .catalog.kobjects import discover, kobject_object
 from .catalog.objects import CATALOG, OBJECTS, UnknownObjectError
+from .destination import destination_holdings
 from .resources import attachments_resource, extra_resource, object_resource
 from .schedule import scheduler_interval
 from .settings import Settings, Tuning, resolve_base_url
@@ -99,8 +100,11 @@ def kustomer_source(
     # the org's own data model: its Klasses and how its custom attributes are typed
     schema = discover(client, kobjects, custom_attribute_metadata)
     disabled = {klass.table for klass in schema.disabled}
-    for obj in [*OBJECTS, TAGS, *(kobject_object(klass) for klass in schema.all_klasses)]:
-        resource = object_resource(client, obj, settings, schema.hints(obj.table))
+    objects = [*OBJECTS, TAGS, *(kobject_object(klass) for klass in schema.all_klasses)]
+    # what the destination holds, to compare with the org (read here, in the caller's thread)
+    held = destination_holdings([obj.table for obj in objects if obj.sync == "search"])
+    for obj in objects:
+        resource = object_resource(client, obj, settings, schema.hints(obj.table), held)
         # a disabled Klass is loaded only when named (with_resources); its table stays
         resource.selected = obj.table not in disabled
         yield resource

@@ -3,7 +3,7 @@ beyond the catalog; and what a missing role does (the object is skipped, its tab
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,13 +17,15 @@ from .api.times import to_api_time
 from .catalog.extras import ExtraTable
 from .catalog.kobjects import OrgSchema
 from .catalog.objects import CURSORS, KustomerObject
+from .destination import REMOVED_AT, Holdings
 from .history import SCD2, RepeatedVersions
 from .metrics import SKIP_METRIC
 from .read.attachments import COLUMNS as ATTACHMENT_COLUMNS
 from .read.attachments import MESSAGE_LIST, read_attachments
 from .read.attachments import TABLE as ATTACHMENTS_TABLE
-from .read.incremental import read_incrementally
+from .read.incremental import read_incrementally, read_what_left
 from .read.lists import read_audit_logs, read_list, read_single
+from .removals import MERGED_INTO, MOVES, add_removals_table
 from .rows import TPage
 from .settings import Settings
 from .state import bind_to_host
@@ -36,13 +38,15 @@ def object_resource(
     obj: KustomerObject,
     settings: Settings,
     custom_columns: dict[str, Any] | None = None,
+    held: Mapping[str, Holdings] | None = None,
 ) -> DltResource:
     """The dlt resource of one catalog entry (`custom_columns`: the custom attributes' types from
-    the org's metadata). In history mode the merged objects keep every version (dlt's scd2, see
+    the org's metadata; `held`: what the destination holds, by table, to compare with the org).
+    In history mode the merged objects keep every version (dlt's scd2, see
     `kustomer_source.history`)."""
     columns = object_columns(obj, settings, custom_columns or {})
     if obj.sync == "search":
-        reader = changes_reader(client, obj, settings)
+        reader = changes_reader(client, obj, settings, held or {})
     elif obj.sync == "append":
         reader = entries_reader(client, obj, settings)
     else:
@@ -56,8 +60,8 @@ def object_resource(
             columns=columns,
             parallelized=True,
         )
-        return resource.add_filter(RepeatedVersions())
-    return dlt.resource(
+        return add_removals_table(resource.add_filter(RepeatedVersions()))
+    resource = dlt.resource(
         reader,
         name=obj.table,
         write_disposition=obj.write_disposition,
@@ -65,6 +69,7 @@ def object_resource(
         columns=columns,
         parallelized=True,
     )
+    return add_removals_table(resource) if obj.sync == "search" else resource
 
 
 def object_columns(
@@ -76,6 +81,10 @@ def object_columns(
     columns: dict[str, Any] = {**obj.column_hints(), **custom_columns}
     if obj.sync != "search":
         return columns
+    # set on records that left the org (`removals.py`); merges name their target
+    columns[REMOVED_AT] = {"data_type": "timestamp", "nullable": True}
+    if obj.table in MOVES:
+        columns[MERGED_INTO] = {"data_type": "text", "nullable": True}
     if settings.history:
         columns["deleted"] = {"data_type": "bool"}  # a deletion is one more version
         return columns
@@ -85,7 +94,9 @@ def object_columns(
     return columns
 
 
-def changes_reader(client: KustomerClient, obj: KustomerObject, settings: Settings) -> Reader:
+def changes_reader(
+    client: KustomerClient, obj: KustomerObject, settings: Settings, held: Mapping[str, Holdings]
+) -> Reader:
     """The reader of a search-synced object: the records changed since dlt's cursor."""
     lookback = settings.lookback_s
 
@@ -102,14 +113,23 @@ def changes_reader(client: KustomerClient, obj: KustomerObject, settings: Settin
             # (not on a bounded range: it keeps no cursor, and dlt's lag would widen it)
             lag=(lookback or None) if not settings.bounded else None,
         ),
-    ) -> Iterator[TPage]:
+    ) -> Iterator[Any]:
         bind_to_host(client.base_url)
         start = to_api_time(updated_at.last_value)  # lagged: microseconds -> API format
         bounds = (start, updated_at.end_value)
         # a bounded range keeps no state
         state = dlt.current.resource_state() if updated_at.end_value is None else None
         with skip_on_missing_role(client, obj):
-            yield from read_incrementally(client, obj, settings.tuning, lookback, bounds, state)
+            tuning = settings.tuning
+            newest, changes = yield from read_incrementally(
+                client, obj, tuning, lookback, bounds, state
+            )
+            if state is not None and start is not None and newest is not None:
+                # what follows is not a change after the cursor (records loaded again, rows of
+                # kustomer_removals): the cursor is pinned where the changes ended, and dlt's
+                # incremental lets the rest through unfiltered
+                updated_at.advance(newest)
+                yield from read_what_left(client, obj, tuning, start, state, held, changes)
 
     return read_changes
 

@@ -47,6 +47,9 @@ class Tuning(BaseConfiguration):
     list_cut_slack_s: int = 3600
     """How far past the point where it met search (seconds of `createdAt`) the list reads on,
     for records out of creation order."""
+    reconcile_every_s: int = 0
+    """How often an incremental run compares the destination with the org to find records that
+    left it (deleted, merged, expired): at most once per this many seconds (0: every run)."""
     search_counts_org: Optional[bool] = None  # noqa: UP045 - dlt resolves the typing form
     """Whether a search also takes a slot of the org budget (undocumented): unset, the source
     learns it from the org budget's `x-ratelimit-remaining`; true or false fixes it."""

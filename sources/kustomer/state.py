@@ -8,7 +8,11 @@ dlt's keys; the source adds:
 - `LOOKBACK_SPAN` (resource state of each search-synced object): what the last run loaded in the
   span the next run looks back over (`read.lookback.SeenSpan`);
 - `NEWEST_MESSAGE_SECOND` (resource state of `message_attachments`): the id second of the newest
-  message the last run read (`read.attachments`).
+  message the last run read (`read.attachments`);
+- `RECONCILED_AT` (resource state of each search-synced object): when the destination was last
+  compared with the org (`read.reconcile`);
+- `REDACTIONS_READ_UNTIL` (resource state of `messages`): how far the audit log was read for
+  redactions (`read.redactions`).
 
 dlt keys incremental state by pipeline and source name only, so pointing a pipeline at another
 org would reuse the first org's cursors and skip the second org's older records. The first run
@@ -27,6 +31,8 @@ from .api.errors import KustomerError
 API_HOST = "api_host"
 LOOKBACK_SPAN = "lookback_span"
 NEWEST_MESSAGE_SECOND = "newest_message_second"
+RECONCILED_AT = "reconciled_at"
+REDACTIONS_READ_UNTIL = "redactions_read_until"
 
 
 class OrgMismatchError(KustomerError):

@@ -101,10 +101,22 @@ def test_missing_role_skips_that_object_only(
 
 
 def test_unreachable_host(loader: Loader) -> None:
+    """The source asks the org for its Klasses when it is made: that first request fails at
+    once, not after every retry."""
+    with pytest.raises(KustomerConnectionError) as failed:
+        kustomer_source(api_key="k", base_url="http://127.0.0.1:9")
+    assert "127.0.0.1:9" in str(failed.value) and "connection refused" in str(failed.value)
+
+
+def test_unreachable_host_on_the_first_request_of_a_resource(loader: Loader) -> None:
+    source = kustomer_source(
+        api_key="k",
+        base_url="http://127.0.0.1:9",
+        kobjects=False,
+        custom_attribute_metadata=False,
+    )
     with pytest.raises(PipelineStepFailed) as failed:
-        loader.pipeline.run(
-            kustomer_source(api_key="k", base_url="http://127.0.0.1:9").with_resources("brands")
-        )
+        loader.pipeline.run(source.with_resources("brands"))
     cause = kustomer_cause(failed.value)
     assert isinstance(cause, KustomerConnectionError)
     assert "127.0.0.1:9" in str(cause)

@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from helpers.loading import REPO, Loader
+from helpers.cli import Cli
 from helpers.org import assert_duckdb_equal_to_org
 from helpers.postgres import drop_dataset, postgres_dsn
 from helpers.readers import PostgresReader, Reader, assert_reader_equal_to_org, change_the_org
@@ -27,70 +26,7 @@ from helpers.readers import PostgresReader, Reader, assert_reader_equal_to_org, 
 from kustomer_runner.runlock import run_lock
 from kustomer_sandbox import Sandbox, serve
 
-PIPELINE = str(REPO / "pipelines" / "kustomer_pipeline.py")
 NO_PAGE_FAULTS = {"fault_404_page": 0, "fault_no_links_page": 0, "fault_data_not_list_page": 0}
-
-
-class Cli:
-    """The pipeline script run against a sandbox in `workdir` (./kustomer.duckdb lands there)."""
-
-    def __init__(
-        self, sb: Sandbox, workdir: Path, pipelines_dir: Path | None = None, **settings: str
-    ) -> None:
-        self.sb, self.workdir = sb, workdir
-        self.pipelines_dir = pipelines_dir or workdir / "pipelines"
-        self.env = {
-            **os.environ,
-            "SOURCES__KUSTOMER__API_KEY": sb.token,
-            "SOURCES__KUSTOMER__BASE_URL": sb.base_url,
-            "RUNTIME__LOG_LEVEL": "WARNING",
-            **{
-                f"SOURCES__KUSTOMER__TUNING__{key.upper()}": value
-                for key, value in settings.items()
-            },
-        }
-        self.loader = Loader(workdir)
-
-    def command(self, *args: str) -> list[str]:
-        return [sys.executable, PIPELINE, "--pipelines-dir", str(self.pipelines_dir), *args]
-
-    def run(self, *args: str, ok: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
-        out = subprocess.run(
-            self.command(*args),
-            cwd=self.workdir,
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if ok:
-            assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-        return out
-
-    def fails(self, *args: str, **env: str) -> str:
-        """Runs and expects exit status 1 with one `error:` line on stderr; returns that line."""
-        out = self.run(*args, ok=False, **env)
-        assert out.returncode == 1, out.stdout[-2000:] + out.stderr[-3000:]
-        errors = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
-        assert len(errors) == 1, out.stderr[-3000:]
-        assert "Traceback" not in out.stderr, out.stderr[-3000:]
-        assert self.sb.token not in out.stderr + out.stdout
-        return errors[0]
-
-    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table of the dataset, dlt's own tables included."""
-        with duckdb.connect(self.loader.db_path, read_only=True) as con:
-            tables = [
-                name
-                for (name,) in con.execute(
-                    "select table_name from information_schema.tables "
-                    "where table_schema = 'kustomer_data' order by 1"
-                ).fetchall()
-            ]
-            return {
-                t: con.execute(f'select * from kustomer_data."{t}" order by all').fetchall()
-                for t in tables
-            }
 
 
 def change(sb: Sandbox, n: int) -> None:

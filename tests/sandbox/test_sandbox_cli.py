@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -95,5 +97,118 @@ def test_cli_help_explains_every_option() -> None:
         "--fault-no-links-page",
         "--fault-data-not-list-page",
         "--index-lag",
+        "--moves-touch-updated-at",
+        "--redaction-touches-updated-at",
     ):
         assert flag in out, flag
+    assert "act --help" in out
+    act = subprocess.run(
+        [sys.executable, "-m", "kustomer_sandbox", "act", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    for action in (
+        "delete",
+        "merge-customers",
+        "merge-conversations",
+        "redact",
+        "retention",
+        "expire-audit",
+        "behaviour",
+        "advance-clock",
+    ):
+        assert action in act, action
+
+
+def act(url: str, *args: str) -> tuple[int, Any, str]:
+    """Run ``python -m kustomer_sandbox act --url URL ...``: (exit code, JSON out, stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "kustomer_sandbox", "act", "--url", url, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.returncode, json.loads(done.stdout) if done.stdout.strip() else None, done.stderr
+
+
+def test_act_changes_a_served_sandbox_between_runs() -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kustomer_sandbox",
+            "--port",
+            "0",
+            "--scale",
+            "30",
+            "--rate-limit",
+            "0",
+            "--moves-touch-updated-at",
+            "yes",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+        found = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
+        assert found, lines
+        url = found.group(0)
+        api = requests.Session()
+        api.headers["Authorization"] = "Bearer " + lines[1].split(": ", 1)[1].strip()
+
+        def ids(path: str) -> list[str]:
+            return [r["id"] for r in api.get(url + path, params={"pageSize": 100}).json()["data"]]
+
+        customers, convs, msgs = ids("/v1/customers"), ids("/v1/conversations"), ids("/v1/messages")
+
+        rc, out, _ = act(url, "behaviour")
+        assert rc == 0 and out == {
+            "moves_touch_updated_at": True,
+            "redaction_touches_updated_at": False,
+        }
+        rc, out, _ = act(url, "behaviour", "--redaction-touches-updated-at", "yes")
+        assert out["redaction_touches_updated_at"] is True
+        rc, out, _ = act(url, "delete", "customers", customers[-1])
+        assert rc == 0 and out["deleted"]["customers"] == [customers[-1]]
+        assert api.get(f"{url}/v1/customers/{customers[-1]}").status_code == 404
+        rc, out, err = act(url, "delete", "customers", customers[-1])
+        assert rc == 1 and err.startswith("404")
+        rc, out, _ = act(url, "delete", "notes", *ids("/v1/notes")[-2:])
+        assert rc == 0 and len(out["deleted"]["notes"]) == 2
+        rc, out, _ = act(url, "merge-customers", customers[-3], customers[-2])
+        assert rc == 0 and out["data"]["type"] == "customer_merge"
+        merges = api.get(f"{url}/v1/customers/{customers[-3]}/merges").json()["data"]
+        assert [m["id"] for m in merges] == [out["data"]["id"]]
+        rc, out, _ = act(url, "merge-conversations", convs[-5], convs[-4])
+        assert rc == 0 and out["data"]["attributes"]["mergedTarget"] is True
+        rc, out, _ = act(url, "redact", msgs[0], "--preview", "gone")
+        assert rc == 0 and out["data"]["attributes"]["preview"] == "gone"
+        rc, out, err = act(url, "retention", "--before", "2025-06-01", "conversations")
+        assert rc == 1 and "24 months" in err
+        rc, out, _ = act(url, "retention", "--before", "2024-06-01", "conversations")
+        assert rc == 0 and out["deleted"]["conversations"] > 0
+        rc, out, _ = act(url, "expire-audit", "2024-06-01")
+        assert rc == 0 and out["dropped"] > 0
+        rc, out, _ = act(url, "advance-clock", "91")
+        assert rc == 0 and out["now"].startswith("2026-11-01T00:01:31")
+        verbs = [
+            e["attributes"]["eventVerb"]
+            for e in api.get(url + "/v1/audit-logs", params={"count": 1000}).json()["data"]
+            if e["attributes"]["createdAt"] >= "2026-11-01"
+        ]
+        assert verbs == ["delete", "merge", "merge", "update"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert act("http://127.0.0.1:1", "behaviour")[0] == 1

@@ -20,6 +20,7 @@ from .errors import (
     KustomerBadRequestError,
     KustomerConnectionError,
     KustomerError,
+    KustomerNotFoundError,
     KustomerPermissionError,
     KustomerResponseError,
     UnsafeNextLinkError,
@@ -210,6 +211,15 @@ class KustomerClient:
                 self._key_valid = False
         return self._key_valid
 
+    def record(self, path: str, what: str = "") -> dict[str, Any] | None:
+        """One record by its path (`/v1/customers/<id>`), or None when Kustomer answers 404."""
+        try:
+            body = self.get_json(path, what=what or path)
+        except KustomerNotFoundError:
+            return None
+        data = body.get("data") if isinstance(body, dict) else None
+        return data if isinstance(data, dict) else None
+
     def is_missing_role(self, exc: BaseException) -> bool:
         """Whether an error means the key lacks a role: a 403, or a 401 while the key itself is
         accepted (`key_is_valid`). The one missing-role check of the source."""
@@ -265,7 +275,7 @@ class _ErrorTranslator:
         if isinstance(exc, requests.ConnectionError | Timeout):
             raise KustomerConnectionError(
                 f"Cannot reach Kustomer at {self.base_url} ({type(exc).__name__}). Check "
-                "sources.kustomer.org (your subdomain) or sources.kustomer.base_url."
+                "sources.kustomer.org (your subdomain) or sources.kustomer.base_url"
             ) from None
         if isinstance(exc, ValueError | AttributeError) and not isinstance(exc, KustomerError):
             raise KustomerResponseError(
@@ -285,7 +295,7 @@ def _from_status(response: requests.Response, base_url: str, what: str) -> Kusto
     if status == 403:
         return KustomerPermissionError(f"403 on {what}: {detail}")
     if status == 404:
-        return KustomerResponseError(
+        return KustomerNotFoundError(
             f"404 for {what} at {base_url}: {detail}. Is sources.kustomer.org / base_url a "
             "Kustomer API host?"
         )

@@ -23,6 +23,10 @@ class KustomerResponseError(KustomerError):
     """Kustomer answered with something that is not the documented JSON envelope."""
 
 
+class KustomerNotFoundError(KustomerResponseError):
+    """404 for one record or the first page of a list: the record (or the route) is not there."""
+
+
 class KustomerBadRequestError(KustomerResponseError):
     """400: Kustomer refused the request as asked (a criterion or sort it does not take)."""
 

@@ -15,6 +15,7 @@ from dlt.sources.helpers.requests import Client
 from requests.adapters import HTTPAdapter
 from requests.exceptions import ChunkedEncodingError, Timeout
 
+from .errors import KustomerConnectionError
 from .limits import BudgetKind, RateLimiter
 
 
@@ -23,20 +24,53 @@ class MalformedResponse(requests.RequestException):
 
 
 class LimitedAdapter(HTTPAdapter):
-    """Transport that takes a slot of the run's rate budget for every attempt, retries too."""
+    """Transport that takes a slot of the run's rate budget for every attempt, retries too.
+
+    Until the host has answered once, a connection that cannot be made raises
+    `KustomerConnectionError`, which dlt's retry does not retry: a wrong org or an unreachable
+    host fails at once instead of after every backoff. Once the host has answered, a dropped
+    connection is a passing fault and is retried as usual."""
 
     def __init__(self, limiter: RateLimiter, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.limiter = limiter
+        self.reached = False
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         kind: BudgetKind = (
             "search" if urlsplit(request.url or "").path.endswith("/search") else "org"
         )
         self.limiter.acquire(kind)
-        response = super().send(request, *args, **kwargs)
+        try:
+            response = super().send(request, *args, **kwargs)
+        except requests.ConnectionError as exc:
+            if self.reached:
+                raise
+            parts = urlsplit(request.url or "")
+            raise KustomerConnectionError(
+                f"Cannot reach Kustomer at {parts.scheme}://{parts.netloc} "
+                f"({_reason(exc)}). Check sources.kustomer.org (your subdomain) or "
+                "sources.kustomer.base_url"
+            ) from None
+        self.reached = True
         self.limiter.observe(response, kind)
         return response
+
+
+def _reason(exc: BaseException) -> str:
+    """`connection refused`, `name not resolved`, ...: the gist of a connection error."""
+    text = str(exc).lower()
+    for needle, reason in (
+        ("name or service not known", "the host name does not resolve"),
+        ("nodename nor servname", "the host name does not resolve"),
+        ("temporary failure in name resolution", "the host name does not resolve"),
+        ("connection refused", "connection refused"),
+        ("timed out", "the connection timed out"),
+        ("network is unreachable", "the network is unreachable"),
+    ):
+        if needle in text:
+            return reason
+    return type(exc).__name__
 
 
 class RetryingSession(Client):

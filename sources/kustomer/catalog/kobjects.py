@@ -19,7 +19,7 @@ from dlt.common import logger
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from ..api.client import KustomerClient
-from ..api.errors import KustomerAuthError, KustomerError
+from ..api.errors import KustomerAuthError, KustomerConnectionError, KustomerError
 from .objects import KustomerObject, fields
 
 KLASSES_PATH = "/v1/klasses"
@@ -250,6 +250,8 @@ def discover(client: KustomerClient, kobjects: bool = True, metadata: bool = Tru
                         f"API key lacks the role {METADATA_ROLE}."
                     )
                     break
+    except KustomerConnectionError:
+        raise  # nothing else will reach the host either: the run stops with one line
     except KustomerAuthError as exc:  # a bad key: the run itself stops with the error
         logger.info(f"Klasses and custom-attribute metadata not read: {exc}")
         return OrgSchema()

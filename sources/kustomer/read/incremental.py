@@ -3,18 +3,28 @@ that may not search, a span checked by counting, and a plain incremental search.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+import time
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
+
+import dlt
 
 from ..api.client import KustomerClient
 from ..catalog.objects import KustomerObject
+from ..destination import ChangedHoldings, Holdings
+from ..metrics import RECONCILED_METRIC, RELOADED_METRIC, REMOVED_METRIC
 from ..rows import TPage
 from ..settings import Tuning
-from ..state import LOOKBACK_SPAN
+from ..state import LOOKBACK_SPAN, RECONCILED_AT, REDACTIONS_READ_UNTIL
 from .first_load import read_first_load, read_unsearched
 from .lookback import SeenSpan, SpanTracker, read_span_checked
 from .parallel import search_changes
+from .reconcile import Findings, reconcile
+from .redactions import read_redacted
 from .search import Probe, probe_changes, probe_unless_refused, reaches_past_search
+
+Changes = dict[str, tuple[str, bool]]
+"""What a run loaded: id -> (createdAt, deleted) of each record."""
 
 
 def read_incrementally(
@@ -24,16 +34,40 @@ def read_incrementally(
     lookback_s: float,
     bounds: tuple[str | None, str | None],
     state: dict[str, Any] | None,
-) -> Iterator[TPage]:
+) -> Generator[TPage, None, tuple[str | None, Changes]]:
     """The records of `obj` changed in `bounds` ([start, end), from dlt's incremental), with the
     lookback span kept in `state` (the resource's state; None on a bounded run, which keeps
-    none): read before the run, written back after it unless the run found it unchanged."""
+    none): read before the run, written back after it unless the run found it unchanged.
+    Returns the newest `updatedAt` loaded, now or by an earlier run (None: none known), and on
+    an incremental run what it loaded (for the comparison with the org that follows)."""
     seen = SeenSpan.from_state(state.get(LOOKBACK_SPAN)) if state is not None else None
     tracker = SpanTracker(lookback_s, seen.cursor if seen else None)
-    unchanged = yield from tracker.watch(read_changed(client, obj, tuning, *bounds, seen))
+    changes: Changes = {}
+    pages = tracker.watch(read_changed(client, obj, tuning, *bounds, seen))
+    if bounds[0] is not None and state is not None:
+        pages = _noted(pages, changes)
+    unchanged = yield from pages
     span = tracker.span()
     if state is not None and not unchanged and span is not None:
         state[LOOKBACK_SPAN] = span.to_state()
+    return tracker.newest, changes
+
+
+def _noted(pages: Generator[TPage, None, bool], changes: Changes) -> Generator[TPage, None, bool]:
+    """`pages` passed on, each record's createdAt and deleted flag noted in `changes`."""
+    try:
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration as done:
+                return bool(done.value)
+            for row in page:
+                created = row.get("createdAt")
+                if isinstance(row.get("id"), str) and isinstance(created, str):
+                    changes[row["id"]] = (created, row.get("deleted") is True)
+            yield page
+    finally:
+        pages.close()
 
 
 def read_changed(
@@ -74,3 +108,39 @@ def read_changed(
         return (yield from read_span_checked(client, obj, start, probe, seen, size, concurrency))
     yield from search_changes(client, obj, start, end, probe, size, concurrency)
     return False
+
+
+def read_what_left(
+    client: KustomerClient,
+    obj: KustomerObject,
+    tuning: Tuning,
+    start: str,
+    state: dict[str, Any],
+    held: Mapping[str, Holdings],
+    changes: Changes,
+) -> Iterator[TPage | Any]:
+    """After an incremental read from `start`: the records that left the org or that the
+    destination lacks (`reconcile` against `held`, what the destination holds by table; at most once
+    per `tuning.reconcile_every_s`), and for
+    messages the ones redacted since the last run (`redactions`). The counts go to the
+    resource's custom metrics, which the run's summary shows."""
+    if obj.table == "messages":
+        # the first time, from the run's start: a cursor in Kustomer's own clock
+        yield from read_redacted(client, obj, state, REDACTIONS_READ_UNTIL, start)
+    last = state.get(RECONCILED_AT)
+    if isinstance(last, int | float) and time.time() - last < tuning.reconcile_every_s:
+        return
+    own = held.get(obj.table)
+    if own is None:
+        return
+    findings = Findings()
+    with_changes = own if not changes else ChangedHoldings(own, changes)
+    yield from reconcile(client, obj, with_changes, start, findings, held.get("notes"))
+    state[RECONCILED_AT] = time.time()
+    metrics = dlt.current.resource().custom_metrics
+    metrics[REMOVED_METRIC] = len(findings.removed)
+    metrics[RELOADED_METRIC] = findings.reloaded
+    metrics[RECONCILED_METRIC] = (
+        f"created before {start}: {len(findings.removed)} gone, {findings.reloaded} loaded "
+        f"again ({findings.searches} searches)"
+    )
