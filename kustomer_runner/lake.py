@@ -40,6 +40,8 @@ from dlt.common.schema.utils import (
 )
 from dlt.extract.source import DltSource
 
+from kustomer_source.removals import TABLE as REMOVALS
+
 __all__ = ["ROOT_VERSION", "is_filesystem", "load", "prepare"]
 
 ROOT_VERSION = "_root_updated_at"
@@ -63,6 +65,10 @@ def prepare(source: DltSource) -> tuple[DltSource, bool]:
     merged = []
     for resource in source.resources.values():
         resource.apply_hints(table_format="delta")
+        if REMOVALS in getattr(resource, "_hints_variants", {}):  # the objects' own table variant
+            resource.apply_hints(
+                table_name=REMOVALS, table_format="delta", create_table_variant=True
+            )
         if resource.write_disposition != "merge":
             continue
         merged.append(resource.table_name)
@@ -93,7 +99,7 @@ def load(pipeline: dlt.Pipeline, source: DltSource, refresh: Any = None) -> Load
         dedupe_package(pipeline, load_id)
     info = pipeline.load()
     reconcile(pipeline, info.loads_ids, hard_delete)
-    apply_removals(pipeline)
+    apply_removals(pipeline, hard_delete)
     return info
 
 
@@ -285,10 +291,11 @@ def _delete_ids(table: Any, ids: list[str]) -> None:
         table.delete(f"_dlt_id in ({_quoted(ids[start : start + _BATCH])})")
 
 
-def apply_removals(pipeline: dlt.Pipeline) -> dict[str, int]:
+def apply_removals(pipeline: dlt.Pipeline, hard_delete: bool = False) -> dict[str, int]:
     """`kustomer_source.removals.apply_removals` for Delta tables: the pending rows of
     `kustomer_removals` applied with delta-rs (records marked, or deleted with their nested rows
-    with `hard_delete`; moved records' parent ids rewritten), then marked applied."""
+    with `hard_delete`, which `prepare` lifted from the schema; moved records' parent ids
+    rewritten), then marked applied."""
     from dlt.common.libs.deltalake import get_delta_tables
 
     from kustomer_source.removals import APPLIED_AT, MERGED_INTO, REMOVED_AT, TABLE, plan
@@ -312,7 +319,7 @@ def apply_removals(pipeline: dlt.Pipeline) -> dict[str, int]:
         if table not in deltas:
             continue
         ids = [record_id for record_id, _, _ in marks]
-        if table in work.hard:
+        if table in work.hard or hard_delete:
             roots = [
                 row["_dlt_id"]
                 for row in _select(
