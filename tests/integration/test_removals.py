@@ -232,3 +232,53 @@ def test_an_unchanged_org_costs_at_most_two_searches_per_object(tmp_path: Path) 
         # the incremental probe and one page per object, plus the comparison's two
         assert total <= len(SEARCHED) * 4, total
         assert_equal(sb, cli)
+
+
+def test_history_mode_closes_the_removed_version(tmp_path: Path) -> None:
+    with serve(seed=49, scale=20) as sb:
+        cli = Cli(sb, tmp_path)
+        cli.run("--objects", "customers", "--history")
+        sb.control.advance_clock(3600)
+        customer = ids(sb, "customers")[3]
+        sb.control.delete("customers", customer)
+        cli.run("--objects", "customers", "--history")
+        rows = cli.loader.query(
+            "select _dlt_valid_to from kustomer_data.customers "
+            f"where id = '{customer}' order by _dlt_valid_from"
+        )
+        assert rows and all(valid_to is not None for (valid_to,) in rows)  # every version kept
+        live = cli.loader.query(
+            "select id from kustomer_data.customers where _dlt_valid_to is null"
+        )
+        assert {i for (i,) in live} == set(ids(sb, "customers"))
+
+
+def test_without_the_audit_log_role_gone_records_are_still_found(tmp_path: Path) -> None:
+    """A key without the audit-log role: deletes and customer merges are still found (the
+    comparison, the merges endpoint); a merged conversation reads as deleted, with a warning."""
+    with serve(seed=50, scale=20) as sb:
+        roles = [r for r in sb.control.roles() if "audit_logs" not in r]
+        cli = Cli(sb, tmp_path)
+        cli.env["SOURCES__KUSTOMER__API_KEY"] = sb.control.create_token(roles)
+        cli.run(*OBJECTS)
+        sb.control.advance_clock(3600)
+        deleted = ids(sb, "customers")[4]
+        sb.control.delete("customers", deleted)
+        source, target = ids(sb, "conversations")[:2]
+        sb.control.merge_conversations(source, target)
+        out = cli.run(*OBJECTS)
+        assert "audit" in out.stderr
+        assert deleted in marked(cli, "customers")
+        assert marked(cli, "conversations").get(source, "absent") is None  # recorded as deleted
+        assert_duckdb_equal_to_org(sb, cli.loader, ["customers", "conversations"])
+
+
+def test_without_the_search_role_a_warning_says_deletes_are_not_detected(tmp_path: Path) -> None:
+    with serve(seed=51, scale=20) as sb:
+        roles = [r for r in sb.control.roles() if "search" not in r]
+        cli = Cli(sb, tmp_path)
+        cli.env["SOURCES__KUSTOMER__API_KEY"] = sb.control.create_token(roles)
+        cli.run("--objects", "notes")
+        sb.control.advance_clock(3600)
+        out = cli.run("--objects", "notes")
+        assert "deleted in Kustomer are not detected" in out.stderr

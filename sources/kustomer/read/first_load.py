@@ -377,7 +377,7 @@ class CreatedSpan(KeysetScan):
 def _warn_unsearched(obj: KustomerObject) -> None:
     logger.warning(
         f"{obj.table}: the API key may not search (it lacks org.permission.search.create); "
-        f"reading {obj.path} whole"
+        f"reading {obj.path} whole, merged on id: records deleted in Kustomer are not detected"
     )
 
 

@@ -21,7 +21,7 @@ from .lookback import SeenSpan, SpanTracker, read_span_checked
 from .parallel import search_changes
 from .reconcile import Findings, reconcile
 from .redactions import read_redacted
-from .search import Probe, probe_changes, probe_unless_refused, reaches_past_search
+from .search import Probe, probe_unless_refused, reaches_past_search
 
 Changes = dict[str, tuple[str, bool]]
 """What a run loaded: id -> (createdAt, deleted) of each record."""
@@ -90,14 +90,11 @@ def read_changed(
         # a plain first load: its first search page stands in for the probe
         yield from read_first_load(client, obj, None, None, None, tuning)
         return False
-    probe: Probe | None
-    if reaches_past_search(start, None):
-        probe = probe_unless_refused(client, obj, start, end)
-        if probe is None:
-            yield from read_unsearched(client, obj, tuning)
-            return False
-    else:
-        probe = probe_changes(client, obj, start, end)
+    # a key that may not search reads the list whole, on every run (merged on id)
+    probe: Probe | None = probe_unless_refused(client, obj, start, end)
+    if probe is None:
+        yield from read_unsearched(client, obj, tuning)
+        return False
     if reaches_past_search(start, probe):
         yield from read_first_load(client, obj, start, end, probe, tuning)
         return False
