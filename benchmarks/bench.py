@@ -24,6 +24,7 @@ Examples:
   python benchmarks/bench.py --mode changes --scale 10000 --objects conversations \
       --latency-ms 2000 --jitter-ms 500 --changes 10000
   python benchmarks/bench.py --mode split --scale 10000 --plans 300,1000
+  python benchmarks/bench.py --mode removals --scale 2000 --deletions 0,1,10,100
 """
 
 from __future__ import annotations
@@ -271,7 +272,7 @@ def parse_args() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--mode", choices=["ceiling", "local", "changes", "split"], default="ceiling"
+        "--mode", choices=["ceiling", "local", "changes", "split", "removals"], default="ceiling"
     )
     parser.add_argument("--scale", type=int, default=10000)
     parser.add_argument("--latency-ms", type=int, default=300)
@@ -284,6 +285,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--changes", type=int, default=10000, help="records changed (changes mode)")
     parser.add_argument(
         "--plans", default="300,1000", help="org budgets per minute to compare on (split mode)"
+    )
+    parser.add_argument(
+        "--deletions", default="0,1,10,100", help="customers deleted before each run (removals)"
     )
     parser.add_argument(
         "--search-counts-org",
@@ -300,7 +304,7 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.mode == "split" and not args.objects:
         args.objects = ",".join(SPLIT_OBJECTS)
-    if args.mode == "local":
+    if args.mode in ("local", "removals"):
         args.latency_ms = args.jitter_ms = args.rate_limit = args.search_rate_limit = 0
     return args
 
@@ -322,6 +326,9 @@ def main() -> None:
             return
         if args.mode == "split":
             compare_first_loads(args, sb, tables, workdir)
+            return
+        if args.mode == "removals":
+            count_reconciliation(args, sb, workdir)
             return
         source = kustomer_source(
             api_key=sb.token, base_url=sb.base_url, rate_limit_share=args.share
@@ -466,6 +473,52 @@ def compare_first_loads(
             f"plan {plan}/min speed-up with both budgets: {speed['split'] / speed['lists']:.2f}x "
             f"records/s while extracting, {whole['split'] / whole['lists']:.2f}x over the whole run"
         )
+
+
+REMOVAL_OBJECTS = ["customers", "conversations", "messages", "notes", "companies"]
+
+
+def count_reconciliation(args: argparse.Namespace, sb: Sandbox, workdir: Path) -> None:
+    """The comparison with the org after a first load: requests of a rerun on an unchanged org
+    and after `d` customers were deleted (with their conversations, messages and notes)."""
+    pipeline = dlt.pipeline(
+        pipeline_name="removals_bench",
+        destination=dlt.destinations.duckdb(str(workdir / "removals.duckdb")),
+        dataset_name="kustomer_data",
+        pipelines_dir=str(workdir / "pipelines"),
+    )
+
+    def run() -> dict[str, int]:
+        from kustomer_source.removals import apply_removals
+
+        sb.reset_stats()
+        source = kustomer_source(api_key=sb.token, base_url=sb.base_url, rate_limit_share=1.0)
+        pipeline.run(source.with_resources(*REMOVAL_OBJECTS), loader_file_format="parquet")
+        apply_removals(pipeline)
+
+        def requests(method: str, prefix: str) -> int:
+            stats = sb.control("GET", f"stats?method={method}&path_prefix={prefix}")
+            return int(stats["requests"])
+
+        return {
+            "search": requests("POST", "/v1/customers/search"),
+            "archive": requests("POST", "/v1/customers/archive/search"),
+            "get": requests("GET", "/v1/"),
+        }
+
+    run()  # the first load
+    sb.control("POST", "clock", {"advance_seconds": 3600})
+    customers = [r["id"] for r in sb.control("GET", "objects/customers?limit=100000")["data"]]
+    n = sum(int(sb.control("GET", f"objects/{t}/count")["count"]) for t in REMOVAL_OBJECTS)
+    print(f"{n} records of {', '.join(REMOVAL_OBJECTS)}; a rerun after d customers deleted:")
+    print(f"{'d':>5} {'searches':>9} {'archive':>8} {'GETs':>6}  (5 objects)")
+    for d in (int(x) for x in args.deletions.split(",")):
+        doomed, customers = customers[:d], customers[d:]
+        if doomed:
+            sb.control("POST", "deletes", {"object": "customers", "ids": doomed})
+        sb.control("POST", "clock", {"advance_seconds": 60})
+        got = run()
+        print(f"{d:>5} {got['search']:>9} {got['archive']:>8} {got['get']:>6}")
 
 
 if __name__ == "__main__":
