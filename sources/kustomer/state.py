@@ -9,8 +9,9 @@ dlt's keys; the source adds:
   span the next run looks back over (`read.lookback.SeenSpan`);
 - `NEWEST_MESSAGE_SECOND` (resource state of `message_attachments`): the id second of the newest
   message the last run read (`read.attachments`);
-- `RECONCILED_AT` (resource state of each search-synced object): when the destination was last
-  compared with the org (`read.reconcile`);
+- `RECONCILED_AT` and `RECONCILED_FROM` (resource state of each search-synced object): when the
+  destination was last compared with the org (local time), and that run's start in Kustomer's
+  clock (`read.reconcile`);
 - `REDACTIONS_READ_UNTIL` (resource state of `messages`): how far the audit log was read for
   redactions (`read.redactions`).
 
@@ -32,6 +33,7 @@ API_HOST = "api_host"
 LOOKBACK_SPAN = "lookback_span"
 NEWEST_MESSAGE_SECOND = "newest_message_second"
 RECONCILED_AT = "reconciled_at"
+RECONCILED_FROM = "reconciled_from"
 REDACTIONS_READ_UNTIL = "redactions_read_until"
 
 

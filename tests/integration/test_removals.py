@@ -169,7 +169,7 @@ def test_conversation_merge_moves_messages_and_notes(tmp_path: Path) -> None:
 
 
 def test_bulk_delete_of_many_customers_with_their_conversations(tmp_path: Path) -> None:
-    with serve(seed=45, scale=400) as sb:
+    with serve(seed=45, scale=1100) as sb:
         objects = ["--objects", "customers,conversations"]
         cli = Cli(sb, tmp_path)
         cli.run(*objects)

@@ -15,7 +15,7 @@ from ..destination import ChangedHoldings, Holdings
 from ..metrics import RECONCILED_METRIC, RELOADED_METRIC, REMOVED_METRIC
 from ..rows import TPage
 from ..settings import Tuning
-from ..state import LOOKBACK_SPAN, RECONCILED_AT, REDACTIONS_READ_UNTIL
+from ..state import LOOKBACK_SPAN, RECONCILED_AT, RECONCILED_FROM, REDACTIONS_READ_UNTIL
 from .first_load import read_first_load, read_unsearched
 from .lookback import SeenSpan, SpanTracker, read_span_checked
 from .parallel import search_changes
@@ -132,8 +132,10 @@ def read_what_left(
         return
     findings = Findings()
     with_changes = own if not changes else ChangedHoldings(own, changes)
-    yield from reconcile(client, obj, with_changes, start, findings, held.get("notes"))
+    since = state.get(RECONCILED_FROM)
+    yield from reconcile(client, obj, with_changes, start, findings, held.get("notes"), since)
     state[RECONCILED_AT] = time.time()
+    state[RECONCILED_FROM] = start
     metrics = dlt.current.resource().custom_metrics
     metrics[REMOVED_METRIC] = len(findings.removed)
     metrics[RELOADED_METRIC] = findings.reloaded

@@ -126,11 +126,13 @@ def reconcile(
     until: str,
     findings: Findings,
     notes: Holdings | None = None,
+    since: str | None = None,
 ) -> Iterator[TPage | Any]:
     """Compares the records created before `until` (see the module docstring): yields rows of
     records to load again and `kustomer_removals` rows of records gone. `notes`, what the
     destination holds of notes, lets a gone customer's or conversation's notes be checked too
-    (archive search has no notes, so notes search no longer sees are not counted)."""
+    (archive search has no notes, so notes search no longer sees are not counted). `since`: the
+    start of the last run that compared (merges since then are looked up in one audit read)."""
     org = OrgRecords(client, obj, search_floor(datetime.now(timezone.utc)))
     try:
         try:
@@ -150,6 +152,16 @@ def reconcile(
             start = max(org.floor, BEGINNING)
             known = None
         yield from _compare(client, obj, held, org, (start, until), known, findings)
+        targets = merge_targets(client, obj, findings, since or until)
+        for at in range(0, len(findings.removed), 1000):
+            batch = findings.removed[at : at + 1000]
+            yield removal_rows(
+                [
+                    removal(obj.table, i, "merged" if targets.get(i) else "deleted",
+                            targets.get(i), "reconciliation")
+                    for i in batch
+                ]
+            )  # fmt: skip
         if notes is not None and findings.removed and obj.table in ("customers", "conversations"):
             yield from _gone_notes(client, obj, notes, findings)
     except KustomerError as exc:
@@ -223,9 +235,7 @@ def _compare_ids(
     if full:
         findings.reloaded += len(full)
         yield rows_of(obj, full)
-    if gone:
-        findings.removed += gone
-        yield removal_rows([_removal(client, obj, record_id, findings) for record_id in gone])
+    findings.removed += gone
 
 
 def _gone_notes(
@@ -250,12 +260,60 @@ def _record_path(obj: KustomerObject, record_id: str) -> str:
     return f"{obj.path}/{quote(record_id, safe='')}"
 
 
-def _removal(
-    client: KustomerClient, obj: KustomerObject, record_id: str, findings: Findings
-) -> dict[str, Any]:
-    target = merged_into(client, obj, record_id, findings)
-    how = "merged" if target else "deleted"
-    return removal(obj.table, record_id, how, target, "reconciliation")
+MANY = 20
+"""More gone conversations than this are looked up in one audit read, not one each."""
+
+
+def merge_targets(
+    client: KustomerClient, obj: KustomerObject, findings: Findings, since: str | None
+) -> dict[str, str]:
+    """The records the gone customers or conversations were merged into (the others were
+    deleted): a customer's merges one by one; a conversation's audit entries one by one, or,
+    for many, the conversation merges of the audit log since the last comparison at once."""
+    gone = findings.removed
+    if obj.table == "conversations" and len(gone) > MANY and since is not None:
+        try:
+            return _conversation_merges_since(client, since, set(gone))
+        except KustomerError as exc:
+            if not client.is_missing_role(exc):
+                raise
+            _warn_once(findings, obj.table, _NO_MERGES.format(table=obj.table))
+            return {}
+    targets = {}
+    for record_id in gone:
+        target = merged_into(client, obj, record_id, findings)
+        if target:
+            targets[record_id] = target
+    return targets
+
+
+def _conversation_merges_since(
+    client: KustomerClient, since: str, gone: set[str]
+) -> dict[str, str]:
+    params = {"filter[objectType]": "conversation", "filter[start]": since, "count": 1000}
+    targets = {}
+    for page in client.pages("/v1/audit-logs", params=params, what="conversation audit entries"):
+        for entry in page:
+            target = _merge_target(entry)
+            source = (entry.get("attributes") or {}).get("objectId")
+            if target and source in gone:
+                targets[str(source)] = target
+    return targets
+
+
+def _merge_target(entry: dict[str, Any]) -> str | None:
+    """The target of an audit entry of a merge (*inferred* shape), else None."""
+    attributes = entry.get("attributes") or {}
+    if attributes.get("eventVerb") != "merge":
+        return None
+    change = ((attributes.get("changes") or {}).get("relationships") or {}).get("target") or {}
+    return str(change["after"]) if change.get("after") else None
+
+
+_NO_MERGES = (
+    "{table}: the API key may not read merges (customer merges or audit logs); gone records "
+    "are recorded as deleted, and records that moved with a merge keep their old parent"
+)
 
 
 def merged_into(
@@ -278,26 +336,14 @@ def merged_into(
             params = {"filter[objectType]": "conversation", "filter[objectId]": record_id}
             for page in client.pages("/v1/audit-logs", params=params, what="audit logs"):
                 for entry in page:
-                    attributes = entry.get("attributes") or {}
-                    if attributes.get("eventVerb") != "merge":
-                        continue
-                    change = ((attributes.get("changes") or {}).get("relationships") or {}).get(
-                        "target"
-                    ) or {}
-                    if change.get("after"):
-                        return str(change["after"])
+                    if target := _merge_target(entry):
+                        return target
     except KustomerNotFoundError:
         return None  # a deleted customer has no merges to show (*inferred*: 404)
     except KustomerError as exc:
         if not client.is_missing_role(exc):
             raise
-        _warn_once(
-            findings,
-            obj.table,
-            f"{obj.table}: the API key may not read merges (customer merges or audit logs); "
-            "gone records are recorded as deleted, and records that moved with a merge keep "
-            "their old parent",
-        )
+        _warn_once(findings, obj.table, _NO_MERGES.format(table=obj.table))
     return None
 
 
