@@ -127,7 +127,7 @@ class _DeltaHoldings:
             names = self.delta.schema().to_arrow().names
             columns = ["id", CREATED, *self.present]
             columns += [c for c in ("customer_id", "conversation_id") if c in names]
-            self._data = self.delta.to_pyarrow_table(columns=columns)
+            self._data = read_delta(self.delta, columns)
         return self._data
 
     def ids_with(self, column: str, values: list[str]) -> set[str]:
@@ -208,3 +208,26 @@ class ChangedHoldings:
 
     def ids_with(self, column: str, values: list[str]) -> set[str]:
         return self.held.ids_with(column, values)
+
+
+def read_delta(table: Any, columns: list[str] | None = None, where: str | None = None) -> Any:
+    """A Delta table (a `deltalake.DeltaTable`) read into a pyarrow Table by delta-rs itself.
+
+    Not `DeltaTable.to_pyarrow_table()` (nor a scan of `to_pyarrow_dataset()`): those read the
+    files through a Python filesystem handler, so pyarrow holds the bytes as Python objects, and
+    its worker threads tear the scan down just after it returns. A worker that releases such a
+    buffer as the interpreter starts to exit is ended by CPython (< 3.14) inside a C++
+    destructor, and the process aborts with status 134 ("terminate called without an active
+    exception") after it read the data right. delta-rs (DataFusion) reads in Rust and hands the
+    result over through the Arrow C stream interface: no Python object is left to any thread.
+    """
+    import pyarrow as pa
+    from deltalake import QueryBuilder
+
+    schema = pa.schema(table.schema().to_arrow())  # the types to_pyarrow_table() gives
+    if columns is not None:
+        schema = pa.schema([schema.field(name) for name in columns])
+    names = ", ".join('"' + name.replace('"', '""') + '"' for name in schema.names)
+    sql = f"select {names} from t" + (f" where {where}" if where else "")
+    # DataFusion returns strings as string_view: cast back to the table's own types
+    return pa.table(QueryBuilder().register("t", table).execute(sql)).cast(schema)

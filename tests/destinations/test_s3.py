@@ -18,6 +18,7 @@ from kustomer_runner.lake import ROOT_VERSION
 from kustomer_runner.pipeline import make_pipeline
 from kustomer_sandbox import Sandbox, serve
 from kustomer_source import Tuning
+from kustomer_source.destination import read_delta
 
 
 def keys(s3: Any, prefix: str) -> list[str]:
@@ -197,7 +198,7 @@ def test_s3_delta_tables_read_with_deltalake_duckdb_and_dataset(
         "AWS_ENDPOINT_URL": s3_endpoint,
         "AWS_ALLOW_HTTP": "true",
     }
-    table = DeltaTable(url, storage_options=options).to_pyarrow_table(columns=["status"])
+    table = read_delta(DeltaTable(url, storage_options=options), columns=["status"])
     assert Counter(table.column("status").to_pylist()) == org
 
     con = duckdb_with_delta(s3_endpoint)

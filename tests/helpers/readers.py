@@ -15,6 +15,7 @@ import dlt
 
 from helpers.org import org_state
 from kustomer_sandbox import Sandbox
+from kustomer_source.destination import read_delta
 
 SEARCHED = ["customers", "conversations", "messages", "notes", "companies"]
 
@@ -44,13 +45,12 @@ class DeltaReader:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         import duckdb
-        import pyarrow as pa
         from dlt.common.libs.deltalake import get_delta_tables
 
         named = set(re.findall(r"\w+", sql)) & self.tables()
         con = duckdb.connect()
         for name, table in get_delta_tables(self.pipeline, *named).items():
-            con.register(name, pa.table(table.to_pyarrow_table()))
+            con.register(name, read_delta(table))
         return con.execute(sql).fetchall()
 
 
