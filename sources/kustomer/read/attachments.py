@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import dlt
+from dlt.common import logger
 
 from ..api.client import KustomerClient
 from ..api.times import epoch_time
@@ -92,11 +93,24 @@ def read_attachments(
         note = f"messages created since {epoch_time(int(since))}, less the lookback"
     dlt.current.resource().custom_metrics[NOTE_METRIC] = note
     params = {"sort": "desc", "include": "attachments"}
+    previous = "~"  # above every id
     for data, body in list_pages(client, MESSAGE_LIST, page_size, concurrency, in_flight, params):
         yield attachment_rows(data, body)
         seconds = [s for s in (id_second(m.get("id")) for m in data if isinstance(m, dict)) if s]
         if seconds:
             newest = max(newest or 0, *seconds)
+        ids = [str(m.get("id") or "") for m in data if isinstance(m, dict)]
+        if stop_below is not None and any(
+            b > a for a, b in zip([previous, *ids], ids, strict=False)
+        ):
+            # `sort=desc` is inferred to order by id: out of that order there is no page after
+            # which every message is older, so the list is read to its end
+            logger.warning(
+                f"{TABLE}: GET /v1/messages?sort=desc is not in descending id order; reading "
+                "every message for its attachments"
+            )
+            stop_below, pages_left = None, concurrency
+        previous = min([previous, *ids])
         if stop_below is None:
             continue
         if seconds and min(seconds) < stop_below:

@@ -61,7 +61,17 @@ from ..rows import TPage, TRow, rows_of
 from ..settings import Tuning
 from .lists import read_list
 from .parallel import side_by_side
-from .search import SEARCH_PAGE_SIZE, SEARCH_PATH, KeysetScan, Probe, probe_changes, search_floor
+from .search import (
+    SEARCH_PAGE_SIZE,
+    SEARCH_PATH,
+    KeysetScan,
+    Probe,
+    SortNotHonoured,
+    check_order,
+    exact_total,
+    probe_changes,
+    search_floor,
+)
 
 SEARCH_LANES = 2  # search scans of one object at most; the second only while search idles
 IDLE_POLL_S = 0.25  # how often a spare scan looks whether the search budget idles
@@ -292,6 +302,8 @@ class CreatedScan(KeysetScan):
             asked = time.monotonic()
             criteria = [{self.field: {op: cursor}}] if cursor else []
             records, has_next, response = self.answer(criteria)
+            created = [(r.get("attributes") or {}).get("createdAt") for r in records]
+            check_order(self.obj, self.field, created, descending=True)
             if frontier.began is None:
                 frontier.found_floor(server_time(response))
             took = time.monotonic() - asked - self.client.limiter.last_wait()
@@ -371,7 +383,24 @@ class CreatedSpan(KeysetScan):
             SEARCH_PATH, body, {"page": 1, "pageSize": 1}, f"{self.obj.table} search"
         )
         total = (found.get("meta") or {}).get("total") if isinstance(found, dict) else None
-        return (total if isinstance(total, int) else None), response
+        return exact_total(total), response
+
+    def exact_count(self, depth: int = 10) -> int | None:
+        """`count`, and where search's total may be capped, the sum of the two halves' counts
+        (down to `depth` halvings; None if a total is still capped there)."""
+        found, _ = self.count()
+        if found is not None or depth == 0:
+            return found
+        lo, hi = parse_api_time(self.span.lo), parse_api_time(self.span.hi)
+        mid = api_time(lo + (hi - lo) / 2)
+        if not self.span.lo < mid < self.span.hi:
+            return None
+        halves = [
+            CreatedSpan(self.client, self.obj, self.start, self.end, part, self.page_size)
+            for part in (Span(self.span.lo, mid), Span(mid, self.span.hi))
+        ]
+        counts = [half.exact_count(depth - 1) for half in halves]
+        return None if None in counts else sum(c for c in counts if c is not None)
 
 
 def _warn_unsearched(obj: KustomerObject) -> None:
@@ -450,11 +479,18 @@ def read_what_the_list_missed(
     if not frontier.searching or floor is None or top is None or top <= floor:
         return
     span = CreatedSpan(client, obj, start, end, Span(floor, top), tuning.search_page_size)
-    found, _ = span.count()
+    found = span.exact_count()
     while not frontier.wait_list(IDLE_POLL_S):
         pass
     listed = reading.kept_in_reach()
-    if found is None or found <= listed:
+    if found is not None and found <= listed:
+        return
+    if found is None:  # no exact count to be had: read the list's part again to be sure
+        logger.warning(
+            f"{obj.table}: search gives no exact count of the records created in [{floor}, "
+            f"{top}) (a capped total); reading them through search to check the list's part"
+        )
+        yield from span
         return
     logger.warning(
         f"{obj.table}: search counts {found} records created in [{floor}, {top}), the list "
@@ -479,7 +515,7 @@ def search_part(
             continue
         try:
             yield from scan.lane(frontier, lane)
-        except KustomerBadRequestError as refused:
+        except (KustomerBadRequestError, SortNotHonoured) as refused:
             if frontier.began is not None:
                 raise
             # sorting this context on createdAt is inferred to work (see the module's notes)
@@ -505,8 +541,21 @@ def list_part(
     point where it met search (or its end)."""
     frontier = reading.frontier
     pages = read_list(client, obj, tuning.page_size, tuning.list_concurrency, reading.pages_wanted)
+    last_id = ""
     try:
         for rows in pages:
+            ids = [str(row.get("id") or "") for row in rows]
+            if frontier.searching and any(
+                b < a for a, b in zip([last_id, *ids], ids, strict=False)
+            ):
+                # the list part stops where it meets search, which needs ascending ids
+                # (*inferred*): out of that order it would stop too early and lose records
+                raise SortNotHonoured(
+                    f"{obj.table}: {obj.path} is not in ascending id order (an id "
+                    f"{min(b for a, b in zip([last_id, *ids], ids, strict=False) if b < a)} "
+                    "after a higher one), so its first load cannot stop where search begins"
+                )
+            last_id = max([last_id, *ids])
             kept = [row for row in rows if reading.keeps(row)]
             if kept:
                 yield kept

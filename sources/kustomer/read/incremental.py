@@ -8,6 +8,7 @@ from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
 import dlt
+from dlt.common import logger
 
 from ..api.client import KustomerClient
 from ..catalog.objects import KustomerObject
@@ -17,11 +18,12 @@ from ..rows import TPage
 from ..settings import Tuning
 from ..state import LOOKBACK_SPAN, RECONCILED_AT, RECONCILED_FROM, REDACTIONS_READ_UNTIL
 from .first_load import read_first_load, read_unsearched
+from .lists import read_list
 from .lookback import SeenSpan, SpanTracker, read_span_checked
 from .parallel import search_changes
 from .reconcile import Findings, reconcile
 from .redactions import read_redacted
-from .search import Probe, probe_unless_refused, reaches_past_search
+from .search import Probe, SortNotHonoured, probe_unless_refused, reaches_past_search
 
 Changes = dict[str, tuple[str, bool]]
 """What a run loaded: id -> (createdAt, deleted) of each record."""
@@ -85,7 +87,27 @@ def read_changed(
     Search only sees the last two years, so when `start` is older than that (or absent, on a first
     full load) the list endpoint and search read it side by side (`first_load.read_first_load`),
     and then a search picks up everything changed while they were being read.
+
+    Every search page is checked to be in the order asked for: where Kustomer ignores a sort
+    (undocumented outside the customer context), the list is read whole instead, with a warning
+    (the merge on id absorbs what was read before).
     """
+    try:
+        return (yield from _read_changed(client, obj, tuning, start, end, seen))
+    except SortNotHonoured as exc:
+        logger.warning(f"{exc}; reading {obj.path} whole, merged on id")
+        yield from read_list(client, obj, tuning.page_size, tuning.list_concurrency)
+        return False
+
+
+def _read_changed(
+    client: KustomerClient,
+    obj: KustomerObject,
+    tuning: Tuning,
+    start: str | None,
+    end: str | None,
+    seen: SeenSpan | None,
+) -> Generator[TPage, None, bool]:
     if start is None and end is None and tuning.first_load_split:
         # a plain first load: its first search page stands in for the probe
         yield from read_first_load(client, obj, None, None, None, tuning)

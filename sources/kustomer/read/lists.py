@@ -100,9 +100,13 @@ def _numbered_pages(
     pool = ThreadPoolExecutor(concurrency, thread_name_prefix=f"kustomer-{obj.table}")
     pending: deque[tuple[int, Future[Any]]] = deque()
     number = 2
+    # without `meta.totalPages` the end is unknown: pages in flight double from 2 as pages keep
+    # coming, so a short list asks few pages past its end (a real org may answer them 404)
+    ramp = concurrency if last is not None else 2
     try:
         while True:
             allowed = max(1, min(concurrency, in_flight())) if in_flight else concurrency
+            allowed = min(allowed, ramp)
             while len(pending) < allowed and (last is None or number <= last):
                 pending.append((number, pool.submit(fetch, number)))
                 number += 1
@@ -110,6 +114,7 @@ def _numbered_pages(
                 return
             page, future = pending.popleft()
             body = future.result()
+            ramp = min(concurrency, ramp * 2)
             data = list_data(body, f"page {page} of {obj.table}")
             if data:
                 yield data, body

@@ -23,7 +23,7 @@ from ..api.times import api_time, parse_api_time
 from ..catalog.objects import KustomerObject
 from ..rows import TPage
 from .parallel import search_changes
-from .search import SEARCH_PAGE_SIZE, KeysetScan, Probe
+from .search import SEARCH_PAGE_SIZE, KeysetScan, Probe, exact_total
 
 TIE_MIN = 100
 """An instant holding at least this many loaded records is counted instead of re-read."""
@@ -180,4 +180,5 @@ def _count_at(client: KustomerClient, obj: KustomerObject, at: str) -> int:
     """How many records search holds at exactly `at` (one request, one record per page)."""
     found, _ = KeysetScan(client, obj, None, None).first([("gte", at), ("lte", at)], "asc")
     total = (found.get("meta") or {}).get("total")
-    return total if isinstance(total, int) else -1
+    exact = exact_total(total)
+    return exact if exact is not None else -1

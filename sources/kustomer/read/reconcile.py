@@ -40,15 +40,13 @@ from ..catalog.objects import KustomerObject
 from ..destination import Holdings
 from ..removals import removal, removal_rows
 from ..rows import TPage, rows_of
-from .search import SEARCH_PAGE_SIZE, SEARCH_PATH, search_floor
+from .search import SEARCH_PAGE_SIZE, SEARCH_PATH, exact_total, search_floor
 
 ARCHIVE_SEARCH_PATH = "/v1/customers/archive/search"
 ARCHIVED_CONTEXTS = ("customer", "conversation", "message", "company", "kobject")
 """The contexts archive search documents (notes are not among them)."""
 BEGINNING = "2010-01-01T00:00:00.000Z"
 """Before any Kustomer record (Kustomer was founded in 2015)."""
-TOTAL_CAP = 10_000
-"""A search total this high may be capped (AWS Glue reports 10,000 records a query)."""
 
 
 @dataclass
@@ -91,8 +89,9 @@ class OrgRecords:
                 path, self._body(lo, hi), {"page": 1, "pageSize": 1}, f"{self.obj.table} count"
             )
             self.searches += 1
-            value = (found.get("meta") or {}).get("total") if isinstance(found, dict) else None
-            if not isinstance(value, int) or value >= TOTAL_CAP:
+            meta = (found.get("meta") or {}) if isinstance(found, dict) else {}
+            value = exact_total(meta.get("total"))
+            if value is None:
                 return None
             total += value
         return total

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from dlt.common import logger
+
 from ..api.client import KustomerClient, list_data, more_pages
-from ..api.errors import KustomerError
+from ..api.errors import KustomerError, KustomerResponseError
 from ..api.times import api_time, server_time
 from ..catalog.objects import KustomerObject
 from ..rows import TPage, rows_of
@@ -22,6 +24,33 @@ SEARCH_PATH = "/v1/customers/search"
 SEARCH_PAGE_SIZE = 500  # documented maximum for search
 SEARCH_MAX_PAGES = 100  # documented hard limit of search paging
 SEARCH_REACH_DAYS = 2 * 365  # standard search covers records updated in the last two years
+TOTAL_CAP = 10_000
+"""A search total this high may be capped (AWS Glue reports 10,000 records a query): not
+trusted as a count (*inferred*: search engines commonly cap totals)."""
+TIE_PASSES = 25
+"""How often an instant whose records come back in a new order on every request is paged
+through again until every record of it was seen."""
+
+
+class SortNotHonoured(KustomerResponseError):
+    """Search answered a page out of the order it was asked for: it ignores that sort."""
+
+
+def exact_total(value: Any) -> int | None:
+    """A `meta.total` that can be trusted as a count, else None (absent, or possibly capped)."""
+    return value if isinstance(value, int) and value < TOTAL_CAP else None
+
+
+def check_order(obj: KustomerObject, field: str, values: list[Any], descending: bool) -> None:
+    """Raises `SortNotHonoured` when a page's values of the sort field are out of order."""
+    present = [v for v in values if isinstance(v, str)]
+    for before, after in zip(present, present[1:], strict=False):
+        if (after > before) if descending else (after < before):
+            raise SortNotHonoured(
+                f"{obj.table}: Kustomer answered a search sorted on {field} "
+                f"{'descending' if descending else 'ascending'} with {before} before {after}: "
+                "it ignores that sort"
+            )
 
 
 @dataclass(frozen=True)
@@ -43,7 +72,7 @@ def probe_changes(
     total = (found.get("meta") or {}).get("total")
     return Probe(
         newest=_updated(records[0]) if records else None,
-        total=total if isinstance(total, int) else None,
+        total=exact_total(total),
         server_now=server_time(response),
     )
 
@@ -87,6 +116,7 @@ class KeysetScan:
         self.start_op = start_op  # "gt": the range starts just after `start`
         self.page_size = min(page_size, SEARCH_PAGE_SIZE)
         self.field = f"{obj.search_prefix}_updated_at"
+        self.last_total: int | None = None
 
     def body(self, criteria: list[dict[str, Any]]) -> dict[str, Any]:
         if self.end:
@@ -119,6 +149,7 @@ class KeysetScan:
             SEARCH_PATH, self.body(criteria), params, f"{self.obj.table} search"
         )
         records = list_data(body, f"a {self.obj.table} search page")
+        self.last_total = exact_total((body.get("meta") or {}).get("total"))
         said = more_pages(body)
         if said is None:  # no `links` (undocumented): a full page may be followed by more
             return records, len(records) >= self.page_size, response
@@ -130,6 +161,7 @@ class KeysetScan:
         while True:
             criteria = [{self.field: {op: cursor}}] if cursor else []
             records, has_next = self.query(criteria)
+            check_order(self.obj, self.field, [_updated(r) for r in records], descending=False)
             fresh = [
                 r for r in records if not (_updated(r) == cursor and r.get("id") in seen_at_cursor)
             ]
@@ -148,22 +180,57 @@ class KeysetScan:
                 cursor, op = last, "gte"
 
     def instant(self, at: str, already: set[str]) -> Iterator[TPage]:
-        """All records whose updatedAt is exactly `at`, paged by number (at most 100 pages)."""
+        """All records whose updatedAt is exactly `at`, paged by number (at most 100 pages).
+
+        Paging by number needs the same order on every request, which nothing documents for
+        records that share the sort value. A page that repeats a record of an earlier page
+        shows the order changes: the instant is then paged through again, up to `TIE_PASSES`
+        times, until as many records were seen as search counts there."""
         criteria = [{self.field: {"gte": at}}, {self.field: {"lte": at}}]
-        page = 1
-        while True:
-            records, has_next = self.query(criteria, page)
-            fresh = [r for r in records if r.get("id") not in already]
-            if fresh:
-                yield rows_of(self.obj, fresh)
-            if not has_next:
+        seen = set(already)
+        returned: set[str] = set()  # every id the instant's own queries sent
+        unstable, total = False, None
+        for _ in range(TIE_PASSES):
+            this_pass: set[str] = set()
+            page = 1
+            while True:
+                records, has_next = self.query(criteria, page)
+                total = self.last_total if page == 1 else total
+                ids = _ids(records)
+                unstable = unstable or bool(ids & this_pass)
+                this_pass |= ids
+                returned |= ids
+                fresh = [r for r in records if r.get("id") not in seen]
+                seen |= ids
+                if fresh:
+                    yield rows_of(self.obj, fresh)
+                if not has_next:
+                    break
+                if page >= SEARCH_MAX_PAGES:
+                    raise KustomerError(
+                        f"More than {SEARCH_MAX_PAGES * self.page_size} {self.obj.table} share "
+                        f"updatedAt {at}; Kustomer search cannot page past {SEARCH_MAX_PAGES} "
+                        "pages"
+                    )
+                page += 1
+            if not unstable:
                 return
-            if page >= SEARCH_MAX_PAGES:
+            if total is None:
                 raise KustomerError(
-                    f"More than {SEARCH_MAX_PAGES * self.page_size} {self.obj.table} share "
-                    f"updatedAt {at}; Kustomer search cannot page past {SEARCH_MAX_PAGES} pages"
+                    f"{self.obj.table}: the records at updatedAt {at} come back in a new order "
+                    "on every request and search gives no exact count of them, so there is no "
+                    "way to know when all were read"
                 )
-            page += 1
+            if len(returned) >= total:
+                logger.warning(
+                    f"{self.obj.table}: the records at updatedAt {at} came back in a new order "
+                    f"on every request; read all {total} by paging through them again"
+                )
+                return
+        raise KustomerError(
+            f"{self.obj.table}: {TIE_PASSES} passes over the records at updatedAt {at} "
+            f"(in a new order on every request) did not find all {total} of them"
+        )
 
 
 def _updated(record: dict[str, Any]) -> str | None:
