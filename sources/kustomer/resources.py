@@ -3,8 +3,10 @@ beyond the catalog; and what a missing role does (the object is skipped, its tab
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 import dlt
@@ -19,7 +21,7 @@ from .catalog.kobjects import OrgSchema
 from .catalog.objects import CURSORS, KustomerObject
 from .destination import REMOVED_AT, Holdings
 from .history import SCD2, RepeatedVersions
-from .metrics import SKIP_METRIC
+from .metrics import NOTE_METRIC, SKIP_METRIC
 from .read.attachments import COLUMNS as ATTACHMENT_COLUMNS
 from .read.attachments import MESSAGE_LIST, read_attachments
 from .read.attachments import TABLE as ATTACHMENTS_TABLE
@@ -28,7 +30,7 @@ from .read.lists import read_audit_logs, read_list, read_single
 from .removals import MERGED_INTO, MOVES, add_removals_table
 from .rows import TPage
 from .settings import Settings
-from .state import bind_to_host
+from .state import READ_IN_FULL_AT, bind_to_host
 
 Reader = Callable[..., Iterator[TPage]]
 
@@ -159,6 +161,8 @@ def whole_reader(client: KustomerClient, obj: KustomerObject, settings: Settings
 
     def read_all() -> Iterator[TPage]:
         bind_to_host(client.base_url)
+        if obj.big and not _due(obj, tuning.big_list_every_s):
+            return
         with skip_on_missing_role(client, obj):
             if obj.read == "single":
                 yield from read_single(client, obj)
@@ -166,6 +170,26 @@ def whole_reader(client: KustomerClient, obj: KustomerObject, settings: Settings
                 yield from read_list(client, obj, tuning.page_size, tuning.list_concurrency)
 
     return read_all
+
+
+def _due(obj: KustomerObject, every_s: int) -> bool:
+    """Whether a big list is due to be read in full; if not, its table is kept as it is this
+    run (`skip`) and the run's summary says when it was last read."""
+    # in the source state: dlt resets a replace resource's own state on every run
+    state = dlt.current.source_state().setdefault(READ_IN_FULL_AT, {})
+    last = state.get(obj.table)
+    resource = dlt.current.source().resources[obj.table]
+    now = time.time()
+    if isinstance(last, int | float) and now - last < every_s:
+        resource.apply_hints(write_disposition="skip")
+        when = datetime.fromtimestamp(last, timezone.utc).isoformat(timespec="seconds")
+        resource.custom_metrics[NOTE_METRIC] = (
+            f"kept as read in full at {when} (read in full every {every_s} s)"
+        )
+        return False
+    state[obj.table] = now
+    resource.custom_metrics[NOTE_METRIC] = f"read in full (every {every_s} s)"
+    return True
 
 
 def extra_resource(

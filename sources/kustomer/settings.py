@@ -47,6 +47,10 @@ class Tuning(BaseConfiguration):
     list_cut_slack_s: int = 3600
     """How far past the point where it met search (seconds of `createdAt`) the list reads on,
     for records out of creation order."""
+    big_list_every_s: int = 86400
+    """How often the lists read whole that grow with the org (routing work items and work
+    sessions) are read in full: at most once per this many seconds (0: every run). In between,
+    their tables keep what they hold; the summary says when each was last read in full."""
     reconcile_every_s: int = 0
     """How often an incremental run compares the destination with the org to find records that
     left it (deleted, merged, expired): at most once per this many seconds (0: every run)."""

@@ -12,6 +12,8 @@ dlt's keys; the source adds:
 - `RECONCILED_AT` and `RECONCILED_FROM` (resource state of each search-synced object): when the
   destination was last compared with the org (local time), and that run's start in Kustomer's
   clock (`read.reconcile`);
+- `READ_IN_FULL_AT` (source state, by table: dlt resets a replace resource's own state on every
+  run): when each big list read whole was last read in full (`resources.whole_reader`);
 - `REDACTIONS_READ_UNTIL` (resource state of `messages`): how far the audit log was read for
   redactions (`read.redactions`).
 
@@ -33,6 +35,7 @@ API_HOST = "api_host"
 LOOKBACK_SPAN = "lookback_span"
 NEWEST_MESSAGE_SECOND = "newest_message_second"
 RECONCILED_AT = "reconciled_at"
+READ_IN_FULL_AT = "read_in_full_at"
 RECONCILED_FROM = "reconciled_from"
 REDACTIONS_READ_UNTIL = "redactions_read_until"
 

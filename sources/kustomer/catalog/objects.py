@@ -89,6 +89,9 @@ class KustomerObject:
     search_field: str | None = None
     secrets: tuple[str, ...] = ()
     why: str = ""
+    #: a list read whole that grows with the org (one work item per routed conversation): read
+    #: in full at most once per `tuning.big_list_every_s`, kept as it is in between
+    big: bool = False
     cursor: str | None = field(init=False)
     integer_times: tuple[str, ...] = field(init=False)
 
@@ -605,6 +608,7 @@ OBJECTS: tuple[KustomerObject, ...] = (
         "routing_work_items",
         "/v1/routing/work-items",
         role="org.permission.routing.read",
+        big=True,
         fields=fields(
             timestamp=(
                 "completedAt createdAt firstEnterQueueAt modifiedAt resourceCreatedAt updatedAt"
@@ -623,6 +627,7 @@ OBJECTS: tuple[KustomerObject, ...] = (
         "routing_work_sessions",
         "/v1/routing/work-sessions",
         role="org.permission.routing.read",
+        big=True,
         fields=fields(
             timestamp="createdAt idleSince modifiedAt signedInAt signedOutAt updatedAt",
             text="capacityStatus statusType totalAvailableIdleCapacity",
