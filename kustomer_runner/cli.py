@@ -37,6 +37,7 @@ from .failures import (
     disk_full,
     fail,
     missing_setting_message,
+    quiet_tracebacks,
     root_cause_message,
     sentences,
     step_outcome,
@@ -127,6 +128,7 @@ def run(new_pipeline: PipelineFactory = org_pipeline, argv: list[str] | None = N
     args = parse_args(argv)
     started = datetime.now(timezone.utc)
     tune_garbage_collector()
+    quiet_tracebacks()
     try:
         if args.objects:
             select(args.objects.split(","), STATIC_EXTRAS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
 import re
 import sys
 from datetime import datetime
@@ -76,8 +77,7 @@ def disk_full(exc: BaseException, step: str) -> str | None:
         if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC) or (
             "No space left on device" in str(seen)
         ):
-            quoted = re.search(r'"(/[^"]+)"', str(seen))
-            where = getattr(seen, "filename", None) or (quoted.group(1) if quoted else None)
+            where = getattr(seen, "filename", None) or _full_file(str(seen))
             at = f" writing {where}" if where else ""
             return f"The disk is full (No space left on device{at}) during {step}"
         seen = seen.__cause__ or seen.__context__
@@ -92,6 +92,34 @@ def sentences(*parts: str) -> str:
 def _sentence(text: str) -> str:
     text = text.strip().rstrip(".")
     return text if text.endswith(("?", "!")) else text + "."
+
+
+def _full_file(message: str) -> str | None:
+    """The file a "No space left" message names: the quoted path right before the reason (as
+    DuckDB writes `Could not write file "<path>": No space left on device`), else the first
+    quoted path that is not the code's own (a traceback's site-packages file)."""
+    before = re.search(r'"(/[^"]+)"[^"/]{0,40}No space left', message)
+    if before:
+        return before.group(1)
+    quoted = [p for p in re.findall(r'"(/[^"]+)"', message) if "site-packages" not in p]
+    return quoted[0] if quoted else None
+
+
+class NoTracebacks(logging.Filter):
+    """Keeps dlt's log lines but drops their tracebacks: a failed run ends with one `error:`
+    line that says what happened, and retries logged with a stack on the way there only bury
+    it (`--progress` and the log level still show what dlt does)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_tracebacks() -> None:
+    """`NoTracebacks` on dlt's logger and its handlers (once)."""
+    log = logging.getLogger("dlt")
+    if not any(isinstance(f, NoTracebacks) for f in log.filters):
+        log.addFilter(NoTracebacks())
 
 
 def fail(
