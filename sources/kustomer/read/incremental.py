@@ -23,7 +23,7 @@ from .lookback import SeenSpan, SpanTracker, read_span_checked
 from .parallel import search_changes
 from .reconcile import Findings, reconcile
 from .redactions import read_redacted
-from .search import Probe, SortNotHonoured, probe_unless_refused, reaches_past_search
+from .search import KeysetScan, Probe, SortNotHonoured, probe_unless_refused, reaches_past_search
 
 Changes = dict[str, tuple[str, bool]]
 """What a run loaded: id -> (createdAt, deleted) of each record."""
@@ -95,8 +95,14 @@ def read_changed(
     try:
         return (yield from _read_changed(client, obj, tuning, start, end, seen))
     except SortNotHonoured as exc:
-        logger.warning(f"{exc}; reading {obj.path} whole, merged on id")
+        logger.warning(
+            f"{exc}; reading {obj.path} whole, and the records changed since the cursor "
+            "(soft-deleted ones too, which lists leave out) by page number, merged on id"
+        )
         yield from read_list(client, obj, tuning.page_size, tuning.list_concurrency)
+        if start is not None:
+            scan = KeysetScan(client, obj, start, end, tuning.search_page_size)
+            yield from scan.unsorted()
         return False
 
 

@@ -180,13 +180,27 @@ class KeysetScan:
                 cursor, op = last, "gte"
 
     def instant(self, at: str, already: set[str]) -> Iterator[TPage]:
-        """All records whose updatedAt is exactly `at`, paged by number (at most 100 pages).
+        """All records whose updatedAt is exactly `at` (see `paged`)."""
+        criteria = [{self.field: {"gte": at}}, {self.field: {"lte": at}}]
+        yield from self.paged(criteria, already, f"at updatedAt {at}")
+
+    def unsorted(self) -> Iterator[TPage]:
+        """Every record of this scan's range paged by number, whatever order search answers in
+        (see `paged`): for a search that ignores its sort."""
+        criteria = [{self.field: {self.start_op: self.start}}] if self.start else []
+        yield from self.paged(criteria, set(), f"changed since {self.start}")
+
+    def paged(
+        self, criteria: list[dict[str, Any]], already: set[str], what: str
+    ) -> Iterator[TPage]:
+        """The records that match `criteria` (and this scan's end), paged by number (at most
+        100 pages), `already` left out.
 
         Paging by number needs the same order on every request, which nothing documents for
         records that share the sort value. A page that repeats a record of an earlier page
-        shows the order changes: the instant is then paged through again, up to `TIE_PASSES`
-        times, until as many records were seen as search counts there."""
-        criteria = [{self.field: {"gte": at}}, {self.field: {"lte": at}}]
+        shows the order changes: the records are then paged through again, up to `TIE_PASSES`
+        times, until as many were seen as search counts."""
+        at = what
         seen = set(already)
         returned: set[str] = set()  # every id the instant's own queries sent
         unstable, total = False, None
@@ -208,27 +222,26 @@ class KeysetScan:
                     break
                 if page >= SEARCH_MAX_PAGES:
                     raise KustomerError(
-                        f"More than {SEARCH_MAX_PAGES * self.page_size} {self.obj.table} share "
-                        f"updatedAt {at}; Kustomer search cannot page past {SEARCH_MAX_PAGES} "
-                        "pages"
+                        f"More than {SEARCH_MAX_PAGES * self.page_size} {self.obj.table} "
+                        f"{at}; Kustomer search cannot page past {SEARCH_MAX_PAGES} pages"
                     )
                 page += 1
             if not unstable:
                 return
             if total is None:
                 raise KustomerError(
-                    f"{self.obj.table}: the records at updatedAt {at} come back in a new order "
+                    f"{self.obj.table}: the records {at} come back in a new order "
                     "on every request and search gives no exact count of them, so there is no "
                     "way to know when all were read"
                 )
             if len(returned) >= total:
                 logger.warning(
-                    f"{self.obj.table}: the records at updatedAt {at} came back in a new order "
+                    f"{self.obj.table}: the records {at} came back in a new order "
                     f"on every request; read all {total} by paging through them again"
                 )
                 return
         raise KustomerError(
-            f"{self.obj.table}: {TIE_PASSES} passes over the records at updatedAt {at} "
+            f"{self.obj.table}: {TIE_PASSES} passes over the records {at} "
             f"(in a new order on every request) did not find all {total} of them"
         )
 
