@@ -118,12 +118,14 @@ class RunSummary:
     @property
     def nothing_changed(self) -> bool:
         """True when every incremental object of the run found nothing after its cursor (and
-        the run had at least one; replace objects are read in full whatever changed)."""
+        the run had at least one; replace objects are read in full whatever changed), and the
+        comparison with the org found no record gone or missing."""
         tracked = [obj for obj in self.objects if obj.incremental and obj.status != "skipped"]
         return (
             self.status == "ok"
             and bool(tracked)
             and all(obj.status == "unchanged" for obj in tracked)
+            and not any(obj.removed or obj.reloaded for obj in tracked)
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -163,12 +163,22 @@ def serve(
     created_sort: str = "all",
     moves_touch_updated_at: bool = False,
     redaction_touches_updated_at: bool = False,
+    tie_order: str | None = None,
+    unsupported_sort: str | None = None,
+    total_cap: int | None = None,
+    list_order: str | None = None,
+    recent_update_share: float | None = None,
+    error_form: str | None = None,
+    empty_relationships: float | None = None,
+    no_created_by: float | None = None,
+    profile: str | None = None,
     verbose: bool = False,
 ) -> Iterator[Sandbox]:
     """Serve a sandbox on 127.0.0.1 (``port=0``: a free port) until the block exits.
 
     Rate limits default to off here so tests are fast; the CLI defaults to Kustomer's
-    1000 org / 100 search requests per minute.
+    1000 org / 100 search requests per minute. The unkind options (None: the ``profile``'s
+    value, else today's kind default) are described in :mod:`kustomer_sandbox.unkind`.
     """
     settings = Settings(
         seed=seed,
@@ -193,6 +203,15 @@ def serve(
         created_sort=created_sort,
         moves_touch_updated_at=moves_touch_updated_at,
         redaction_touches_updated_at=redaction_touches_updated_at,
+        tie_order=tie_order,
+        unsupported_sort=unsupported_sort,
+        total_cap=total_cap,
+        list_order=list_order,
+        recent_update_share=recent_update_share,
+        error_form=error_form,
+        empty_relationships=empty_relationships,
+        no_created_by=no_created_by,
+        profile=profile,
     )
     engine, running = start(settings, port=port, verbose=verbose)
     sb = Sandbox(running.base_url, engine.token, running.server.control, engine, running)

@@ -9,6 +9,7 @@ import time
 
 from .engine import Settings
 from .server import start
+from .unkind import ERROR_FORMS, LIST_ORDERS, PROFILES, TIE_ORDERS, UNSUPPORTED_SORTS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -127,6 +128,78 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             default="no",
             help=f"whether {what} (default no: Kustomer does not say; they keep theirs)",
         )
+    unkind = p.add_argument_group(
+        "unkind options",
+        "readings the documentation leaves open, played the unkind way (default: the kind "
+        "one; --profile unkind turns them all on, and a flag given beside it wins)",
+    )
+    unkind.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default=None,
+        help="a named set of the options below: unkind = --tie-order shuffle "
+        "--unsupported-sort ignore --total-cap 10000 (half the scale when that is smaller) "
+        "--list-order newest --recent-update-share 0.3 --error-form kustomer "
+        "--empty-relationships 0.03 --no-created-by 0.03",
+    )
+    unkind.add_argument(
+        "--tie-order",
+        choices=TIE_ORDERS,
+        default=None,
+        help="order of records sharing the sort value in search and lists: by id (default), "
+        "by a stable hash of the id, or shuffled afresh on every request",
+    )
+    unkind.add_argument(
+        "--unsupported-sort",
+        choices=UNSUPPORTED_SORTS,
+        default=None,
+        help="what search does with a sort the documentation calls unavailable (any "
+        "<ctx>_* sort outside the customer attributes): accept it (default), ignore it "
+        "(the engine's own order, a hash of the id) or reject it with a 400",
+    )
+    unkind.add_argument(
+        "--total-cap",
+        type=int,
+        default=None,
+        metavar="N",
+        help="search's meta.total and totalPages capped at N (default 0 = exact)",
+    )
+    unkind.add_argument(
+        "--list-order",
+        choices=LIST_ORDERS,
+        default=None,
+        help="order of the lists without a documented order: ascending id (default), newest "
+        "created first, or most recently updated first",
+    )
+    unkind.add_argument(
+        "--recent-update-share",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="share (0..1) of old records whose updatedAt falls in the last 8 weeks (default 0)",
+    )
+    unkind.add_argument(
+        "--error-form",
+        choices=ERROR_FORMS,
+        default=None,
+        help="error bodies: jsonapi {status, code, title, detail} (default) or kustomer "
+        "{code, message, meta}",
+    )
+    unkind.add_argument(
+        "--empty-relationships",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help='share (0..1) of to-one relationships sent as {"data": {"type": ..., '
+        '"id": null}} (default 0)',
+    )
+    unkind.add_argument(
+        "--no-created-by",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="share (0..1) of records without createdBy (default 0)",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     p.epilog = (
         "To change a running sandbox (deletes, merges, redactions, retention, audit expiry): "
@@ -164,8 +237,21 @@ def main(argv: list[str] | None = None) -> int:
         search_counts_org=a.search_counts_org == "yes",
         moves_touch_updated_at=a.moves_touch_updated_at == "yes",
         redaction_touches_updated_at=a.redaction_touches_updated_at == "yes",
+        tie_order=a.tie_order,
+        unsupported_sort=a.unsupported_sort,
+        total_cap=a.total_cap,
+        list_order=a.list_order,
+        recent_update_share=a.recent_update_share,
+        error_form=a.error_form,
+        empty_relationships=a.empty_relationships,
+        no_created_by=a.no_created_by,
+        profile=a.profile,
     )
-    engine, running = start(settings, port=a.port, verbose=a.verbose)
+    try:
+        engine, running = start(settings, port=a.port, verbose=a.verbose)
+    except ValueError as exc:
+        print(f"python -m kustomer_sandbox: {exc}", file=sys.stderr)
+        return 2
     print(f"Kustomer sandbox serving at {running.base_url}", flush=True)
     print(f"API token: {engine.token}", flush=True)
     print(

@@ -9,6 +9,7 @@ Between two runs of a connector, for example::
     python -m kustomer_sandbox act retention --before 2024-06-01 conversations kobject.ecomm-order
     python -m kustomer_sandbox act expire-audit 2026-08-01
     python -m kustomer_sandbox act behaviour --moves-touch-updated-at yes
+    python -m kustomer_sandbox act options --profile unkind --tie-order hash
     python -m kustomer_sandbox act advance-clock 86400
 
 Each prints the control API's JSON answer and exits 0, or prints its error and exits 1.
@@ -23,6 +24,15 @@ import sys
 import urllib.error
 import urllib.request
 from typing import Any
+
+from .unkind import (
+    ERROR_FORMS,
+    LIST_ORDERS,
+    OPTION_NAMES,
+    PROFILES,
+    TIE_ORDERS,
+    UNSUPPORTED_SORTS,
+)
 
 DEFAULT_URL = "http://127.0.0.1:8787"
 
@@ -75,6 +85,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     for flag in ("--moves-touch-updated-at", "--redaction-touches-updated-at"):
         b.add_argument(flag, choices=("yes", "no"), default=None)
+    o = sub.add_parser(
+        "options",
+        help="show or set the unkind options (tie order, unsupported sorts, capped totals, "
+        "list order, recent updates, error form, empty relationships, missing creators)",
+    )
+    o.add_argument("--profile", choices=PROFILES, default=None)
+    o.add_argument("--tie-order", choices=TIE_ORDERS, default=None)
+    o.add_argument("--unsupported-sort", choices=UNSUPPORTED_SORTS, default=None)
+    o.add_argument("--total-cap", type=int, default=None)
+    o.add_argument("--list-order", choices=LIST_ORDERS, default=None)
+    o.add_argument("--recent-update-share", type=float, default=None)
+    o.add_argument("--error-form", choices=ERROR_FORMS, default=None)
+    o.add_argument("--empty-relationships", type=float, default=None)
+    o.add_argument("--no-created-by", type=float, default=None)
     c = sub.add_parser("advance-clock", help="move the sandbox clock forward")
     c.add_argument("seconds", type=float)
     return p.parse_args(argv)
@@ -108,6 +132,11 @@ def request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None]:
         }
         body = {k: v == "yes" for k, v in switches.items() if v is not None}
         return ("POST", "/behaviour", body) if body else ("GET", "/behaviour", None)
+    if a == "options":
+        body = {
+            k: getattr(args, k) for k in ("profile", *OPTION_NAMES) if getattr(args, k) is not None
+        }
+        return ("POST", "/options", body) if body else ("GET", "/options", None)
     return "POST", "/clock", {"advance_seconds": args.seconds}
 
 

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from . import audit, extras, search
 from .api import (
@@ -37,12 +38,14 @@ from .envelope import (
     error_body,
     json_body,
     list_body,
+    page_link,
     paged_links,
-    single_body,
 )
 from .limits import Fault, mangle_list_body
 from .removals import check_redaction
 from .shapes import load_shapes
+from .timefmt import iso_ms
+from .unkind import Ties, kustomer_error
 
 #: research §6: "Body size limits: 100 kB most endpoints"
 MAX_BODY = 100 * 1024
@@ -56,6 +59,12 @@ _CUSTOMER_MERGES = re.compile(r"^/v1/customers/([0-9a-f]{24})/merges$")
 _REDACTIONS = re.compile(r"^/v1/messages/([0-9a-f]{24})/redactions$")
 #: objects whose record route also answers DELETE (documented; companies have none)
 DELETABLE_RECORDS = ("customers", "conversations", "notes")
+#: documented sub-resource routes (the OAS), which records link to
+_CONVERSATION_MESSAGES = re.compile(r"^/v1/conversations/([0-9a-f]{24})/messages$")
+_CUSTOMER_MESSAGES = re.compile(r"^/v1/customers/([0-9a-f]{24})/messages$")
+_ATTACHMENT = re.compile(r"^/v1/messages/([0-9a-f]{24})/attachments/([0-9a-f]{24})$")
+_OWNER_KOBJECTS = re.compile(r"^/v1/(customers|companies)/([0-9a-f]{24})/klasses/([^/]+)$")
+_DEFAULTS = {"/v1/schedules/default": "schedules", "/v1/brands/default": "brands"}
 
 
 @dataclass
@@ -117,6 +126,8 @@ class Route:
     method_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: ``POST /v1/customers/archive/search``
     archive: bool = False
+    #: path parameters of a sub-resource route beyond ``record_id``
+    sub: tuple[str, ...] = ()
 
 
 def _write(kind: str, methods: tuple[str, ...], operation: str, **kw: Any) -> Route:
@@ -144,6 +155,9 @@ def route(path: str) -> Route | None:
         m = rx.match(path)
         if m:
             return _write(kind, methods, operation, record_id=m.group(1))
+    sub = _sub_route(path)
+    if sub is not None:
+        return sub
     if path == "/v1/customers/bulk":
         return _write("bulk_delete", ("DELETE",), "delete customers", endpoint=BY_PATH[path[:-5]])
     added = extras.route(path)
@@ -173,6 +187,31 @@ def route(path: str) -> Route | None:
             roles = WRITE_ROLES[f"delete {ep.obj}"]
             return Route("record", ("GET", "DELETE"), ep, tail, method_roles={"DELETE": roles})
         return Route("record", ("GET",), ep, tail)
+    return None
+
+
+def _sub_route(path: str) -> Route | None:
+    """The documented sub-resource routes: a conversation's or a customer's messages, one
+    attachment of a message, a customer's or a company's KObjects of a Klass, the default
+    schedule and brand."""
+    m = _CONVERSATION_MESSAGES.match(path) or _CUSTOMER_MESSAGES.match(path)
+    if m:
+        owner = "conversations" if path.startswith("/v1/conversations") else "customers"
+        return Route("owner_messages", ("GET",), BY_OBJECT["messages"], m.group(1), sub=(owner,))
+    m = _ATTACHMENT.match(path)
+    if m:
+        return Route("attachment", ("GET",), BY_OBJECT["messages"], m.group(1), sub=(m.group(2),))
+    m = _OWNER_KOBJECTS.match(path)
+    if m:
+        return Route(
+            "owner_kobjects",
+            ("GET",),
+            extras.ROUTES["kobjects"],
+            m.group(2),
+            sub=(m.group(1), unquote(m.group(3))),
+        )
+    if path in _DEFAULTS:
+        return Route("default", ("GET",), BY_OBJECT[_DEFAULTS[path]])
     return None
 
 
@@ -206,7 +245,7 @@ class Api:
                 status = self.engine.faults.status()
                 return Response(
                     status,
-                    json_body(error_body(status, "injected server error")),
+                    self.error_json(status, "injected server error"),
                     dict(rate_headers),
                 )
             resp = self._dispatch(rt, path, req, token)
@@ -217,8 +256,14 @@ class Api:
             headers = dict(err.headers)
             headers.update(rate_headers)
             return Response(
-                err.status, json_body(error_body(err.status, err.detail, err.parameter)), headers
+                err.status, self.error_json(err.status, err.detail, err.parameter), headers
             )
+
+    def error_json(self, status: int, detail: str, parameter: str | None = None) -> bytes:
+        """An error body in the form the options ask for (``error_form``)."""
+        if self.engine.options.error_form == "kustomer":
+            return json_body(kustomer_error(status, detail, parameter))
+        return json_body(error_body(status, detail, parameter))
 
     # ------------------------------------------------------------------ checks
 
@@ -262,6 +307,8 @@ class Api:
             return self._users_current()
         if rt.kind in WRITES:
             return WRITES[rt.kind](self, rt, req)
+        if rt.kind in SUBRESOURCES:
+            return SUBRESOURCES[rt.kind](self, rt, req)
         if rt.extra is not None:
             if req.method == "DELETE":
                 return self._delete_kobjects(rt.extra, req)
@@ -287,7 +334,8 @@ class Api:
             raise ApiError(404, f"{ep.type_name} {rt.record_id} not found")
         text = json.dumps(rec, separators=(",", ":"))
         included = self._included(includes, [text])
-        return Response(200, single_body(text, f"{ep.path}/{rt.record_id}", included))
+        # documented by-id bodies are `{data}` (plus `included`), no top-level links
+        return Response(200, data_body(text, included))
 
     def _includes(self, ep: Endpoint, req: Request) -> frozenset[str]:
         """The side-loads a request asks for (messages only: ``include=attachments``)."""
@@ -307,17 +355,27 @@ class Api:
 
     def _list(self, ep: Endpoint, req: Request) -> Response:
         params = _params(req.query)
+        envelope = load_shapes()[ep.obj].envelope
         page = _int_param(params, "page", 1)
         page_size = min(_int_param(params, "pageSize", DEFAULT_PAGE_SIZE), ep.max_page_size)
         desc = False
+        options = self.engine.options
+        order = options.list_order
         if ep.id_sort and "sort" in params:
             if params["sort"] not in ("asc", "desc"):
                 raise ApiError(400, "sort must be 'asc' or 'desc'", "sort")
             desc = params["sort"] == "desc"
+            order = "id"  # documented: by id
         includes = self._includes(ep, req)
-        texts, total = self.engine.store.list_slice(ep.obj, (page - 1) * page_size, page_size, desc)
+        texts, total = self.engine.store.list_slice(
+            ep.obj,
+            (page - 1) * page_size,
+            page_size,
+            desc,
+            order=order,
+            ties=Ties(options.tie_order, self.engine.settings.seed),
+        )
         last_page = -(-total // page_size)
-        envelope = load_shapes()[ep.obj].envelope
         meta: dict[str, Any] | None = {}
         assert meta is not None
         if not envelope.meta_free_form:
@@ -360,8 +418,11 @@ class Api:
         if ids_only not in ("true", "false"):
             raise ApiError(400, "idsOnly must be true or false", "idsOnly")
         body = _json_body(req)
+        options = self.engine.options
         try:
-            query = search.parse_query(body, self.engine.settings.created_sort, archive)
+            query = search.parse_query(
+                body, self.engine.settings.created_sort, archive, options.unsupported_sort
+            )
         except search.SearchError as exc:
             raise ApiError(400, str(exc)) from exc
         # inferred: searching an object also needs that object's read role
@@ -404,18 +465,25 @@ class Api:
                 (page - 1) * page_size,
                 page_size,
                 ids_only=ids_only == "true",
+                tie_order=options.tie_order,
             )
         last_page = -(-total // page_size)
+        # total_cap: the engine reports at most this many (inferred: results past it can still
+        # be paged to, so `next` follows the real count; `last` and totalPages the reported one)
+        shown = min(total, options.total_cap) if options.total_cap else total
+        shown_pages = -(-shown // page_size)
         # inferred: `aggregations` is empty, as the sandbox ignores `aggs`
         meta = {
             "pageSize": page_size,
             "page": page,
-            "total": total,
-            "totalPages": last_page,
+            "total": shown,
+            "totalPages": shown_pages,
             "aggregations": {},
         }
         path = ARCHIVE_SEARCH_PATH if archive else SEARCH_PATH
         links = paged_links(path, page, page_size, last_page, _extra(req.query), with_last=True)
+        if shown != total:
+            links["last"] = page_link(path, shown_pages, page_size, _extra(req.query))
         return Response(200, list_body(meta, links, texts))
 
     def _audit(self, ep: Endpoint, req: Request) -> Response:
@@ -587,14 +655,124 @@ class Api:
         return Response(200, data_body(json.dumps(rec, separators=(",", ":"))))
 
     def _token_current(self, token: Any) -> Response:
+        """The key itself, as the documented auth token (LarisLab's GetCurrentAuthToken):
+        attributes, ``org`` and ``user`` (the user ``/v1/users/current`` answers)."""
+        engine = self.engine
+        org = engine.org
+        user = org.small_ids("users")[0]
+        made = iso_ms(token.created_ms)
         rec = {
             "type": "auth_token",
             "id": token.token_id,
-            "attributes": {"roles": sorted(token.roles), "lastTokenChars": token.value[-6:]},
+            "attributes": {
+                "name": "sandbox key",
+                "roles": sorted(token.roles),
+                "lastTokenChars": token.value[-6:],
+                "ipAddress": "127.0.0.1",
+                "userAgent": "kustomer-sandbox",
+                "createdAt": made,
+                "updatedAt": made,
+                "lastAccessedAt": iso_ms(engine.clock.now_ms()),
+            },
+            "relationships": {
+                "org": {
+                    "links": {"self": f"/v1/orgs/{org.org_id}"},
+                    "data": {"type": "org", "id": org.org_id},
+                },
+                "user": {
+                    "links": {"self": f"/v1/users/{user}"},
+                    "data": {"type": "user", "id": user},
+                },
+            },
             "links": {"self": TOKEN_CURRENT},
         }
-        return Response(200, single_body(json.dumps(rec, separators=(",", ":")), TOKEN_CURRENT))
+        return Response(200, data_body(json.dumps(rec, separators=(",", ":"))))
 
+    # ------------------------------------------------------------------ sub-resources
+
+    def _paged(self, path: str, texts: list[str], req: Request) -> Response:
+        """A page-numbered list of ready records (the messages envelope)."""
+        params = _params(req.query)
+        page = _int_param(params, "page", 1)
+        size = min(_int_param(params, "pageSize", DEFAULT_PAGE_SIZE), 100)
+        chunk = texts[(page - 1) * size : page * size]
+        links = paged_links(path, page, size, -(-len(texts) // size), _extra(req.query))
+        return Response(200, list_body({"pageSize": size, "page": page}, links, chunk))
+
+    def _owner_messages(self, rt: Route, req: Request) -> Response:
+        """``GET /v1/conversations/{id}/messages`` and ``/v1/customers/{id}/messages``: the
+        messages whose ``conversation`` (or ``customer``) is the record, in id order."""
+        store = self.engine.store
+        owner, rid = rt.sub[0], rt.record_id or ""
+        parent = store.get(owner, rid)
+        if parent is None or parent["attributes"].get("deleted") is True:
+            raise ApiError(404, f"{owner[:-1]} {rid} not found")
+        removals = self.engine.removals
+        if owner == "conversations":
+            ids = removals.children("messages", {rid}, set())
+            rel = "conversation"
+        else:
+            convs = set(removals.conversations_of({rid}))
+            ids = removals.children("messages", convs, {rid})
+            rel = "customer"
+        texts = []
+        for mid in sorted(ids):
+            rec = store.get("messages", mid)
+            if rec is None or rec["attributes"].get("deleted") is True:
+                continue
+            if ((rec.get("relationships") or {}).get(rel) or {}).get("data", {}).get("id") != rid:
+                continue
+            texts.append(json.dumps(rec, separators=(",", ":")))
+        return self._paged(canonical_path(req.path), texts, req)
+
+    def _attachment(self, rt: Route, req: Request) -> Response:
+        """``GET /v1/messages/{message_id}/attachments/{id}``: ``{data: attachment}``."""
+        store = self.engine.store
+        rec = store.get("messages", rt.record_id or "")
+        if rec is None or rec["attributes"].get("deleted") is True:
+            raise ApiError(404, f"message {rt.record_id} not found")
+        for text in included_json(store.org, [json.dumps(rec)], store.redacted_attachments):
+            if json.loads(text)["id"] == rt.sub[0]:
+                return Response(200, data_body(text))
+        raise ApiError(404, f"attachment {rt.sub[0]} not found")
+
+    def _owner_kobjects(self, rt: Route, req: Request) -> Response:
+        """``GET /v1/customers/{id}/klasses/{name}`` (and companies): the record's KObjects of
+        that Klass, in id order."""
+        owner, name = rt.sub
+        rid = rt.record_id or ""
+        store = self.engine.store
+        if store.get(owner, rid) is None:
+            raise ApiError(404, f"{owner[:-1]} {rid} not found")
+        rel = "customer" if owner == "customers" else "company"
+        try:
+            recs = self.engine.kobjects.records(name)
+        except LookupError as exc:
+            raise ApiError(404, str(exc).strip("'\"")) from exc
+        texts = [
+            json.dumps(r, separators=(",", ":"))
+            for r in recs
+            if ((r.get("relationships") or {}).get(rel) or {}).get("data", {}).get("id") == rid
+        ]
+        return self._paged(canonical_path(req.path), texts, req)
+
+    def _default(self, rt: Route, req: Request) -> Response:
+        """``GET /v1/schedules/default`` and ``/v1/brands/default``: the record marked
+        ``default`` (``{data}``)."""
+        assert rt.endpoint is not None
+        for rec in self.engine.store.iter_records(rt.endpoint.obj):
+            if rec["attributes"].get("default") is True:
+                return Response(200, data_body(json.dumps(rec, separators=(",", ":"))))
+        raise ApiError(404, f"no default {rt.endpoint.type_name}")
+
+
+#: route kind -> handler of the documented sub-resource routes
+SUBRESOURCES = {
+    "owner_messages": Api._owner_messages,
+    "attachment": Api._attachment,
+    "owner_kobjects": Api._owner_kobjects,
+    "default": Api._default,
+}
 
 #: route kind -> handler of the documented writes (deletes, merges, redactions)
 WRITES = {

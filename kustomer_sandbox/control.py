@@ -18,6 +18,7 @@ from .engine import Engine
 from .extras import Extras
 from .kobjects import KObjects
 from .timefmt import iso_ms, to_ms
+from .unkind import OPTION_NAMES
 
 PREFIX = "/__sandbox"
 
@@ -170,6 +171,39 @@ class Control:
                     raise ValueError(f"{name} must be true or false")
                 setattr(settings, name, value)
         return self.behaviour()
+
+    def set_options(
+        self,
+        tie_order: str | None = None,
+        unsupported_sort: str | None = None,
+        total_cap: int | None = None,
+        list_order: str | None = None,
+        recent_update_share: float | None = None,
+        error_form: str | None = None,
+        empty_relationships: float | None = None,
+        no_created_by: float | None = None,
+        profile: str | None = None,
+    ) -> dict[str, Any]:
+        """Change the unkind options (see :mod:`.unkind`; None = unchanged): the named
+        ``profile``'s settings first, then the ones given; returns them all."""
+        self._e.set_options(
+            {
+                "tie_order": tie_order,
+                "unsupported_sort": unsupported_sort,
+                "total_cap": total_cap,
+                "list_order": list_order,
+                "recent_update_share": recent_update_share,
+                "error_form": error_form,
+                "empty_relationships": empty_relationships,
+                "no_created_by": no_created_by,
+            },
+            profile,
+        )
+        return self.options()
+
+    def options(self) -> dict[str, Any]:
+        """The current unkind options, and the last profile applied (None if none)."""
+        return {**self._e.options.as_dict(), "profile": self._e.profile}
 
     def behaviour(self) -> dict[str, bool]:
         """The current merge and redaction switches."""
@@ -356,6 +390,13 @@ def _dispatch(
         ["behaviour"],
     ):
         return _removals(c, method, parts, body)
+    if route == ("GET", "options") and n == 1:
+        return 200, c.options()
+    if route == ("POST", "options") and n == 1:
+        unknown = sorted(set(body) - set(OPTION_NAMES) - {"profile"})
+        if unknown:
+            raise ControlError(400, f"unknown option(s): {', '.join(unknown)}")
+        return 200, c.set_options(**body)
     if route == ("GET", "roles") and n == 1:
         return 200, {
             "all": c.roles(),

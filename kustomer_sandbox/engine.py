@@ -12,6 +12,7 @@ from .kobjects import KObjects
 from .limits import Faults, Latency, PageFaults, RateLimits, ResetHeader, Stats
 from .removals import Removals
 from .store import Store
+from .unkind import OPTION_NAMES, resolve
 
 
 @dataclass
@@ -61,6 +62,17 @@ class Settings:
     #: inferred switch: whether a redaction gives the message a new updatedAt (off: it keeps
     #: its updatedAt, so an updatedAt cursor never sees the redaction)
     redaction_touches_updated_at: bool = False
+    #: the unkind options (:mod:`.unkind`; None = the profile's value, else the default)
+    tie_order: str | None = None
+    unsupported_sort: str | None = None
+    total_cap: int | None = None
+    list_order: str | None = None
+    recent_update_share: float | None = None
+    error_form: str | None = None
+    empty_relationships: float | None = None
+    no_created_by: float | None = None
+    #: a named set of unkind options ("unkind"), under the ones given one by one
+    profile: str | None = None
 
 
 class Engine:
@@ -74,7 +86,15 @@ class Engine:
         if settings.created_sort not in ("all", "customer"):
             raise ValueError("created_sort must be 'all' or 'customer'")
         self.settings = settings
+        #: the unkind options, shared with the org (the ones that change the data)
+        self.options = resolve(
+            {name: getattr(settings, name) for name in OPTION_NAMES},
+            settings.profile,
+            settings.scale,
+        )
+        self.profile = settings.profile
         self.org = Org(settings.seed, settings.scale)
+        self.org.realism = self.options
         self.clock = Clock()
         self.store = Store(self.org, self.clock)
         self.tokens = Tokens(
@@ -106,3 +126,15 @@ class Engine:
         self.kobjects = KObjects(self)
         self.extras = Extras(self)
         self.removals = Removals(self)
+
+    def set_options(self, values: dict[str, object], profile: str | None = None) -> None:
+        """Change the unkind options: the profile's settings (if named), then ``values``
+        (None = unchanged); every cached view of the data is dropped."""
+        new = resolve(values, profile, self.settings.scale, base=self.options)
+        with self.store.lock:
+            for name in OPTION_NAMES:
+                setattr(self.options, name, getattr(new, name))
+            if profile:
+                self.profile = profile
+            self.store.version += 1
+            self.store.query_cache.clear()

@@ -90,9 +90,11 @@ def single_body(record_json: str, self_path: str, included_json: list[str] | Non
     return f'{{"data":{record_json},"links":{{"self":{_dumps(self_path)}}}{tail}}}'.encode()
 
 
-def data_body(record_json: str) -> bytes:
-    """``{"data": {record}}``: a single object's body."""
-    return f'{{"data":{record_json}}}'.encode()
+def data_body(record_json: str, included_json: list[str] | None = None) -> bytes:
+    """``{"data": {record}[, "included": [...]]}``: a single record's body (by id, a single
+    object), as documented: no top-level ``links``."""
+    tail = f',"included":[{",".join(included_json)}]' if included_json is not None else ""
+    return f'{{"data":{record_json}{tail}}}'.encode()
 
 
 def json_body(payload: Any) -> bytes:

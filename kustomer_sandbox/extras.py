@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from . import words as W
 from .api import BY_OBJECT, PERM, Endpoint
-from .envelope import list_body, paged_links, single_body
+from .envelope import data_body, list_body, paged_links
 from .kobjects import Attr, KlassDef
 from .layout import CLOCK_START_MS, DAY_MS, SPAN_MS, salt_of
 from .timefmt import iso_ms, parse_iso
@@ -179,13 +179,16 @@ class Extras:
         self.slas, self.versions = [], {}
         names = ("Email Policy", "Chat Policy", "VIP Policy", "Voice Policy")
         for s, count in enumerate(versions_per_sla):
-            sid = f"{salt_of(seed, 'sla', s) & ((1 << 96) - 1):024x}"
+            first = t0 + (s * 40 + 30) * DAY_MS
+            sid = object_id(first, salt_of(seed, "sla", s))
             versions = []
             for v in range(1, count + 1):
-                vid = f"{salt_of(seed, 'sla', s, v) & ((1 << 96) - 1):024x}"
-                at = iso_ms(t0 + (s * 40 + v * 30) * DAY_MS)
-                versions.append(self._version(sid, vid, names[s % len(names)], v, at, s))
+                made = t0 + (s * 40 + v * 30) * DAY_MS
+                vid = object_id(made, salt_of(seed, "sla", s, v))
+                versions.append(self._version(sid, vid, names[s % len(names)], v, iso_ms(made), s))
             self.versions[sid] = versions
+            # documented (OAS GET /slas/{id}, MeltanoLabs' schema): currentVersion and createdAt,
+            # no record links
             self.slas.append(
                 {
                     "type": "sla",
@@ -193,7 +196,6 @@ class Extras:
                     "attributes": {
                         "currentVersion": count,
                         "createdAt": versions[0]["attributes"]["createdAt"],
-                        "updatedAt": versions[-1]["attributes"]["createdAt"],
                     },
                     "relationships": {
                         "org": self._rel("org", self.org_id, "orgs"),
@@ -202,7 +204,6 @@ class Extras:
                             "data": [{"type": "sla_version", "id": x["id"]} for x in versions]
                         },
                     },
-                    "links": {"self": f"/v1/slas/{sid}"},
                 }
             )
 
@@ -268,8 +269,8 @@ class Extras:
         count = h % 4 if index is None or index >= 3 else 1 + h % 3
         out = []
         for k in range(count):
-            hid = f"{salt_of(schedule_id, 'holiday', k) & ((1 << 96) - 1):024x}"
             start = CLOCK_START_MS - 300 * DAY_MS + ((h >> (8 * k)) % 200 + 60 * k) * DAY_MS
+            hid = object_id(start - 40 * DAY_MS, salt_of(schedule_id, "holiday", k))
             created = iso_ms(start - 40 * DAY_MS)
             out.append(
                 {
@@ -298,6 +299,11 @@ class Extras:
 
 
 # ---------------------------------------------------------------------- serving
+
+
+def object_id(created_ms: int, salt: int) -> str:
+    """An ObjectId-like id: the creation second, then 16 hex digits of ``salt``."""
+    return f"{created_ms // 1000:08x}{salt & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 def _page_of(
@@ -341,7 +347,7 @@ def answer(
             body["included"] = ex.included(ex.included_versions(chunk, which))
         return _dumps(body).encode()
     if match.name == "metadata":
-        return single_body(_dumps(ko.metadata(match.args[0])), f"/v1/metadata/{match.args[0]}")
+        return data_body(_dumps(ko.metadata(match.args[0])))
     if match.name == "klasses":
         status = params.get("status", "enabled")
         if status not in ("enabled", "disabled", "existing_only"):
@@ -361,7 +367,7 @@ def answer(
             rec = ko.get(name, match.args[1])
             if rec is None or rec["attributes"].get("deleted") is True:
                 raise LookupError(f"kobject {match.args[1]} not found")
-            return single_body(_dumps(rec), rec["links"]["self"])
+            return data_body(_dumps(rec))
         from_date = params.get("fromDate")
         try:
             since = parse_iso(from_date) if from_date else None
@@ -375,7 +381,7 @@ def answer(
     rec = engine.store.get("schedules", match.args[0])
     if rec is None or rec["attributes"].get("deleted") is True:
         raise LookupError(f"schedule {match.args[0]} not found")
-    body = {"data": rec, "links": {"self": f"/v1/schedules/{rec['id']}"}}
+    body = {"data": rec}
     includes = [v for v in params.get("include", "").split(",") if v]
     if includes:
         if includes != ["holidays"]:

@@ -23,8 +23,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import words as W
-from .layout import CLOCK_START_MS, END_GAP_MS, GOLD, MASK, SPAN_MS, parent_of, salt_of
+from .api import BY_OBJECT
+from .layout import CLOCK_START_MS, END_GAP_MS, GOLD, MASK, SPAN_MS, mix64, parent_of, salt_of
+from .relations import empty_form
 from .timefmt import iso_ms, parse_iso
+from .unkind import Ties, engine_order_key, recent_update
 
 if TYPE_CHECKING:
     from .data import Org
@@ -265,6 +268,8 @@ class Collection:
     tag: str
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     counter: int = 0
+    #: generated KObjects: id -> (index, createdAt ms, updatedAt ms as generated)
+    natural: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 class KObjects:
@@ -359,6 +364,12 @@ class KObjects:
                 for i in range(n):
                     rec = self._generated(col, i, n)
                     col.records[rec["id"]] = rec
+                    attrs = rec["attributes"]
+                    col.natural[rec["id"]] = (
+                        i,
+                        parse_iso(attrs["createdAt"]),
+                        parse_iso(attrs["updatedAt"]),
+                    )
                 col.counter = n
             return col
 
@@ -426,6 +437,10 @@ class KObjects:
             "updatedAt": updated,
             "modifiedAt": updated,
             "rev": 1 + (h >> 40) % 4,
+            # the OAS KObject schemas: the Klass's mixins, and where a big KObject's data is
+            # kept (inferred: 1 in 8 has one)
+            "klassMixins": list(klass.mixins),
+            "s3DataUrl": f"https://s3.example.com/kobjects/{rid}.json" if h % 8 == 0 else None,
         }
         relationships: dict[str, Any] = {
             "org": {
@@ -437,6 +452,8 @@ class KObjects:
                 "data": {"type": "klass", "id": klass.name},
             },
         }
+        if "assignable" in klass.mixins:
+            self._assignable(attributes, relationships, i, h, created, updated)
         for name, target in rels.items():
             path = "customers" if name == "customer" else "companies"
             relationships[name] = {
@@ -451,6 +468,84 @@ class KObjects:
             "links": {"self": f"{collection_path(klass.name)}/{rid}"},
         }
 
+    def _assignable(
+        self,
+        attributes: dict[str, Any],
+        relationships: dict[str, Any],
+        i: int,
+        h: int,
+        created: str,
+        updated: str,
+    ) -> None:
+        """The attributes and ``queue`` relationship of a KObject of an ``assignable`` Klass
+        (the OAS KObject example: status, queue, assignedUser, firstDone/lastDone, done and
+        reopen counts): worked by an agent made before it, done a while before its last
+        update (two in three of them), reopened once now and then."""
+        org = self.engine.org
+        start, end = parse_iso(created), parse_iso(updated)
+        agent = org.pick_existing("users", start, h)
+        user = org.small_ids("users")[agent]
+        team = org.small_ids("teams")[org.team_of_user(agent)]
+        queue = org.small_ids("routing_queues")[org.pick_existing("routing_queues", start, h >> 5)]
+        done = i < 3 or (h >> 33) % 3 != 0
+        reopened = 1 if i < 3 or (h >> 36) % 5 == 0 else 0
+        summary = None
+        if done:
+            at = start + (end - start) * 3 // 4
+            took = at - start
+            summary = {
+                "time": took,
+                "businessTime": int(took * 0.45),
+                "createdAt": iso_ms(at),
+                "createdBy": user,
+                "createdByTeam": team,
+                "assignedTeam": team,
+                "assignedUser": user,
+                "commentCount": (h >> 38) % 3,
+            }
+        attributes.update(
+            status="done" if done else "open",
+            queue=queue,
+            assignedUser=user,
+            firstDone=summary,
+            lastDone=summary,
+            doneCount=(1 if done else 0) + reopened,
+            reopenCount=reopened,
+            reopenFromDoneCount=reopened,
+            reopenDoneCount=reopened,
+        )
+        relationships["queue"] = {
+            "links": {"self": f"{BY_OBJECT['routing_queues'].path}/{queue}"},
+            "data": {"type": "queue", "id": queue},
+        }
+
+    def shown(self, name: str, rec: dict[str, Any]) -> dict[str, Any]:
+        """A KObject as the API serves it under the unkind options: an old generated one
+        maybe updated recently (``recent_update_share``), its ``company`` maybe in the
+        documented empty form (``empty_relationships``). A fresh dict."""
+        out: dict[str, Any] = json.loads(_dumps(rec))
+        col = self._collections.get(name)
+        natural = col.natural.get(rec["id"]) if col is not None else None
+        if natural is None:
+            return out
+        i, created, updated = natural
+        options = self.engine.options
+        salt = salt_of(self.engine.settings.seed, "kobject", name)
+        share = options.recent_update_share
+        attrs = out["attributes"]
+        if share > 0 and attrs.get("updatedAt") == iso_ms(updated):
+            x = mix64(salt ^ 0x5EED ^ (((i + 1) * GOLD) & MASK))
+            if (x >> 11) / 9007199254740992.0 < share:
+                at = recent_update(x, created, updated)
+                if at is not None:
+                    attrs["updatedAt"] = iso_ms(at)
+        empty = options.empty_relationships
+        if empty > 0 and "company" in self.defs[name].relations:
+            y = mix64(salt ^ 0xC0 ^ (((i + 1) * GOLD) & MASK))
+            if (y >> 11) / 9007199254740992.0 < empty:
+                out["relationships"]["company"] = json.loads(empty_form("company", True))
+        return out
+
     def records(self, name: str, include_deleted: bool = False) -> list[dict[str, Any]]:
         """The KObjects of a Klass in id order, as fresh dicts."""
         with self.lock:
@@ -460,12 +555,12 @@ class KObjects:
                 for rec in col.records.values()
                 if include_deleted or rec["attributes"].get("deleted") is not True
             ]
-            return [json.loads(_dumps(r)) for r in out]
+            return [self.shown(name, r) for r in out]
 
     def get(self, name: str, rid: str) -> dict[str, Any] | None:
         with self.lock:
             rec = self.collection(name).records.get(rid)
-            return None if rec is None else json.loads(_dumps(rec))
+            return None if rec is None else self.shown(name, rec)
 
     def create(
         self,
@@ -544,14 +639,26 @@ class KObjects:
     def page(
         self, name: str, offset: int, limit: int, from_date: int | None
     ) -> tuple[list[str], int]:
-        """One page of live KObjects in id order (``fromDate``: updatedAt >= it, inferred)."""
+        """One page of live KObjects (``fromDate``: updatedAt >= it, inferred), in id order or
+        the ``list_order`` option's."""
+        from .store import time_key
+
+        options = self.engine.options
         with self.lock:
             recs = [
-                r
+                self.shown(name, r)
                 for r in self.collection(name).records.values()
                 if r["attributes"].get("deleted") is not True
-                and (from_date is None or parse_iso(r["attributes"]["updatedAt"]) >= from_date)
             ]
+            recs = [
+                r
+                for r in recs
+                if from_date is None or parse_iso(r["attributes"]["updatedAt"]) >= from_date
+            ]
+            if options.list_order != "id":
+                attr = "createdAt" if options.list_order == "newest" else "updatedAt"
+                tie = Ties(options.tie_order, self.engine.settings.seed).key
+                recs.sort(key=lambda r: (time_key(r, attr)[0], tie(r["id"])), reverse=True)
             return [_dumps(r) for r in recs[offset : offset + limit]], len(recs)
 
     def search(
@@ -560,11 +667,14 @@ class KObjects:
         """Search results of a ``kobject`` (all Klasses) or ``kobject_<klass>`` query."""
         from .store import time_key
 
+        options = self.engine.options
+        seed = self.engine.settings.seed
         with self.lock:
             names = [klass] if klass else [r["attributes"]["name"] for r in self.klasses()]
             found = []
             for name in names:
-                for rec in self.collection(name).records.values():
+                for stored in self.collection(name).records.values():
+                    rec = self.shown(name, stored)
                     attrs = rec["attributes"]
                     if attrs.get("deleted") is True and not query.include_deleted:
                         continue
@@ -574,7 +684,14 @@ class KObjects:
                     if not query.pred(rec):
                         continue
                     found.append(rec)
-            found.sort(key=lambda r: time_key(r, query.sort_attr), reverse=query.desc)
+            if query.engine_order:
+                found.sort(key=lambda r: engine_order_key(r["id"], seed))
+            else:
+                tie = Ties(options.tie_order, seed).key
+                found.sort(
+                    key=lambda r: (time_key(r, query.sort_attr)[0], tie(r["id"])),
+                    reverse=query.desc,
+                )
             return [_dumps(r) for r in found[offset : offset + limit]], len(found)
 
     def metadata(self, resource: str) -> dict[str, Any]:

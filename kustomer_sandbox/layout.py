@@ -10,6 +10,7 @@ index and range queries can bisect on the index.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 MASK = (1 << 64) - 1
@@ -23,6 +24,11 @@ CLOCK_START_MS = int(CLOCK_START.timestamp() * 1000)
 SPAN_MS = 3 * 365 * DAY_MS
 #: ... ending this long before it
 END_GAP_MS = 60_000
+#: record 0 of every configuration object (the first user, team, brand, ...) was made when the
+#: org was set up, a month before the data begins; the first user a day before that, so every
+#: record has a creator made before it
+ORG_SETUP_MS = CLOCK_START_MS - END_GAP_MS - SPAN_MS - 30 * DAY_MS
+FIRST_USER_MS = ORG_SETUP_MS - DAY_MS
 
 #: objects served as one object, not a list
 SINGLES = frozenset(
@@ -86,11 +92,37 @@ def object_counts(seed: int, scale: int) -> dict[str, int]:
 
 
 class Layout:
-    """Index arithmetic of one object's generated records."""
+    """Index arithmetic of one object's generated records.
 
-    __slots__ = ("obj", "n", "salt", "machine", "t0", "step", "_id_tail")
+    Record ``i`` is created in the part ``[lo/4, hi/4)`` of its time slot (default the first
+    half) and last updated in the second half of slot ``i + lag`` (default its own slot; the
+    last records' updatedAt is capped just before the data's end). A ``timer`` replaces both
+    (children whose times follow their parent's story). Both times increase strictly with ``i``.
+    """
 
-    def __init__(self, seed: int, obj: str, n: int) -> None:
+    __slots__ = (
+        "obj",
+        "n",
+        "salt",
+        "machine",
+        "t0",
+        "step",
+        "_id_tail",
+        "quarters",
+        "lag",
+        "first_created",
+        "timer",
+    )
+
+    def __init__(
+        self,
+        seed: int,
+        obj: str,
+        n: int,
+        quarters: tuple[int, int] = (0, 2),
+        lag: int = 0,
+        first_created: int | None = None,
+    ) -> None:
         self.obj = obj
         self.n = n
         self.salt = salt_of(seed, "object", obj)
@@ -98,6 +130,12 @@ class Layout:
         self.t0 = CLOCK_START_MS - END_GAP_MS - SPAN_MS
         self.step = SPAN_MS / max(1, n)
         self._id_tail = f"{self.machine:06x}"
+        self.quarters = quarters
+        self.lag = lag
+        #: createdAt of record 0 where it is not in its slot (configuration objects)
+        self.first_created = first_created
+        #: ``i -> (createdAt, updatedAt)`` where the times follow another record's
+        self.timer: Callable[[int], tuple[int, int]] | None = None
 
     def hash(self, i: int) -> int:
         """The 64-bit hash that every random choice of record ``i`` derives from."""
@@ -105,6 +143,8 @@ class Layout:
 
     def times(self, i: int, h: int | None = None) -> tuple[int, int]:
         """``(createdAt, updatedAt)`` of record ``i`` in epoch ms; both increase with ``i``."""
+        if self.timer is not None:
+            return self.timer(i)
         if h is None:
             h = mix64(self.salt ^ (((i + 1) * GOLD) & MASK))
         step = self.step
@@ -112,7 +152,26 @@ class Layout:
         length = max(2, int((i + 1) * step) - offset)
         start = self.t0 + offset
         half = length // 2
-        return (start + (h >> 20) % half, start + half + (h >> 3) % max(1, length - half - 1))
+        lo_q, hi_q = self.quarters
+        if lo_q == 0 and hi_q == 2:
+            created = start + (h >> 20) % half
+        else:
+            lo, hi = length * lo_q // 4, length * hi_q // 4
+            created = start + lo + (h >> 20) % max(1, hi - lo)
+        if i == 0 and self.first_created is not None:
+            created = self.first_created
+        if not self.lag:
+            return created, start + half + (h >> 3) % max(1, length - half - 1)
+        j = i + self.lag
+        offset = int(j * step)
+        length = max(2, int((j + 1) * step) - offset)
+        half = length // 2
+        updated = self.t0 + offset + half + (h >> 3) % max(1, length - half - 1)
+        # the last records' window runs past the data's end: they are spread over the second
+        # half of the last slot instead, in order (after every record of the last slots)
+        spacing = max(1, int(step) // (2 * (self.lag + 1)))
+        cap = self.t0 + SPAN_MS - (self.n - i) * spacing + (h >> 40) % max(1, spacing // 2)
+        return created, min(updated, cap)
 
     def id(self, i: int, created_ms: int | None = None) -> str:
         """The 24-hex ObjectId-like id: creation seconds, object tag, index counter."""
@@ -195,7 +254,8 @@ class UnevenChildren:
     def first(self, p: int) -> int:
         """Index of the first child of parent ``p`` (``child_n`` for ``p = parent_n``)."""
         base = -((-p * self.child_n) // self.parent_n)
-        if self.jitter == 0 or p <= 0 or p >= self.parent_n:
+        # the first three parents keep the even share (they carry every field: a reply too)
+        if self.jitter == 0 or p <= 3 or p >= self.parent_n:
             return base
         return base + mix64(self.salt ^ ((p * GOLD) & MASK)) % (self.jitter + 1)
 

@@ -91,15 +91,22 @@ def _exp(u: float, mean: float) -> float:
 
 
 def conversation_life(
-    i: int, h: int, created: int, updated: int, slot_ms: float, n_teams: int, n_users: int
+    i: int,
+    h: int,
+    created: int,
+    updated: int,
+    slot_ms: float,
+    team: int,
+    user: int,
+    n_messages: int = 2,
 ) -> Life:
     """The story of generated conversation ``i`` (hash ``h``, created/updated in epoch ms;
-    ``slot_ms``: the time between two conversations)."""
+    ``slot_ms``: the time between two conversations; ``team``, ``user``: the agent who works
+    it and the agent's team, indices into the org's teams and users; ``n_messages``: how many
+    messages it has, a reply needing two)."""
     full = i < FULL
     span = max(0, updated - created)
     u = _units(h)
-    team = int(u[0] * n_teams)
-    user = int(u[1] * n_users)
     first = CHANNELS[int(u[2] * len(CHANNELS))]
     second = CHANNELS[int(u[3] * len(CHANNELS))]
     channels = (first, second) if u[4] < 0.125 and second != first else (first,)
@@ -108,7 +115,8 @@ def conversation_life(
     horizon = max(OPEN_DAYS * DAY_MS, OPEN_SLOTS * slot_ms)
     p_open = OPEN_OLD + OPEN_NEW * math.exp(-max(0, CLOCK_START_MS - created) / horizon)
     resolved = full or u[5] >= p_open
-    answered = resolved or u[6] >= UNANSWERED
+    # a reply needs a second message: a lone customer message is resolved without one
+    answered = (resolved or u[6] >= UNANSWERED) and n_messages >= 2
 
     responded = None
     if answered:
@@ -118,10 +126,10 @@ def conversation_life(
     rating = None
     status = "open"
     if resolved:
-        assert responded is not None
+        start = responded if responded is not None else created
         work = _exp(u[8], RESOLVE_MEAN_MS * pace)
-        done = min(responded + int(work), created + span * 17 // 20)
-        done = max(done, responded)
+        done = min(start + int(work), created + span * 17 // 20)
+        done = max(done, start)
         status = "done"
         if full or u[9] < RATED:
             row = team % len(RATING_WEIGHTS)
@@ -131,6 +139,77 @@ def conversation_life(
     elif u[11] < SNOOZED:
         status = "snoozed"
     return Life(created, team, user, channels, status, responded, done, rating)
+
+
+def conversation_status(i: int, h: int, created: int, slot_ms: float) -> str:
+    """The ``status`` :func:`conversation_life` gives conversation ``i``, computed alone (a
+    customer's ``conversationCounts`` reads it for each of its conversations)."""
+    if i < FULL:
+        return "done"
+    u = _units(h)
+    horizon = max(OPEN_DAYS * DAY_MS, OPEN_SLOTS * slot_ms)
+    p_open = OPEN_OLD + OPEN_NEW * math.exp(-max(0, CLOCK_START_MS - created) / horizon)
+    if u[5] >= p_open:
+        return "done"
+    return "snoozed" if u[11] < SNOOZED else "open"
+
+
+class Timeline(NamedTuple):
+    """A conversation's messages, in order: when each was created and last updated, whether
+    it is outbound, and the outbound ones that matter to the support report."""
+
+    created: tuple[int, ...]
+    updated: tuple[int, ...]
+    out: tuple[bool, ...]
+    #: index of the first and the last outbound message (None before a reply)
+    first_out: int | None
+    last_out: int | None
+    #: when the conversation was done as the report shows it (never before its last message)
+    done: int | None
+
+
+def message_timeline(life: Life, updated: int, n: int, h: int) -> Timeline:
+    """Where conversation ``life``'s ``n`` messages sit in its lifetime ``[created, updated]``.
+
+    The customer writes first (at createdAt). Once an agent replies, the messages alternate:
+    replies at odd positions, the first one at the first response, the last one halfway from
+    the first reply to done (or to updatedAt); an odd count ends on a customer message between
+    the last reply and done. Unanswered, the customer's messages spread over the lifetime.
+    Times increase strictly; each message is updated (delivery, read) within a minute and
+    before the next one.
+    """
+    created = life.created
+    end = life.done if life.done is not None else updated
+    times = [created] * n
+    out = [False] * n
+    first_out = last_out = None
+    if life.responded is not None and n >= 2:
+        k_last = 2 * (n // 2) - 1
+        first_out, last_out = 1, k_last
+        reply = life.responded
+        last = reply + (end - reply) // 2
+        for k in range(1, n):
+            out[k] = k % 2 == 1
+            if k <= k_last:
+                times[k] = reply + (last - reply) * (k - 1) // max(1, k_last - 1)
+            else:
+                times[k] = last + (end - last) // 2
+    else:
+        for k in range(1, n):
+            times[k] = created + (end - created) * k // n
+    for k in range(n - 1, -1, -1):  # room for strictly increasing times before updatedAt
+        times[k] = min(times[k], updated - (n - 1 - k))
+    for k in range(1, n):
+        times[k] = max(times[k], times[k - 1] + 1)
+    done = life.done
+    if done is not None and last_out is not None:
+        done = max(done, times[last_out])
+    upd = []
+    for k in range(n):
+        nxt = times[k + 1] if k + 1 < n else updated + 1
+        x = mix64(h ^ (((k + 1) * GOLD) & MASK))
+        upd.append(max(times[k], min(times[k] + x % 60_000, nxt - 1)))
+    return Timeline(tuple(times), tuple(upd), tuple(out), first_out, last_out, done)
 
 
 def _weighted(weights: tuple[int, ...], u: float) -> int:

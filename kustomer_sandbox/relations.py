@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .api import BY_OBJECT
-from .layout import GOLD, MASK, parent_of, salt_of
+from .layout import GOLD, MASK, mix64, parent_of, salt_of
 from .shapes import Relationship, load_shapes
 
 if TYPE_CHECKING:
@@ -78,13 +78,20 @@ def audit_customer(c: Ctx) -> str | None:
         return org.layout("customers").id(j)
     if target == "conversations":
         return org.conversation_customer(j)
-    if target in ("messages", "notes"):
+    if target in ("messages", "notes", "routing_work_items"):
         return org.conversation_customer(org.parent_index("conversations", target, j))
     return None
 
 
 def _small(obj: str, shift: int) -> Ref:
-    return lambda c: c.org.small_ids(obj)[(c.h >> shift) % len(c.org.small_ids(obj))]
+    """A record of a small object made before the record that points at it (a creator, an
+    assignee, a team, a queue: none is younger than what it made or works on)."""
+
+    def ref(c: Ctx) -> str:
+        org = c.org
+        return org.small_ids(obj)[(c.h >> shift) % org.existing(obj, c.created)]
+
+    return ref
 
 
 def _same_as_attribute(obj: str) -> Ref:
@@ -109,12 +116,42 @@ def _customer_of_own_conversation(c: Ctx) -> str:
 
 
 def _company_of_customer(c: Ctx) -> str | None:
-    if c.i >= 3 and c.h % 3 == 0:
-        return None  # a third of the customers belong to no company
+    return c.org.customer_company(c.i)  # a third of the customers belong to no company
+
+
+def _conversation_agent(table: str) -> Ref:
+    """The agent who works the record's conversation (its work session's user)."""
+
+    def ref(c: Ctx) -> str:
+        org = c.org
+        p = org.parent_index("conversations", table, c.i)
+        return org.small_ids("users")[org.story(p)[0].user]
+
+    return ref
+
+
+def _conversation_team(table: str) -> Ref:
+    def ref(c: Ctx) -> str:
+        org = c.org
+        p = org.parent_index("conversations", table, c.i)
+        return org.small_ids("teams")[org.story(p)[0].team]
+
+    return ref
+
+
+def _session_user(c: Ctx) -> str:
+    return c.org.small_ids("users")[c.org.session_user(c.i)]
+
+
+def _session_team(c: Ctx) -> str:
     org = c.org
-    return org.layout("companies").id(
-        parent_of(org.count("companies"), org.count("customers"), c.i)
-    )
+    return org.small_ids("teams")[org.team_of_user(org.session_user(c.i))]
+
+
+def _audit_user(c: Ctx) -> str | None:
+    from .values import audit_user
+
+    return audit_user(c)
 
 
 def _work_item_conversation(c: Ctx) -> str:
@@ -171,7 +208,13 @@ SPECIAL: dict[tuple[str, str], Ref] = {
     ("notes", "customer"): _customer_of_conversation("notes"),
     ("conversations", "customer"): _customer_of_own_conversation,
     ("customers", "company"): _company_of_customer,
-    ("audit_logs", "user"): _same_as_attribute("users"),
+    ("audit_logs", "user"): _audit_user,
+    ("notes", "createdBy"): _conversation_agent("notes"),
+    ("routing_work_items", "assignedTo"): _conversation_agent("routing_work_items"),
+    ("routing_work_items", "acceptedBy"): _conversation_agent("routing_work_items"),
+    ("routing_work_items", "team"): _conversation_team("routing_work_items"),
+    ("routing_work_sessions", "user"): _session_user,
+    ("routing_work_sessions", "team"): _session_team,
     ("audit_logs", "customer"): audit_customer,
     ("kb_routes", "article"): _same_as_attribute("kb_articles"),
     ("outbound_webhooks_transactions", "hook"): _same_as_attribute("outbound_webhooks"),
@@ -212,7 +255,13 @@ def _ref(table: str, rel: Relationship, shift: int) -> Ref:
 
 
 def _big(obj: str) -> Ref:
-    return lambda c: c.org.layout(obj).id((c.h >> 7) % c.org.count(obj))
+    """A record of a big object made before the record that points at it."""
+
+    def ref(c: Ctx) -> str:
+        layout = c.org.layout(obj)
+        return layout.id((c.h >> 7) % max(1, layout.bisect_time(c.created, 0)))
+
+    return ref
 
 
 def _path(target: str) -> str:
@@ -220,12 +269,72 @@ def _path(target: str) -> str:
     return BY_OBJECT[obj].path if obj is not None else SYNTHETIC_PATHS.get(target, "/v1/" + target)
 
 
+#: to-one relationships that ``empty_relationships`` may send in the documented empty form:
+#: those naming a user, team, queue, company, brand, ... (who did or owns something), never the
+#: records a record belongs to (its org, conversation, customer, KObject's Klass)
+EMPTIABLE_TARGETS = frozenset(
+    {
+        "user",
+        "team",
+        "queue",
+        "company",
+        "brand",
+        "work_session",
+        "user_status",
+        "kb_category",
+        "team_routing_settings",
+    }
+)
+#: ... and these by name (the audit example's entry carries a `customer`)
+EMPTIABLE_NAMES = frozenset({("audit_logs", "customer")})
+_SALTS: dict[tuple[str, str], int] = {}
+
+
+def _share_draw(c: Ctx, table: str, what: str) -> float:
+    salt = _SALTS.get((table, what))
+    if salt is None:
+        salt = _SALTS[(table, what)] = salt_of("unkind", table, what)
+    return (mix64(c.h ^ salt) >> 11) / 9007199254740992.0
+
+
+def emptiable(table: str, rel: Relationship) -> bool:
+    """Whether ``empty_relationships`` applies to this relationship of ``table``."""
+    return rel.kind == "one" and (
+        rel.target in EMPTIABLE_TARGETS or (table, rel.name) in EMPTIABLE_NAMES
+    )
+
+
+def emptied(c: Ctx, table: str, name: str) -> bool:
+    """Whether this record's relationship ``name`` is sent in the documented empty form
+    (``empty_relationships``: a share of them, the same ones every time for a seed)."""
+    share = c.org.realism.empty_relationships
+    return share > 0 and _share_draw(c, table, "empty " + name) < share
+
+
+def no_creator(c: Ctx, table: str) -> bool:
+    """Whether this record comes without ``createdBy`` (``no_created_by``: made by the
+    system)."""
+    share = c.org.realism.no_created_by
+    return share > 0 and _share_draw(c, table, "no creator") < share
+
+
+def empty_form(target: str, links: bool) -> str:
+    """The documented empty to-one: ``{"data": {"type": ..., "id": null}}``, with the
+    ``/v1/users/null``-style link where the relationship has links (the audit-log example)."""
+    data = f'{{"data":{{"type":{_dumps(target)},"id":null}}'
+    return data + (f',"links":{{"self":"{_path(target)}/null"}}}}' if links else "}")
+
+
 def _one(table: str, rel: Relationship, shift: int) -> RelJson:
     ref = _ref(table, rel, shift)
     head = f'{{"data":{{"type":{_dumps(rel.target)},"id":"'
     link = f'"}},"links":{{"self":"{_path(rel.target)}/' if rel.links else ""
+    can_empty = emptiable(table, rel)
+    empty = empty_form(rel.target, rel.links)
 
     def build(c: Ctx, rid: str) -> str | None:
+        if can_empty and emptied(c, table, rel.name):
+            return empty
         target = ref(c)
         if target is None:
             return None if rel.optional else '{"data":null}'
@@ -277,9 +386,13 @@ def compile_relationships(org: Org, table: str) -> Callable[[Ctx, str], str] | N
             fn = _one(table, rel, shift)
         parts.append((_dumps(rel.name) + ":", fn))
 
+    creator_key = _dumps("createdBy") + ":"
+
     def build(c: Ctx, rid: str) -> str:
         out = []
         for key, fn in parts:
+            if key == creator_key and no_creator(c, table):
+                continue
             value = fn(c, rid)
             if value is not None:
                 out.append(key + value)

@@ -22,6 +22,7 @@ from .seq import IndexSeq, ListSeq, RangeSeq, merged_slice
 from .spec import load_spec
 from .store import Store, dumps, is_deleted, time_key
 from .timefmt import day_start_ms, is_date_only, parse_iso
+from .unkind import Ties, engine_order_key
 
 #: standard search only sees records updated within this window before the clock
 #: inferred: "2 years" taken as 730 days
@@ -139,6 +140,9 @@ class Query:
     id_in: frozenset[str] | None = None
     sort_attr: str = "updatedAt"
     desc: bool = True
+    #: the search engine's own order (an ignored or absent sort under
+    #: ``unsupported_sort="ignore"``): a stable hash of the id, not a sort on any attribute
+    engine_order: bool = False
     include_deleted: bool = False
     canonical: str = ""
     #: archive search: only records whose updatedAt is older than the 2-year window
@@ -431,10 +435,42 @@ class _Compiler:
         return lambda rec: not any(p(rec) for p in preds)
 
 
-def parse_query(body: Any, created_sort: str = "all", archive: bool = False) -> Query:
+#: the customer attributes the search documentation lists as sortable ("Sorting based on other
+#: standard Object attributes is unavailable"); the sandbox sorts on the two dates among them
+DOCUMENTED_SORTS = (
+    "customer_name",
+    "customer_gender",
+    "customer_created_at",
+    "customer_updated_at",
+    "customer_modified_at",
+    "customer_externalId",
+    "customer_activity_at",
+    "customer_last_seen_at",
+    "customer_signed_up_at",
+    "customer_lastmessage_preview",
+    "customer_progressive_status",
+    "customer_done",
+    "customer_open",
+    "customer_snoozed",
+    "customer_last_message_sent_at",
+    "customer_last_message_out_sent_at",
+    "customer_last_message_unresponded_to_sent_at",
+    "customer_last_message_at",
+)
+#: the documented limits of a search body's ``and``/``or`` lists (OAS CustomerSearch:
+#: ``maxItems: 20``, ``uniqueItems``), enforced by the literal reading
+MAX_CRITERIA = 20
+
+
+def parse_query(
+    body: Any, created_sort: str = "all", archive: bool = False, unsupported: str = "accept"
+) -> Query:
     """Validate a search body; raises SearchError (-> 400). `created_sort`: the contexts that
     sort on ``<ctx>_created_at`` ("all", or only "customer"). `archive`: the body of
-    ``POST /v1/customers/archive/search`` (its own keys, contexts, criteria and sorts)."""
+    ``POST /v1/customers/archive/search`` (its own keys, contexts, criteria and sorts).
+    `unsupported`: what a sort the documentation calls unavailable gets (``accept``,
+    ``ignore``: the engine's own order, or ``reject``: a 400, which also enforces the
+    documented limits of ``and``/``or``)."""
     if not isinstance(body, dict):
         raise SearchError("the request body must be a JSON object")
     unknown = sorted(set(body) - (ARCHIVE_BODY_KEYS if archive else BODY_KEYS))
@@ -458,22 +494,37 @@ def parse_query(body: Any, created_sort: str = "all", archive: bool = False) -> 
     include_deleted = body.get("includeDeleted", False)
     if not isinstance(include_deleted, bool):
         raise SearchError("includeDeleted must be true or false")
+    if not archive and unsupported == "reject":
+        _check_limits(body)
     comp = _Compiler(context, obj, tz, archive)
     preds = [comp.group(k, body[k]) for k in ("and", "or", "not") if k in body]
+    engine_order = False
     if archive:
         sort_attr, desc = _archive_sort(body.get("sort"), context)
     else:
-        sort_attr, desc = _sort(body.get("sort"), context)
-    if (
-        not archive
-        and sort_attr == "createdAt"
-        and created_sort == "customer"
-        and context != "customer"
-    ):
-        raise SearchError(
-            f"cannot sort on {context}_created_at: sorting based on other standard Object "
-            "attributes is unavailable"
-        )
+        name = _sort_name(body.get("sort"))
+        documented = name is None or name in DOCUMENTED_SORTS
+        if (
+            name is not None
+            and name.endswith("_created_at")
+            and created_sort == "customer"
+            and context != "customer"
+        ):
+            raise SearchError(
+                f"cannot sort on {name}: sorting based on other standard Object "
+                "attributes is unavailable"
+            )
+        if not documented and unsupported == "reject":
+            raise SearchError(
+                f"cannot sort on {name}: sorting based on other standard Object attributes is "
+                "unavailable (sortable: the customer attributes of the search documentation)"
+            )
+        malformed = name is None and body.get("sort") is not None
+        if unsupported == "ignore" and not malformed and (name is None or not documented):
+            # inferred: the sort is dropped, and the engine answers in its own order
+            sort_attr, desc, engine_order = "updatedAt", False, True
+        else:
+            sort_attr, desc = _sort(body.get("sort"), context)
     residual_exact = comp.exact
 
     def pred(rec: dict[str, Any]) -> bool:
@@ -491,10 +542,42 @@ def parse_query(body: Any, created_sort: str = "all", archive: bool = False) -> 
         None if comp.id_in is None else frozenset(comp.id_in),
         sort_attr,
         desc,
+        engine_order,
         include_deleted,
         canonical,
         archive,
     )
+
+
+def _sort_name(sort: Any) -> str | None:
+    """The attribute a standard search's ``sort`` names (None: no sort; a malformed sort is
+    left to :func:`_sort`, which refuses it)."""
+    if sort is None:
+        return None
+    if isinstance(sort, dict):
+        sort = [sort]
+    if (
+        isinstance(sort, list)
+        and len(sort) == 1
+        and isinstance(sort[0], dict)
+        and len(sort[0]) == 1
+    ):
+        (name,) = sort[0]
+        return str(name)
+    return None
+
+
+def _check_limits(body: dict[str, Any]) -> None:
+    """The documented limits of ``and``/``or``: at most 20 criteria, no criterion twice."""
+    for key in ("and", "or"):
+        items = body.get(key)
+        if not isinstance(items, list):
+            continue
+        if len(items) > MAX_CRITERIA:
+            raise SearchError(f"{key}: at most {MAX_CRITERIA} criteria (got {len(items)})")
+        seen = [json.dumps(it, sort_keys=True, default=str) for it in items]
+        if len(set(seen)) != len(seen):
+            raise SearchError(f"{key}: a criterion appears twice (the items must be unique)")
 
 
 def _check_extras(body: dict[str, Any]) -> None:
@@ -586,16 +669,22 @@ def _sort(sort: Any, context: str) -> tuple[str, bool]:
 
 @dataclass
 class Prepared:
-    """A query bound to the current store state: generated part A and overlay part B."""
+    """A query bound to the current store state: generated part A (index order, which is its
+    sort order) and part B (overlay records and old records updated recently), each B item a
+    ``(sort value, id, record or generated index)``."""
 
     a: IndexSeq
-    key_of: Callable[[int], Any]
-    b_keys: list[Any]
-    b_recs: list[dict[str, Any]]
+    #: the sort value of generated index ``i`` (-1 for an id sort)
+    a_value: Callable[[int], int]
+    b_items: list[tuple[int, str, Any]]
+    #: the engine's own order: A re-ordered by the engine key (built on first use)
+    engine_a: ListSeq | None = None
+    #: B sorted for a tie order, by mode (not for "shuffle", drawn per request)
+    sorted_b: dict[str, tuple[list[Any], list[Any]]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
-        return len(self.a) + len(self.b_keys)
+        return len(self.a) + len(self.b_items)
 
 
 def prepare(store: Store, q: Query) -> Prepared:
@@ -613,13 +702,13 @@ def prepare(store: Store, q: Query) -> Prepared:
     return prepared
 
 
-def _empty_key(i: int) -> Any:
+def _empty_value(i: int) -> int:
     return i
 
 
 def _prepare(store: Store, q: Query, now: int) -> Prepared:
     if q.obj is None:
-        return Prepared(ListSeq([]), _empty_key, [], [])
+        return Prepared(ListSeq([]), _empty_value, [])
     obj = q.obj
     org = store.org
     layout = org.layout(obj)
@@ -643,60 +732,149 @@ def _prepare(store: Store, q: Query, now: int) -> Prepared:
             b += 1
         hi = min(hi, b)
     which = {"updatedAt": 1, "createdAt": 0}.get(q.sort_attr, -1)  # -1: by id (message_id)
+    changed = st.changed
+    # old records updated recently leave the index order: B carries them, by their new time
+    bumped, bumped_at = org.bumped_records(obj)
+    bumped = [i for i in bumped if i >= st.floor and i not in changed]
+    b_items: list[tuple[int, str, Any]] = []
+    if bumped:
+        for i in bumped:
+            if (bumped_at[i] < cutoff) != q.archive:
+                continue
+            created = layout.times(i)[0]
+            shown = (created, bumped_at[i])
+            if any(not t_lo <= shown[w] < t_hi for w, (t_lo, t_hi) in q.time_bounds.items()):
+                continue
+            rid = layout.id(i, created)
+            if not _id_ok(q, rid):
+                continue
+            if q.residual is not None and not q.residual(org.record(obj, i)):
+                continue
+            b_items.append((shown[which] if which >= 0 else -1, rid, i))
+    excluded = sorted(set(st.changed_sorted).union(bumped)) if bumped else st.changed_sorted
+    skip = set(bumped)
     a: IndexSeq
     if q.id_in is not None:
-        changed = st.changed
         picked = sorted(
             i
             for i in (layout.index_of(rid) for rid in q.id_in)
-            if i is not None and lo <= i < hi and i not in changed
+            if i is not None and lo <= i < hi and i not in changed and i not in skip
         )
         residual = q.residual
         a = ListSeq([i for i in picked if residual is None or residual(org.record(obj, i))])
     elif q.residual is None:
-        a = RangeSeq(lo, hi, st.changed_sorted)
+        a = RangeSeq(lo, hi, excluded)
     else:
         residual = q.residual
-        changed = st.changed
-        a = ListSeq([i for i in range(lo, hi) if i not in changed and residual(org.record(obj, i))])
+        a = ListSeq(
+            [
+                i
+                for i in range(lo, hi)
+                if i not in changed and i not in skip and residual(org.record(obj, i))
+            ]
+        )
 
-    def key_of(i: int) -> Any:
-        # an id sort keys records as time_key does an attribute they lack: (-1, id)
-        return (layout.times(i)[which] if which >= 0 else -1), layout.id(i)
+    def a_value(i: int) -> int:
+        return layout.times(i)[which] if which >= 0 else -1
 
     keys, recs = store.search_overlay_sorted(obj, q.sort_attr, now)
-    b_keys, b_recs = [], []
     for k, rec in zip(keys, recs, strict=True):
         if (time_key(rec, "updatedAt")[0] < cutoff) != q.archive:
             continue
         if is_deleted(rec) and not q.include_deleted:
             continue
         if q.pred(rec):
-            b_keys.append(k)
-            b_recs.append(rec)
-    return Prepared(a, key_of, b_keys, b_recs)
+            b_items.append((k[0] if which >= 0 else -1, rec["id"], rec))
+    return Prepared(a, a_value, b_items)
+
+
+def _id_ok(q: Query, rid: str) -> bool:
+    """A generated id within the query's top-level id criteria."""
+    if q.id_in is not None and rid not in q.id_in:
+        return False
+    if q.id_lo is not None and (rid < q.id_lo[0] or (rid == q.id_lo[0] and not q.id_lo[1])):
+        return False
+    return q.id_hi is None or rid < q.id_hi[0] or (rid == q.id_hi[0] and q.id_hi[1])
+
+
+def ordered(
+    p: Prepared, layout: Any, ties: Ties, engine: bool, seed: int
+) -> tuple[IndexSeq, Callable[[int], Any], list[Any], list[Any]]:
+    """Part A, its key function, and part B's sorted keys and payloads, for one request: by
+    ``(sort value, tie-break)``, or in the engine's own order."""
+    if engine:
+        if p.engine_a is None:
+            items = [p.a.at(k) for k in range(len(p.a))]
+            items.sort(key=lambda i: engine_order_key(layout.id(i), seed))
+            p.engine_a = ListSeq(items)
+        a: IndexSeq = p.engine_a
+
+        def engine_key(i: int) -> Any:
+            return engine_order_key(layout.id(i), seed)
+
+        mode = "engine"
+        hit = p.sorted_b.get(mode)
+        if hit is None:
+            pairs = sorted(
+                ((engine_order_key(rid, seed), pay) for _v, rid, pay in p.b_items),
+                key=lambda kp: kp[0],
+            )
+            hit = p.sorted_b[mode] = ([k for k, _ in pairs], [pay for _, pay in pairs])
+        return a, engine_key, hit[0], hit[1]
+    value = p.a_value
+    tie = ties.key
+    if ties.mode == "id":
+
+        def key_of(i: int) -> Any:
+            return value(i), layout.id(i)
+
+    else:
+
+        def key_of(i: int) -> Any:
+            return value(i), tie(layout.id(i))
+
+    hit = p.sorted_b.get(ties.mode) if ties.mode != "shuffle" else None
+    if hit is None:
+        pairs = sorted((((v, tie(rid)), pay) for v, rid, pay in p.b_items), key=lambda kp: kp[0])
+        hit = ([k for k, _ in pairs], [pay for _, pay in pairs])
+        if ties.mode != "shuffle":
+            p.sorted_b[ties.mode] = hit
+    return p.a, key_of, hit[0], hit[1]
 
 
 def run(
-    store: Store, q: Query, offset: int, limit: int, ids_only: bool = False
+    store: Store,
+    q: Query,
+    offset: int,
+    limit: int,
+    ids_only: bool = False,
+    tie_order: str = "id",
 ) -> tuple[list[str], int]:
     """One page of search results as JSON texts, and the total; ``ids_only``: each result as
-    ``{"type", "id"}`` alone (generated records are then never built)."""
+    ``{"type", "id"}`` alone (generated records are then never built); ``tie_order``: how
+    records sharing the sort value are ordered (see :mod:`.unkind`)."""
     with store.lock:
         p = prepare(store, q)
-        picks = merged_slice(p.a, p.key_of, p.b_keys, offset, limit, q.desc)
         obj = q.obj or ""
+        seed = store.org.seed
+        layout = store.org.layout(obj) if obj else None
+        a, key_of, b_keys, b_pays = ordered(p, layout, Ties(tie_order, seed), q.engine_order, seed)
+        picks = merged_slice(a, key_of, b_keys, offset, limit, q.desc)
         if ids_only:
             type_name = BY_OBJECT[obj].type_name
-            layout = store.org.layout(obj)
-            pairs = [
-                (p.b_recs[n]["type"], p.b_recs[n]["id"]) if from_b else (type_name, layout.id(n))
-                for from_b, n in picks
-            ]
+            pairs = []
+            for from_b, n in picks:
+                pay = b_pays[n] if from_b else n
+                if isinstance(pay, dict):
+                    pairs.append((pay["type"], pay["id"]))
+                else:
+                    assert layout is not None
+                    pairs.append((type_name, layout.id(pay)))
             return [dumps({"type": t, "id": i}) for t, i in pairs], p.total
-        texts = [
-            dumps(p.b_recs[n]) if from_b else store.org.record_json(obj, n) for from_b, n in picks
-        ]
+        texts = []
+        for from_b, n in picks:
+            pay = b_pays[n] if from_b else n
+            texts.append(dumps(pay) if isinstance(pay, dict) else store.org.record_json(obj, pay))
         return texts, p.total
 
 

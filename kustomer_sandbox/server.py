@@ -116,7 +116,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception:  # pragma: no cover - a sandbox bug, not a client error
             traceback.print_exc()
-            self._send(500, json_body(error_body(500, "sandbox internal error")), {})
+            self._send(500, self.server.api.error_json(500, "sandbox internal error"), {})
 
     def _control(self, method: str, path: str, query: str, body: bytes) -> None:
         if self.client_address[0] not in LOOPBACK:

@@ -25,6 +25,7 @@ from .seq import RangeSeq, merged_slice
 from .shapes import load_shapes
 from .spec import load_spec
 from .timefmt import iso_ms, parse_iso
+from .unkind import Ties
 
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 #: compact JSON text of a value, as the API serializes it
@@ -156,9 +157,20 @@ class Store:
         return out
 
     def list_slice(
-        self, obj: str, offset: int, limit: int, desc: bool = False, include_deleted: bool = False
+        self,
+        obj: str,
+        offset: int,
+        limit: int,
+        desc: bool = False,
+        include_deleted: bool = False,
+        order: str = "id",
+        ties: Ties | None = None,
     ) -> tuple[list[str], int]:
-        """One page of ``obj`` in id order as JSON texts, and the total count."""
+        """One page of ``obj`` as JSON texts, and the total count: in id order (``desc``:
+        descending), or ``order`` "newest" (newest createdAt first) or "updated" (most recent
+        updatedAt first), records sharing the time ordered by ``ties``."""
+        if order != "id":
+            return self._time_slice(obj, offset, limit, include_deleted, order, ties)
         with self.lock:
             st = self.states[obj]
             layout = self.org.layout(obj)
@@ -172,6 +184,60 @@ class Store:
             picks = merged_slice(a, layout.id, b_ids, offset, limit, desc)
             out = [_dumps(b_recs[n]) if from_b else self.record_json(obj, n) for from_b, n in picks]
             return out, len(a) + len(b_ids)
+
+    def _time_slice(
+        self,
+        obj: str,
+        offset: int,
+        limit: int,
+        include_deleted: bool,
+        order: str,
+        ties: Ties | None,
+    ) -> tuple[list[str], int]:
+        """A page of ``obj`` newest first, by createdAt ("newest") or updatedAt ("updated")."""
+        tie = (ties or Ties("id", self.org.seed)).key
+        attr, which = ("createdAt", 0) if order == "newest" else ("updatedAt", 1)
+        with self.lock:
+            st = self.states[obj]
+            layout = self.org.layout(obj)
+            hidden = st.gone if include_deleted else st.hidden
+            b_recs: list[Any] = self.below_floor(obj, include_deleted) + [
+                rec
+                for rid, rec in st.created.items()
+                if include_deleted or rid not in st.created_deleted
+            ]
+            excluded = hidden
+            if which == 1:
+                # changed records and old records updated recently leave the index order
+                bumped, bumped_at = self.org.bumped_records(obj)
+                hidden_set = set(hidden)
+                moved = [i for i in bumped if i >= st.floor and i not in st.changed]
+                b_recs += [
+                    rec
+                    for i, rec in st.changed.items()
+                    if rec is not None and i >= st.floor and i not in hidden_set
+                ]
+                b_recs += [(bumped_at[i], i) for i in moved]
+                excluded = sorted(set(hidden) | set(st.changed_sorted) | set(moved))
+            a = RangeSeq(st.floor, layout.n, excluded)
+            keyed = []
+            for rec in b_recs:
+                if isinstance(rec, tuple):
+                    keyed.append(((rec[0], tie(layout.id(rec[1]))), rec[1]))
+                else:
+                    keyed.append(((time_key(rec, attr)[0], tie(rec["id"])), rec))
+            keyed.sort(key=lambda kr: kr[0])
+            b_keys = [k for k, _ in keyed]
+
+            def key_of(i: int) -> Any:
+                return layout.times(i)[which], tie(layout.id(i))
+
+            picks = merged_slice(a, key_of, b_keys, offset, limit, desc=True)
+            out = []
+            for from_b, n in picks:
+                pay = keyed[n][1] if from_b else n
+                out.append(_dumps(pay) if isinstance(pay, dict) else self.record_json(obj, pay))
+            return out, len(a) + len(b_keys)
 
     def single(self, obj: str) -> str | None:
         """JSON of the one record of a single-object endpoint (first visible one)."""

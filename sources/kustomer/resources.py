@@ -131,7 +131,8 @@ def changes_reader(
                 # kustomer_removals): the cursor is pinned where the changes ended, and dlt's
                 # incremental lets the rest through unfiltered
                 updated_at.advance(newest)
-                yield from read_what_left(client, obj, tuning, start, state, held, changes)
+                read = (start, newest)
+                yield from read_what_left(client, obj, tuning, read, state, held, changes)
 
     return read_changes
 

@@ -99,6 +99,15 @@ def test_cli_help_explains_every_option() -> None:
         "--index-lag",
         "--moves-touch-updated-at",
         "--redaction-touches-updated-at",
+        "--profile",
+        "--tie-order",
+        "--unsupported-sort",
+        "--total-cap",
+        "--list-order",
+        "--recent-update-share",
+        "--error-form",
+        "--empty-relationships",
+        "--no-created-by",
     ):
         assert flag in out, flag
     assert "act --help" in out
@@ -118,6 +127,7 @@ def test_cli_help_explains_every_option() -> None:
         "retention",
         "expire-audit",
         "behaviour",
+        "options",
         "advance-clock",
     ):
         assert action in act, action
@@ -176,6 +186,15 @@ def test_act_changes_a_served_sandbox_between_runs() -> None:
         }
         rc, out, _ = act(url, "behaviour", "--redaction-touches-updated-at", "yes")
         assert out["redaction_touches_updated_at"] is True
+        rc, out, _ = act(url, "options", "--profile", "unkind", "--list-order", "id")
+        assert rc == 0 and out["profile"] == "unkind" and out["tie_order"] == "shuffle"
+        assert out["list_order"] == "id" and out["total_cap"] == 15
+        kind = ("--tie-order", "id", "--unsupported-sort", "accept", "--total-cap", "0")
+        kind += ("--recent-update-share", "0", "--error-form", "jsonapi")
+        kind += ("--empty-relationships", "0", "--no-created-by", "0")
+        rc, out, _ = act(url, "options", *kind)
+        assert rc == 0 and out["error_form"] == "jsonapi" and out["tie_order"] == "id"
+        assert out["recent_update_share"] == 0 and out["total_cap"] == 0
         rc, out, _ = act(url, "delete", "customers", customers[-1])
         assert rc == 0 and out["deleted"]["customers"] == [customers[-1]]
         assert api.get(f"{url}/v1/customers/{customers[-1]}").status_code == 404

@@ -48,8 +48,20 @@ def first_records(client: Client, obj: str) -> tuple[dict[str, Any], list[dict[s
     return body, body["data"]
 
 
+#: fields a record's story leaves null or empty even on records 0-2: a message not in error
+#: has no errorAt, the customer's message no creating team, a done conversation no message
+#: unresponded to since it was done
+STORY_NULLS = {
+    ("messages", "errorAt"),
+    ("messages", "createdByTeams"),
+    ("conversations", "lastMessageUnrespondedToSinceLastDone"),
+}
+
+
 def check_value(obj: str, name: str, typ: str, value: Any) -> None:
     where = f"{obj}.{name} ({typ})"
+    if (obj, name) in STORY_NULLS and not value:
+        return
     assert value is not None, f"{where} is null"
     assert isinstance(value, JSON_TYPES[typ]), f"{where}: {value!r}"
     if typ in ("Integer", "Long", "Double"):
@@ -174,8 +186,10 @@ def test_relationships_point_at_existing_records(client: Client, sb: Sandbox) ->
             "conversation": "conversations",
             "customer": "customers",
             "message": "messages",
-            "note": "notes",
             "company": "companies",
+            "work_item": "routing_work_items",
+            "work_session": "routing_work_sessions",
+            "user": "users",
         }[rec["attributes"]["objectType"]]
         if target not in all_ids:
             all_ids[target] = {r["id"] for r in sb.control.records(target)}

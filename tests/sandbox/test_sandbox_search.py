@@ -279,7 +279,9 @@ def test_include_deleted(fresh: Sandbox, fresh_client: Client) -> None:
 
 
 def test_hundred_page_limit(fresh: Sandbox, fresh_client: Client) -> None:
-    stamp = iso(fresh, -timedelta(days=3))
+    # after every generated customer's last update (the last ones are updated just before the
+    # clock start)
+    stamp = iso(fresh, -timedelta(seconds=30))
     ids = fresh.control.bulk_import("customers", 130, stamp)
     body = {
         "queryContext": "customer",

@@ -139,16 +139,19 @@ def read_what_left(
     client: KustomerClient,
     obj: KustomerObject,
     tuning: Tuning,
-    start: str,
+    read: tuple[str, str],
     state: dict[str, Any],
     held: Mapping[str, Holdings],
     changes: Changes,
 ) -> Iterator[TPage | Any]:
-    """After an incremental read from `start`: the records that left the org or that the
-    destination lacks (`reconcile` against `held`, what the destination holds by table; at most once
-    per `tuning.reconcile_every_s`), and for
+    """After an incremental read of `read` (its start and the newest `updatedAt` loaded): the
+    records that left the org or that the destination lacks (`reconcile` against `held`, what the
+    destination holds by table, with this run's `changes`; at most once per
+    `tuning.reconcile_every_s`) among those created before the newest `updatedAt` (a record
+    created before it was loaded by now unless it changed after this run read it), and for
     messages the ones redacted since the last run (`redactions`). The counts go to the
     resource's custom metrics, which the run's summary shows."""
+    start, newest = read
     if obj.table == "messages":
         # the first time, from the run's start: a cursor in Kustomer's own clock
         yield from read_redacted(client, obj, state, REDACTIONS_READ_UNTIL, start)
@@ -161,7 +164,8 @@ def read_what_left(
     findings = Findings()
     with_changes = own if not changes else ChangedHoldings(own, changes)
     since = state.get(RECONCILED_FROM)
-    yield from reconcile(client, obj, with_changes, start, findings, held.get("notes"), since)
+    until = max(start, newest)
+    yield from reconcile(client, obj, with_changes, until, findings, held.get("notes"), since)
     state[RECONCILED_AT] = time.time()
     state[RECONCILED_FROM] = start
     metrics = dlt.current.resource().custom_metrics
