@@ -16,6 +16,7 @@ from typing import Any
 from . import words as W
 from .api import BY_OBJECT
 from .attachments import with_attachments
+from .business import BusinessHours, schedule_holidays
 from .documented import APPFLOW_OF
 from .kobjects import KLASSES, KlassGen
 from .layout import (
@@ -329,6 +330,7 @@ class Org:
         self._small: dict[str, list[str]] = {}
         self._created: dict[str, list[int]] = {}
         self._lock = threading.Lock()
+        self._business: BusinessHours | None = None
         #: a conversation has 1 to 7 messages (4 on average), still in time order
         self._messages = UnevenChildren(
             self.counts["conversations"],
@@ -367,6 +369,19 @@ class Org:
                         made = KlassGen(made, self)
                     g = self._gens[obj] = made
         return g
+
+    def business_ms(self, start: int, end: int) -> int:
+        """Business milliseconds in [start, end) in the org's default schedule (the generated
+        schedule 0, see :mod:`.business`), as Kustomer's precomputed ``businessTime``."""
+        hours = self._business
+        if hours is None:
+            schedule = self.record("schedules", 0)
+            attributes = schedule["attributes"]
+            tz = str(attributes.get("timezone") or "UTC")
+            days = schedule_holidays(self.seed, schedule["id"], 0, tz)
+            closed = [(d.start_ms, d.end_ms) for d in days if d.enabled]
+            hours = self._business = BusinessHours(attributes.get("hours"), tz, closed)
+        return hours.ms(start, end)
 
     def record(self, obj: str, i: int) -> dict[str, Any]:
         """Generated record ``i`` of ``obj`` (a fresh dict)."""

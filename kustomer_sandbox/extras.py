@@ -26,6 +26,7 @@ from urllib.parse import unquote
 
 from . import words as W
 from .api import BY_OBJECT, PERM, Endpoint
+from .business import schedule_holidays
 from .envelope import data_body, list_body, paged_links
 from .kobjects import Attr, KlassDef
 from .layout import CLOCK_START_MS, DAY_MS, SPAN_MS, salt_of
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 _ID = re.compile(r"^[0-9a-f]{24}$")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 TAG_NAMES = ("billing", "refund", "shipping", "bug", "feature-request", "vip", "urgent", "feedback")
-HOLIDAY_NAMES = ("New Year's Day", "Independence Day", "Thanksgiving", "Christmas Day", "Labor Day")
 METRICS = (
     "firstResponse",
     "longestUnrespondedMessage",
@@ -262,26 +262,27 @@ class Extras:
     # ------------------------------------------------------------------ holidays
 
     def holidays(self, schedule_id: str) -> list[dict[str, Any]]:
-        """The holidays of a schedule (0-3 of them, at least one on the first schedules)."""
-        schedules = self.engine.store
-        index = schedules.org.layout("schedules").index_of(schedule_id)
-        h = salt_of(self.engine.settings.seed, "holidays", schedule_id)
-        count = h % 4 if index is None or index >= 3 else 1 + h % 3
+        """The holidays of a schedule (:func:`.business.schedule_holidays`), on the dates their
+        names say in the schedule's time zone."""
+        store = self.engine.store
+        index = store.org.layout("schedules").index_of(schedule_id)
+        schedule = store.get("schedules", schedule_id)
+        tz = str(((schedule or {}).get("attributes") or {}).get("timezone") or "UTC")
         out = []
-        for k in range(count):
-            start = CLOCK_START_MS - 300 * DAY_MS + ((h >> (8 * k)) % 200 + 60 * k) * DAY_MS
-            hid = object_id(start - 40 * DAY_MS, salt_of(schedule_id, "holiday", k))
-            created = iso_ms(start - 40 * DAY_MS)
+        days = schedule_holidays(self.engine.settings.seed, schedule_id, index, tz)
+        for k, day in enumerate(days):
+            hid = object_id(day.created_ms, salt_of(schedule_id, "holiday", k))
+            created = iso_ms(day.created_ms)
             out.append(
                 {
                     "type": "holiday",
                     "id": hid,
                     "attributes": {
-                        "name": HOLIDAY_NAMES[(h >> (4 * k)) % len(HOLIDAY_NAMES)],
-                        "startDate": iso_ms(start + 4 * 3_600_000),
-                        "endDate": iso_ms(start + (1 + k % 2) * DAY_MS + 4 * 3_600_000 - 1000),
+                        "name": day.name,
+                        "startDate": iso_ms(day.start_ms),
+                        "endDate": iso_ms(day.end_ms),
                         "description": "Office closed",
-                        "enabled": k != 2,
+                        "enabled": day.enabled,
                         "createdAt": created,
                         "modifiedAt": created,
                         "updatedAt": created,

@@ -495,7 +495,7 @@ class KObjects:
             took = at - start
             summary = {
                 "time": took,
-                "businessTime": int(took * 0.45),
+                "businessTime": org.business_ms(start, at),
                 "createdAt": iso_ms(at),
                 "createdBy": user,
                 "createdByTeam": team,

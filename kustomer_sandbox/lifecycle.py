@@ -46,8 +46,6 @@ OPEN_OLD, OPEN_NEW, OPEN_DAYS, OPEN_SLOTS = 0.03, 0.9, 7.0, 3.0
 UNANSWERED, SNOOZED = 0.35, 0.25
 #: share of resolved conversations whose customer answered the satisfaction survey
 RATED = 0.5
-#: business time as a share of elapsed time (inferred: nights and weekends left out)
-BUSINESS_SHARE = 0.45
 
 
 class Life(NamedTuple):

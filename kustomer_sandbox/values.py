@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from . import words as W
 from .documented import EXACT, complete, conforms, documented_value
 from .layout import DAY_MS, GOLD, MASK, mix64, parent_of
-from .lifecycle import BUSINESS_SHARE
 from .shapes import Shape
 from .timefmt import iso_ms
 
@@ -794,10 +793,16 @@ class Story:
         created = tl.created
         if tl.first_out is not None and tl.last_out is not None:
             first_at, last_at = created[tl.first_out], created[tl.last_out]
-            self.first_response = _response_json(iso_ms(first_at), first_at - c.created, who)
+            first_business = org.business_ms(c.created, first_at)
+            self.first_response = _response_json(
+                iso_ms(first_at), first_at - c.created, first_business, who
+            )
             # the last reply answers the customer message right before it
-            last_wait = last_at - created[tl.last_out - 1]
-            self.last_response = _response_json(iso_ms(last_at), last_wait, who)
+            asked = created[tl.last_out - 1]
+            last_business = org.business_ms(asked, last_at)
+            self.last_response = _response_json(
+                iso_ms(last_at), last_at - asked, last_business, who
+            )
             self.phase = '"responded"'
         self.ended_at = self.done = self.satisfaction = self.satisfaction_level = "null"
         if tl.done is not None:
@@ -807,7 +812,7 @@ class Story:
             self.phase = '"done"'
             self.done = (
                 f'{{"createdAt":"{done_at}",{who},"time":{took},'
-                f'"businessTime":{int(took * BUSINESS_SHARE)},"messageCount":{n},'
+                f'"businessTime":{org.business_ms(c.created, tl.done)},"messageCount":{n},'
                 f'"outboundMessageCount":{out}}}'
             )
             # the survey goes out when the conversation is done; about half get a rating
@@ -851,11 +856,12 @@ class Story:
             )
 
 
-def _response_json(at: str, wait: int, who: str) -> str:
-    """firstResponse/lastResponse: ``responseTime`` (= ``time``) in ms."""
+def _response_json(at: str, wait: int, business: int, who: str) -> str:
+    """firstResponse/lastResponse: ``responseTime`` (= ``time``) and ``businessTime`` (the same
+    span in the default schedule's hours) in ms."""
     return (
         f'{{"createdAt":"{at}","sentAt":"{at}","responseTime":{wait},"time":{wait},'
-        f'"businessTime":{int(wait * BUSINESS_SHARE)},{who}}}'
+        f'"businessTime":{business},{who}}}'
     )
 
 
@@ -1168,9 +1174,10 @@ def _session_fns() -> dict[str, AnyFn]:
         out = {}
         for k, status in enumerate(dict.fromkeys(picked)):
             time = span // (k + 2)
+            at = c.created + span * k // 4
             out[status] = {
-                "statusAt": iso_ms(c.created + span * k // 4),
-                "businessTime": int(time * BUSINESS_SHARE),
+                "statusAt": iso_ms(at),
+                "businessTime": c.org.business_ms(at, at + time),
                 "time": time,
             }
         return out
@@ -1179,9 +1186,10 @@ def _session_fns() -> dict[str, AnyFn]:
         def fn(c: Ctx, x: int) -> dict[str, Any]:
             span = max(1, c.updated - c.created)
             time = span // (k + 2)
+            at = c.created + span * k // 8
             return {
-                "statusAt": iso_ms(c.created + span * k // 8),
-                "businessTime": int(time * BUSINESS_SHARE),
+                "statusAt": iso_ms(at),
+                "businessTime": c.org.business_ms(at, at + time),
                 "time": time,
             }
 

@@ -1,7 +1,10 @@
-"""Support metrics from a Kustomer org loaded into DuckDB: views, a summary and a one-page chart.
+"""Support metrics of a Kustomer org the pipeline loaded: dbt models (with their tests), a summary,
+a PNG page of charts and an HTML page.
 
     python pipelines/kustomer_pipeline.py --demo
-    python pipelines/kustomer_report.py   # ./kustomer.duckdb, else ./kustomer_demo.duckdb
+    pip install -e '.[analytics]'           # dbt; without it, lighter DuckDB views
+    python pipelines/kustomer_report.py     # ./kustomer.duckdb, else ./kustomer_demo.duckdb
+    python pipelines/kustomer_report.py --postgres postgresql://user:password@host:5432/db
 
 The command lives in `kustomer_analytics.cli` (also `kustomer-dlt report`); `--help` lists options.
 """
