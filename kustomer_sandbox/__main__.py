@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
@@ -259,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         "Ctrl-C to stop)",
         flush=True,
     )
+    # Ctrl-C and SIGTERM stop it, also when started in the background, where a shell leaves
+    # SIGINT ignored and Python then installs no handler of its own
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while True:
             time.sleep(3600)

@@ -13,9 +13,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
-from . import audit, extras, search
+from . import audit, extras, linked, search
 from .api import (
     ARCHIVE_SEARCH_PATH,
     AUDIT_DEFAULT_COUNT,
@@ -59,12 +58,9 @@ _CUSTOMER_MERGES = re.compile(r"^/v1/customers/([0-9a-f]{24})/merges$")
 _REDACTIONS = re.compile(r"^/v1/messages/([0-9a-f]{24})/redactions$")
 #: objects whose record route also answers DELETE (documented; companies have none)
 DELETABLE_RECORDS = ("customers", "conversations", "notes")
-#: documented sub-resource routes (the OAS), which records link to
-_CONVERSATION_MESSAGES = re.compile(r"^/v1/conversations/([0-9a-f]{24})/messages$")
-_CUSTOMER_MESSAGES = re.compile(r"^/v1/customers/([0-9a-f]{24})/messages$")
-_ATTACHMENT = re.compile(r"^/v1/messages/([0-9a-f]{24})/attachments/([0-9a-f]{24})$")
-_OWNER_KOBJECTS = re.compile(r"^/v1/(customers|companies)/([0-9a-f]{24})/klasses/([^/]+)$")
-_DEFAULTS = {"/v1/schedules/default": "schedules", "/v1/brands/default": "brands"}
+#: lists whose documented `meta` carries `page`/`pageSize` as strings (LarisLab's
+#: GetAuthTokensResponses types them `string`, the only list typed so; the unkind reading)
+STRING_PAGING_META = frozenset({"auth_tokens"})
 
 
 @dataclass
@@ -114,7 +110,7 @@ def canonical_path(path: str) -> str:
 class Route:
     """What a path resolved to."""
 
-    # list, single, cursor, record, search, token, me, extra, merge_create, merge,
+    # list, single, cursor, record, search, token, me, extra, linked, merge_create, merge,
     # customer_merges, bulk_delete, redact
     kind: str
     methods: tuple[str, ...]
@@ -126,8 +122,8 @@ class Route:
     method_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: ``POST /v1/customers/archive/search``
     archive: bool = False
-    #: path parameters of a sub-resource route beyond ``record_id``
-    sub: tuple[str, ...] = ()
+    #: a route records link to (documented sub-resources, link targets; :mod:`.linked`)
+    linked: linked.Linked | None = None
 
 
 def _write(kind: str, methods: tuple[str, ...], operation: str, **kw: Any) -> Route:
@@ -155,9 +151,10 @@ def route(path: str) -> Route | None:
         m = rx.match(path)
         if m:
             return _write(kind, methods, operation, record_id=m.group(1))
-    sub = _sub_route(path)
-    if sub is not None:
-        return sub
+    target = linked.route(path)
+    if target is not None:
+        by_method = {"GET": target.roles} if target.roles else {}  # none: any valid token
+        return Route("linked", ("GET",), linked=target, method_roles=by_method)
     if path == "/v1/customers/bulk":
         return _write("bulk_delete", ("DELETE",), "delete customers", endpoint=BY_PATH[path[:-5]])
     added = extras.route(path)
@@ -187,31 +184,6 @@ def route(path: str) -> Route | None:
             roles = WRITE_ROLES[f"delete {ep.obj}"]
             return Route("record", ("GET", "DELETE"), ep, tail, method_roles={"DELETE": roles})
         return Route("record", ("GET",), ep, tail)
-    return None
-
-
-def _sub_route(path: str) -> Route | None:
-    """The documented sub-resource routes: a conversation's or a customer's messages, one
-    attachment of a message, a customer's or a company's KObjects of a Klass, the default
-    schedule and brand."""
-    m = _CONVERSATION_MESSAGES.match(path) or _CUSTOMER_MESSAGES.match(path)
-    if m:
-        owner = "conversations" if path.startswith("/v1/conversations") else "customers"
-        return Route("owner_messages", ("GET",), BY_OBJECT["messages"], m.group(1), sub=(owner,))
-    m = _ATTACHMENT.match(path)
-    if m:
-        return Route("attachment", ("GET",), BY_OBJECT["messages"], m.group(1), sub=(m.group(2),))
-    m = _OWNER_KOBJECTS.match(path)
-    if m:
-        return Route(
-            "owner_kobjects",
-            ("GET",),
-            extras.ROUTES["kobjects"],
-            m.group(2),
-            sub=(m.group(1), unquote(m.group(3))),
-        )
-    if path in _DEFAULTS:
-        return Route("default", ("GET",), BY_OBJECT[_DEFAULTS[path]])
     return None
 
 
@@ -307,8 +279,8 @@ class Api:
             return self._users_current()
         if rt.kind in WRITES:
             return WRITES[rt.kind](self, rt, req)
-        if rt.kind in SUBRESOURCES:
-            return SUBRESOURCES[rt.kind](self, rt, req)
+        if rt.linked is not None:
+            return self._linked(rt.linked, req)
         if rt.extra is not None:
             if req.method == "DELETE":
                 return self._delete_kobjects(rt.extra, req)
@@ -378,7 +350,9 @@ class Api:
         last_page = -(-total // page_size)
         meta: dict[str, Any] | None = {}
         assert meta is not None
-        if not envelope.meta_free_form:
+        if ep.obj in STRING_PAGING_META:
+            meta.update(pageSize=str(page_size), page=str(page))
+        elif not envelope.meta_free_form:
             meta.update(pageSize=page_size, page=page)
         if ep.totals:
             meta.update(total=total, totalPages=last_page)
@@ -688,91 +662,28 @@ class Api:
         }
         return Response(200, data_body(json.dumps(rec, separators=(",", ":"))))
 
-    # ------------------------------------------------------------------ sub-resources
+    # ------------------------------------------------------------------ linked routes
 
-    def _paged(self, path: str, texts: list[str], req: Request) -> Response:
-        """A page-numbered list of ready records (the messages envelope)."""
+    def _linked(self, target: linked.Linked, req: Request) -> Response:
+        """A route records link to (:mod:`.linked`); the page faults apply to its lists."""
         params = _params(req.query)
         page = _int_param(params, "page", 1)
-        size = min(_int_param(params, "pageSize", DEFAULT_PAGE_SIZE), 100)
-        chunk = texts[(page - 1) * size : page * size]
-        links = paged_links(path, page, size, -(-len(texts) // size), _extra(req.query))
-        return Response(200, list_body({"pageSize": size, "page": page}, links, chunk))
-
-    def _owner_messages(self, rt: Route, req: Request) -> Response:
-        """``GET /v1/conversations/{id}/messages`` and ``/v1/customers/{id}/messages``: the
-        messages whose ``conversation`` (or ``customer``) is the record, in id order."""
-        store = self.engine.store
-        owner, rid = rt.sub[0], rt.record_id or ""
-        parent = store.get(owner, rid)
-        if parent is None or parent["attributes"].get("deleted") is True:
-            raise ApiError(404, f"{owner[:-1]} {rid} not found")
-        removals = self.engine.removals
-        if owner == "conversations":
-            ids = removals.children("messages", {rid}, set())
-            rel = "conversation"
-        else:
-            convs = set(removals.conversations_of({rid}))
-            ids = removals.children("messages", convs, {rid})
-            rel = "customer"
-        texts = []
-        for mid in sorted(ids):
-            rec = store.get("messages", mid)
-            if rec is None or rec["attributes"].get("deleted") is True:
-                continue
-            if ((rec.get("relationships") or {}).get(rel) or {}).get("data", {}).get("id") != rid:
-                continue
-            texts.append(json.dumps(rec, separators=(",", ":")))
-        return self._paged(canonical_path(req.path), texts, req)
-
-    def _attachment(self, rt: Route, req: Request) -> Response:
-        """``GET /v1/messages/{message_id}/attachments/{id}``: ``{data: attachment}``."""
-        store = self.engine.store
-        rec = store.get("messages", rt.record_id or "")
-        if rec is None or rec["attributes"].get("deleted") is True:
-            raise ApiError(404, f"message {rt.record_id} not found")
-        for text in included_json(store.org, [json.dumps(rec)], store.redacted_attachments):
-            if json.loads(text)["id"] == rt.sub[0]:
-                return Response(200, data_body(text))
-        raise ApiError(404, f"attachment {rt.sub[0]} not found")
-
-    def _owner_kobjects(self, rt: Route, req: Request) -> Response:
-        """``GET /v1/customers/{id}/klasses/{name}`` (and companies): the record's KObjects of
-        that Klass, in id order."""
-        owner, name = rt.sub
-        rid = rt.record_id or ""
-        store = self.engine.store
-        if store.get(owner, rid) is None:
-            raise ApiError(404, f"{owner[:-1]} {rid} not found")
-        rel = "customer" if owner == "customers" else "company"
+        size = min(_int_param(params, "pageSize", DEFAULT_PAGE_SIZE), linked.MAX_PAGE_SIZE)
+        faults = self.engine.page_faults.on(page) if target.paged else []
+        if "404" in faults:
+            raise ApiError(404, f"page {page} of {req.path} not found (injected fault)")
         try:
-            recs = self.engine.kobjects.records(name)
+            body = linked.answer(
+                self.engine, target, linked.Page(page, size, _extra(req.query), params)
+            )
         except LookupError as exc:
             raise ApiError(404, str(exc).strip("'\"")) from exc
-        texts = [
-            json.dumps(r, separators=(",", ":"))
-            for r in recs
-            if ((r.get("relationships") or {}).get(rel) or {}).get("data", {}).get("id") == rid
-        ]
-        return self._paged(canonical_path(req.path), texts, req)
+        except linked.BadParameter as exc:
+            raise ApiError(400, str(exc), exc.parameter) from exc
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from exc
+        return Response(200, mangle_list_body(body, faults) if faults else body)
 
-    def _default(self, rt: Route, req: Request) -> Response:
-        """``GET /v1/schedules/default`` and ``/v1/brands/default``: the record marked
-        ``default`` (``{data}``)."""
-        assert rt.endpoint is not None
-        for rec in self.engine.store.iter_records(rt.endpoint.obj):
-            if rec["attributes"].get("default") is True:
-                return Response(200, data_body(json.dumps(rec, separators=(",", ":"))))
-        raise ApiError(404, f"no default {rt.endpoint.type_name}")
-
-
-#: route kind -> handler of the documented sub-resource routes
-SUBRESOURCES = {
-    "owner_messages": Api._owner_messages,
-    "attachment": Api._attachment,
-    "owner_kobjects": Api._owner_kobjects,
-    "default": Api._default,
-}
 
 #: route kind -> handler of the documented writes (deletes, merges, redactions)
 WRITES = {

@@ -7,7 +7,9 @@ a message's and a note's ``customer`` is its conversation's, an audit entry's ``
 its ``routableId``, a webhook transaction's ``hook`` its ``webhookId``, a pinned search's
 ``search`` its ``search``. Targets among the 48 objects are real records; the others (the org,
 knowledge bases, KB article versions, satisfaction templates, revisions, kobjects) get stable
-made-up ids (*inferred*: their link paths, where the documents show none).
+made-up ids (*inferred*: their link paths, where the documents show none). The org and its
+knowledge base are one record each (every category and KB form names the same knowledge base:
+the categories hang below one root); the paths records link to answer (:mod:`.linked`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .api import BY_OBJECT
-from .layout import GOLD, MASK, mix64, parent_of, salt_of
+from .layout import GOLD, MASK, ORG_SETUP_MS, mix64, parent_of, salt_of
 from .shapes import Relationship, load_shapes
 
 if TYPE_CHECKING:
@@ -231,10 +233,19 @@ SPECIAL_MANY: dict[tuple[str, str], Refs] = {
 }
 
 
+def knowledge_base_id(org: Org) -> str:
+    """The id of the org's knowledge base (*inferred*: one, made when the org was set up): an
+    ObjectId-like id, its creation seconds first."""
+    return f"{ORG_SETUP_MS // 1000:08x}{salt_of(org.seed, 'knowledge base') & MASK:016x}"
+
+
 def _synthetic(target: str, name: str, table: str) -> Ref:
-    """A stable made-up id per record for a target that is not one of the 48 objects."""
+    """A stable made-up id per record for a target that is not one of the 48 objects (the org
+    and its knowledge base: one id for the whole org)."""
     if target == "org":
         return lambda c: c.org.org_id
+    if target == "kb_knowledge_base":
+        return lambda c: knowledge_base_id(c.org)
     salt = salt_of(table, name) & MASK
 
     def ref(c: Ctx) -> str:

@@ -27,7 +27,9 @@ from .unkind import Ties, engine_order_key
 #: standard search only sees records updated within this window before the clock
 #: inferred: "2 years" taken as 730 days
 WINDOW_MS = 730 * DAY_MS
-OPERATORS = ("gte", "gt", "lte", "lt", "equals", "in", "contains")
+#: ``not_set`` is among the operators Kustomer's search recipes show; ``not_equals`` is in the
+#: documented saved-search example (``customers_searches``: ``conversation_status``)
+OPERATORS = ("gte", "gt", "lte", "lt", "equals", "in", "contains", "not_equals", "not_set")
 #: accepted body keys; searchHash, aggs and fields are accepted and ignored
 BODY_KEYS = frozenset(
     {
@@ -283,14 +285,14 @@ def _is_num(v: Any) -> bool:
 
 
 _ALLOWED = {
-    "id": {"gte", "gt", "lte", "lt", "equals", "in"},
-    "ref": {"equals", "in"},
-    "date": {"gte", "gt", "lte", "lt", "equals"},
-    "number": {"gte", "gt", "lte", "lt", "equals", "in"},
-    "bool": {"equals"},
-    "string": {"equals", "in", "contains"},
-    "list": {"equals", "in", "contains"},
-    "struct": set(),
+    "id": {"gte", "gt", "lte", "lt", "equals", "in", "not_equals"},
+    "ref": {"equals", "in", "not_equals", "not_set"},
+    "date": {"gte", "gt", "lte", "lt", "equals", "not_equals", "not_set"},
+    "number": {"gte", "gt", "lte", "lt", "equals", "in", "not_equals", "not_set"},
+    "bool": {"equals", "not_equals", "not_set"},
+    "string": {"equals", "in", "contains", "not_equals", "not_set"},
+    "list": {"equals", "in", "contains", "not_equals", "not_set"},
+    "struct": {"not_set"},
 }
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
@@ -360,6 +362,9 @@ def _criterion(item: Any, q: _Compiler, top_and: bool) -> Pred:
         raise SearchError(f"{name}: unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
     if op not in _ALLOWED[target.kind]:
         raise SearchError(f"{name}: operator {op!r} is not supported on this attribute")
+    if op in ("not_set", "not_equals"):
+        q.exact = False  # evaluated record by record
+        return _negative(op, value, target, q.tz, name)
     if target.kind == "date":
         lo, hi = _interval(op, value, q.tz, name)
         if top_and and target.attr in ("createdAt", "updatedAt") and target.custom is None:
@@ -379,6 +384,25 @@ def _criterion(item: Any, q: _Compiler, top_and: bool) -> Pred:
     if target.kind == "list":
         return lambda rec: isinstance(get(rec), list) and any(one(v) for v in get(rec))
     return lambda rec: one(get(rec))
+
+
+def _negative(op: str, value: Any, target: Target, tz: tzinfo, name: str) -> Pred:
+    """``not_set: true|false`` (inferred: unset is missing, null, "" or an empty list or
+    object) and ``not_equals`` (inferred: what ``equals`` does not match, unset values
+    included, as a search engine's negated term query)."""
+    get = target.get
+    if op == "not_set":
+        if not isinstance(value, bool):
+            raise SearchError(f"{name}.not_set: expected true or false")
+        return lambda rec: (get(rec) in (None, "", [], {})) == value
+    if target.kind == "date":
+        lo, hi = _interval("equals", value, tz, name)
+        same = _date_pred(target, lo, hi)
+        return lambda rec: not same(rec)
+    one = _scalar_pred("equals", value, target.kind, name)
+    if target.kind == "list":
+        return lambda rec: not (isinstance(get(rec), list) and any(one(v) for v in get(rec)))
+    return lambda rec: not one(get(rec))
 
 
 def _date_pred(target: Target, lo: int, hi: int) -> Pred:
