@@ -11,6 +11,10 @@ Modes:
            searched in one keyset scan (search_concurrency=1) and then in parallel time windows
            (search_concurrency=4): search requests per minute against the search budget, records
            per second and the ratio of the two.
+  resume   a first load through the command (pipelines/kustomer_pipeline.py): in one package, then
+           in committed chunks (--first-load-chunk-days), then in chunks killed with -9 after half
+           of that load's requests and run again: requests and wall time of each, and the
+           rerun's requests against a whole chunked load.
   split    a first load of the search-synced objects on each plan of --plans, on the same org:
            first through the lists alone (first_load_split=False), then in two parts on both
            budgets (records created in search's window through search, older ones through the
@@ -25,6 +29,7 @@ Examples:
       --latency-ms 2000 --jitter-ms 500 --changes 10000
   python benchmarks/bench.py --mode split --scale 10000 --plans 300,1000
   python benchmarks/bench.py --mode removals --scale 2000 --deletions 0,1,10,100
+  python benchmarks/bench.py --mode resume --scale 2000 --chunk-days 30
 """
 
 from __future__ import annotations
@@ -272,7 +277,9 @@ def parse_args() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--mode", choices=["ceiling", "local", "changes", "split", "removals"], default="ceiling"
+        "--mode",
+        choices=["ceiling", "local", "changes", "split", "removals", "resume"],
+        default="ceiling",
     )
     parser.add_argument("--scale", type=int, default=10000)
     parser.add_argument("--latency-ms", type=int, default=300)
@@ -282,6 +289,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--share", type=float, default=0.9, help="rate_limit_share")
     parser.add_argument("--objects", help="comma-separated objects (default: all 48)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive comparison")
+    parser.add_argument(
+        "--chunk-days", type=int, default=30, help="days per first-load chunk (resume mode)"
+    )
     parser.add_argument("--changes", type=int, default=10000, help="records changed (changes mode)")
     parser.add_argument(
         "--plans", default="300,1000", help="org budgets per minute to compare on (split mode)"
@@ -329,6 +339,9 @@ def main() -> None:
             return
         if args.mode == "removals":
             count_reconciliation(args, sb, workdir)
+            return
+        if args.mode == "resume":
+            count_resumed_first_load(args, sb, workdir)
             return
         source = kustomer_source(
             api_key=sb.token, base_url=sb.base_url, rate_limit_share=args.share
@@ -519,6 +532,52 @@ def count_reconciliation(args: argparse.Namespace, sb: Sandbox, workdir: Path) -
         sb.control("POST", "clock", {"advance_seconds": 60})
         got = run()
         print(f"{d:>5} {got['search']:>9} {got['archive']:>8} {got['get']:>6}")
+
+
+def count_resumed_first_load(args: argparse.Namespace, sb: Sandbox, workdir: Path) -> None:
+    """A first load through the command in one package, in chunks, and in chunks killed with -9
+    after half its requests and run again (see the module docstring)."""
+    env = {
+        **os.environ,
+        "SOURCES__KUSTOMER__API_KEY": sb.token,
+        "SOURCES__KUSTOMER__BASE_URL": sb.base_url,
+        "RUNTIME__LOG_LEVEL": "WARNING",
+    }
+    script = str(ROOT / "pipelines" / "kustomer_pipeline.py")
+
+    def command(name: str, chunked: bool) -> list[str]:
+        (workdir / name).mkdir(exist_ok=True)
+        chunks = ["--first-load-chunk-days", str(args.chunk_days)] if chunked else []
+        objects = ["--objects", ",".join(REMOVAL_OBJECTS)]
+        return [sys.executable, script, "--pipelines-dir", str(workdir / name), *objects, *chunks]
+
+    def requests() -> int:
+        return int(sb.control("GET", "stats")["requests"])
+
+    def run(name: str, chunked: bool, kill_at: int | None = None) -> tuple[int, float]:
+        sb.reset_stats()
+        began = time.monotonic()
+        proc = subprocess.Popen(
+            command(name, chunked), cwd=workdir / name, env=env, stdout=subprocess.DEVNULL
+        )
+        while kill_at is not None and proc.poll() is None and requests() < kill_at:
+            time.sleep(0.05)
+        if kill_at is not None:
+            proc.kill()
+        if proc.wait() != 0 and kill_at is None:
+            raise SystemExit(f"the {name} load failed")
+        return requests(), time.monotonic() - began
+
+    whole, whole_s = run("one_package", chunked=False)
+    chunked, chunked_s = run("chunked", chunked=True)
+    killed_at, _ = run("killed", chunked=True, kill_at=chunked // 2)
+    rerun, rerun_s = run("killed", chunked=True)
+    print(f"{'first load':<34}{'requests':>9}{'seconds':>9}")
+    print(f"{'one package':<34}{whole:>9}{whole_s:>9.1f}")
+    print(f"{f'chunks of {args.chunk_days} days':<34}{chunked:>9}{chunked_s:>9.1f}")
+    print(f"{'chunks, killed (-9) after':<34}{killed_at:>9}")
+    print(f"{'  the rerun':<34}{rerun:>9}{rerun_s:>9.1f}")
+    print(f"rerun / whole chunked load: {rerun / chunked:.0%} of its requests")
 
 
 if __name__ == "__main__":

@@ -90,6 +90,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--backfill-from", help="backfill in chunks from this date (with --backfill-to)")
     add("--backfill-to", help="end of the chunked backfill")
     add("--chunk-days", type=int, default=30, help="days per backfill chunk")
+    add(
+        "--first-load-chunk-days",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="a first load in chunks of DAYS of updatedAt, newest first, each loaded and "
+        "committed before the next: a killed first load goes on from the last chunk loaded "
+        "(default 0: one load)",
+    )
     add("--full-refresh", action="store_true", help="drop state and tables, reload all")
     add(
         "--hard-delete",

@@ -12,9 +12,11 @@ import dlt
 from dlt.common.pipeline import TRefreshMode
 
 from kustomer_source import KustomerError, UnknownObjectError, kustomer_source
+from kustomer_source.catalog.kobjects import reused_discovery
+from kustomer_source.clock import org_time
 from kustomer_source.removals import apply_removals
 
-from . import history, lake
+from . import chunks, history, lake
 from .pipeline import loader_format
 from .resume import finish_pending
 from .summary import report
@@ -88,25 +90,60 @@ def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]
 
 
 def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str) -> int:
-    """Loads the org set up in .dlt/ (or in bounded backfill chunks) and prints what landed."""
+    """Loads the org set up in .dlt/ (or in bounded backfill chunks, or a first load in
+    committed chunks) and prints what landed."""
     started = datetime.now(timezone.utc)
-    sources, traces = [], []
+    sources: list[Any] = []
+    traces: list[Any] = []
     if args.full_refresh:
         pipeline = pipeline.drop()  # the state about to be dropped says nothing of the org
     else:
         # the dataset's own state before the source is made, so that on a fresh machine too the
         # org check runs before the source asks the org anything (its Klasses, its metadata)
         pipeline.sync_destination()
+    plan = None
+    ranges: list[tuple[str | None, str | None]]
     if args.backfill_from and args.backfill_to:
         ranges = list(backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days))
     else:
         ranges = [(args.start_date, args.end_date)]
-    for lo, hi in ranges:
-        if args.backfill_from and args.backfill_to:
-            print(f"backfill {lo} .. {hi}")
-        source = kustomer_source(**source_settings(args, start_date=lo, end_date=hi))
-        sources.append(selected(source, args))
-        load_selected(pipeline, sources[-1], args)
-        traces.append(pipeline.last_trace)
+        if args.first_load_chunk_days and not (args.start_date or args.end_date):
+            plan = chunks.plan_first_load(
+                pipeline, "kustomer", args.first_load_chunk_days, now=org_time
+            )
+    # chunks, the run after them and a backfill's chunks read the org's Klasses and metadata once
+    with reused_discovery():
+        if plan is not None:
+            sources, traces = load_first_chunks(args, pipeline, plan)
+            ranges = [(plan.final_start, None)]
+        for lo, hi in ranges:
+            if args.backfill_from and args.backfill_to:
+                print(f"backfill {lo} .. {hi}")
+            source = kustomer_source(**source_settings(args, start_date=lo, end_date=hi))
+            sources.append(selected(source, args))
+            load_selected(pipeline, sources[-1], args)
+            traces.append(pipeline.last_trace)
+    if plan is not None:
+        plan.remove()  # the cursors are set: the next run is incremental
     report(args, pipeline, sources, traces, started, duckdb_path)
     return 0
+
+
+def load_first_chunks(
+    args: argparse.Namespace, pipeline: dlt.Pipeline, plan: chunks.ChunkPlan
+) -> tuple[list[Any], list[Any]]:
+    """The chunks of a first load still to load, each committed before the next (see
+    `chunks`); returns their sources and traces for the summary."""
+    sources: list[Any] = []
+    traces: list[Any] = []
+    if plan.done:
+        print(f"first load: continuing after {plan.done} of {len(plan.ranges)} chunks loaded")
+    for index, (lo, hi) in plan.remaining():
+        what = "the beginning" if lo == chunks.BEGINNING else lo
+        print(f"first load chunk {index + 1}/{len(plan.ranges)}: {what} .. {hi}")
+        source = kustomer_source(**source_settings(args, start_date=lo, end_date=hi))
+        sources.append(chunks.incremental_only(selected(source, args)))
+        load_selected(pipeline, sources[-1], args)
+        traces.append(pipeline.last_trace)
+        plan.mark_done(index)
+    return sources, traces

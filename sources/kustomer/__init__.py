@@ -26,7 +26,7 @@ from .api.errors import (
 from .api.limits import RateLimiter
 from .api.times import to_api_time
 from .catalog.extras import EXTRA_TABLES, TAGS
-from .catalog.kobjects import discover, kobject_object
+from .catalog.kobjects import discover_once, kobject_object
 from .catalog.objects import CATALOG, OBJECTS, UnknownObjectError
 from .destination import destination_holdings
 from .resources import attachments_resource, extra_resource, object_resource
@@ -98,7 +98,7 @@ def kustomer_source(
     # check again once dlt has restored the state from the destination)
     refuse_if_bound_elsewhere(client.base_url)
     # the org's own data model: its Klasses and how its custom attributes are typed
-    schema = discover(client, kobjects, custom_attribute_metadata)
+    schema = discover_once(client, api_key, kobjects, custom_attribute_metadata)
     disabled = {klass.table for klass in schema.disabled}
     objects = [*OBJECTS, TAGS, *(kobject_object(klass) for klass in schema.all_klasses)]
     # what the destination holds, to compare with the org (read here, in the caller's thread)

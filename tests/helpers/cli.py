@@ -4,8 +4,10 @@ of the test's own, and what it left in DuckDB."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +81,29 @@ class Cli:
                 t: con.execute(f'select * from kustomer_data."{t}" order by all').fetchall()
                 for t in tables
             }
+
+
+def kill_after(cli: Cli, requests: int, *args: str) -> None:
+    """Runs the command with `args` and kills it with -9 once the org has answered `requests`
+    requests."""
+    proc = subprocess.Popen(
+        cli.command(*args),
+        cwd=cli.workdir,
+        env=cli.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while cli.sb.control.requests() < requests and proc.poll() is None:
+            assert time.monotonic() < deadline, "the load did not get that far"
+            time.sleep(0.02)
+        assert proc.poll() is None, "the load ended before the kill"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
+def progress_files(cli: Cli) -> list[Path]:
+    """The progress files of unfinished chunked first loads under the command's pipelines."""
+    return list(cli.pipelines_dir.rglob("first_load_chunks.json"))

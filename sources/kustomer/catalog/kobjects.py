@@ -10,7 +10,9 @@ every custom attribute a column hint (`custom__<name>`) so it is typed before it
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -263,3 +265,36 @@ def discover(client: KustomerClient, kobjects: bool = True, metadata: bool = Tru
         )
         return OrgSchema()
     return schema
+
+
+#: an org's Klasses and metadata, kept while `reused_discovery` is active: key -> schema
+_reused: dict[tuple[str, str, bool, bool], OrgSchema] | None = None
+
+
+@contextmanager
+def reused_discovery() -> Iterator[None]:
+    """Inside the block, sources made for the same host, key and switches share one reading of
+    the org's Klasses and custom-attribute metadata (the runner's first load in chunks makes a
+    source per chunk; without it each would send the same ten or so requests again)."""
+    global _reused
+    outer, _reused = _reused, {} if _reused is None else _reused
+    try:
+        yield
+    finally:
+        _reused = outer
+
+
+def discover_once(
+    client: KustomerClient, api_key: str, kobjects: bool = True, metadata: bool = True
+) -> OrgSchema:
+    """`discover`, or what it found for the same host and key inside `reused_discovery`."""
+    if _reused is None:
+        return discover(client, kobjects, metadata)
+    digest = hashlib.sha256(api_key.encode()).hexdigest()
+    key = (client.base_url, digest, kobjects, metadata)
+    if key not in _reused:
+        schema = discover(client, kobjects, metadata)
+        if not (schema.klasses or schema.metadata_read):
+            return schema  # nothing read (an error, or all switched off): not kept
+        _reused[key] = schema
+    return _reused[key]
