@@ -19,13 +19,9 @@ def test_a_killed_chunked_first_load_into_postgres_ends_equal_to_the_org(
 ) -> None:
     target = ("--destination", "postgres", "--dataset", warehouse.dataset)
     with serve(seed=63, scale=80) as sb:
-        cli = Cli(sb, tmp_path / "whole")
-        cli.run(*RUN)  # into DuckDB: the requests of a whole load
-        whole = sb.control.requests()
-    with serve(seed=63, scale=80) as sb:
         sb.control.set_latency(15)
-        cli = Cli(sb, tmp_path / "killed")
-        kill_after(cli, whole // 2, *RUN, *target)
+        cli = Cli(sb, tmp_path)
+        kill_after(cli, 0, *RUN, *target, chunks=3)  # killed in its fourth chunk
         assert progress_files(cli)
         sb.control.set_latency(0)
         out = cli.run(*RUN, *target)

@@ -83,9 +83,9 @@ class Cli:
             }
 
 
-def kill_after(cli: Cli, requests: int, *args: str) -> None:
+def kill_after(cli: Cli, requests: int, *args: str, chunks: int = 0) -> None:
     """Runs the command with `args` and kills it with -9 once the org has answered `requests`
-    requests."""
+    requests (and, with `chunks`, once that many first-load chunks are loaded)."""
     proc = subprocess.Popen(
         cli.command(*args),
         cwd=cli.workdir,
@@ -95,7 +95,9 @@ def kill_after(cli: Cli, requests: int, *args: str) -> None:
     )
     try:
         deadline = time.monotonic() + 240
-        while cli.sb.control.requests() < requests and proc.poll() is None:
+        while proc.poll() is None and (
+            cli.sb.control.requests() < requests or _chunks_done(cli) < chunks
+        ):
             assert time.monotonic() < deadline, "the load did not get that far"
             time.sleep(0.02)
         assert proc.poll() is None, "the load ended before the kill"
@@ -106,4 +108,15 @@ def kill_after(cli: Cli, requests: int, *args: str) -> None:
 
 def progress_files(cli: Cli) -> list[Path]:
     """The progress files of unfinished chunked first loads under the command's pipelines."""
-    return list(cli.pipelines_dir.rglob("first_load_chunks.json"))
+    return list(cli.pipelines_dir.glob("*/first_load_chunks.json"))
+
+
+def _chunks_done(cli: Cli) -> int:
+    import json
+
+    for path in progress_files(cli):
+        try:
+            return int(json.loads(path.read_text())["done"])
+        except (OSError, ValueError, KeyError):
+            return 0
+    return 0
