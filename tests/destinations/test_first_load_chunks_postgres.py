@@ -10,7 +10,7 @@ from helpers.readers import PostgresReader, assert_reader_equal_to_org
 
 from kustomer_sandbox import serve
 
-OBJECTS = ["customers", "conversations", "messages", "notes", "companies"]
+OBJECTS = ["customers", "conversations", "notes"]
 RUN = ("--objects", ",".join(OBJECTS), "--first-load-chunk-days", "90")
 
 
