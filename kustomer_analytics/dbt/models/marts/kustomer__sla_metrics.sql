@@ -47,7 +47,8 @@ select
     t.breach_at,
     t.satisfied_at,
     {{ kustomer_utc_date('coalesce(t.satisfied_at, t.breach_at)') }} as day,
-    (t.satisfied_at > t.breach_at
+    -- never null: a metric not yet satisfied is breached once its breach time has passed
+    ((t.satisfied_at is not null and t.satisfied_at > t.breach_at)
         or (t.satisfied_at is null and t.breach_at <= {{ dbt.current_timestamp() }})) as is_breached,
     (t.satisfied_at is not null and t.satisfied_at <= t.breach_at) as is_achieved,
     (t.satisfied_at is null and t.breach_at > {{ dbt.current_timestamp() }}) as is_pending
