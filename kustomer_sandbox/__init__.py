@@ -171,6 +171,8 @@ def serve(
     error_form: str | None = None,
     empty_relationships: float | None = None,
     no_created_by: float | None = None,
+    audit_order: str | None = None,
+    kobject_link_key: str | None = None,
     profile: str | None = None,
     verbose: bool = False,
 ) -> Iterator[Sandbox]:
@@ -211,6 +213,8 @@ def serve(
         error_form=error_form,
         empty_relationships=empty_relationships,
         no_created_by=no_created_by,
+        audit_order=audit_order,
+        kobject_link_key=kobject_link_key,
         profile=profile,
     )
     engine, running = start(settings, port=port, verbose=verbose)

@@ -10,7 +10,15 @@ import time
 
 from .engine import Settings
 from .server import start
-from .unkind import ERROR_FORMS, LIST_ORDERS, PROFILES, TIE_ORDERS, UNSUPPORTED_SORTS
+from .unkind import (
+    AUDIT_ORDERS,
+    ERROR_FORMS,
+    LINK_KEYS,
+    LIST_ORDERS,
+    PROFILES,
+    TIE_ORDERS,
+    UNSUPPORTED_SORTS,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -141,7 +149,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a named set of the options below: unkind = --tie-order shuffle "
         "--unsupported-sort ignore --total-cap 10000 (half the scale when that is smaller) "
         "--list-order newest --recent-update-share 0.3 --error-form kustomer "
-        "--empty-relationships 0.03 --no-created-by 0.03",
+        "--empty-relationships 0.03 --no-created-by 0.03 --audit-order newest "
+        "--kobject-link-key link",
     )
     unkind.add_argument(
         "--tie-order",
@@ -201,6 +210,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="SHARE",
         help="share (0..1) of records without createdBy (default 0)",
     )
+    unkind.add_argument(
+        "--audit-order",
+        choices=AUDIT_ORDERS,
+        default=None,
+        help="the audit log's order: oldest first (default) or newest first with the OAS "
+        "example's links (next = before=<last id>, prev = after=<first id>)",
+    )
+    unkind.add_argument(
+        "--kobject-link-key",
+        choices=LINK_KEYS,
+        default=None,
+        help="link key of KObjects' klass and queue relationships: links (default) or link "
+        "(as the OAS KObject examples spell it)",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     p.epilog = (
         "To change a running sandbox (deletes, merges, redactions, retention, audit expiry): "
@@ -246,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         error_form=a.error_form,
         empty_relationships=a.empty_relationships,
         no_created_by=a.no_created_by,
+        audit_order=a.audit_order,
+        kobject_link_key=a.kobject_link_key,
         profile=a.profile,
     )
     try:

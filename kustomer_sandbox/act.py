@@ -26,7 +26,9 @@ import urllib.request
 from typing import Any
 
 from .unkind import (
+    AUDIT_ORDERS,
     ERROR_FORMS,
+    LINK_KEYS,
     LIST_ORDERS,
     OPTION_NAMES,
     PROFILES,
@@ -99,6 +101,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     o.add_argument("--error-form", choices=ERROR_FORMS, default=None)
     o.add_argument("--empty-relationships", type=float, default=None)
     o.add_argument("--no-created-by", type=float, default=None)
+    o.add_argument("--audit-order", choices=AUDIT_ORDERS, default=None)
+    o.add_argument("--kobject-link-key", choices=LINK_KEYS, default=None)
     c = sub.add_parser("advance-clock", help="move the sandbox clock forward")
     c.add_argument("seconds", type=float)
     return p.parse_args(argv)

@@ -488,22 +488,29 @@ class Api:
                 start,
                 end,
                 filters,
+                newest=self.engine.options.audit_order == "newest",
             )
         except audit.AuditError as exc:
             raise ApiError(400, str(exc)) from exc
         keep = [(k, v) for k, v in req.query if k not in ("count", "after", "before")]
         base = [("count", str(count))] + keep
         self_q = base + [(k, v) for k, v in req.query if k in ("after", "before")]
-        nxt = base + (
-            [("before", params["before"])] if "after" in params and "before" in params else []
+        both = "after" in params and "before" in params
+        # oldest first: next = after=<last id>, prev = before=<first id>; newest first (the OAS
+        # example): next = before=<last id>, prev = after=<first id>
+        ahead, back = (
+            ("before", "after")
+            if self.engine.options.audit_order == "newest"
+            else ("after", "before")
         )
+        nxt = base + ([(back, params[back])] if both else [])
         links = {
             "self": cursor_link(ep.path, self_q),
             "first": cursor_link(ep.path, base),
-            "prev": cursor_link(ep.path, base + [("before", pg.first_id)])
+            "prev": cursor_link(ep.path, base + [(back, pg.first_id)])
             if pg.has_prev and pg.first_id
             else None,
-            "next": cursor_link(ep.path, nxt + [("after", pg.last_id)])
+            "next": cursor_link(ep.path, nxt + [(ahead, pg.last_id)])
             if pg.has_next and pg.last_id
             else None,
         }

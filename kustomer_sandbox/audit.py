@@ -3,6 +3,10 @@
 inferred: the order (createdAt ascending, id as tie-break), ``filter[start]`` inclusive
 and ``filter[end]`` exclusive, ``before`` returning the ``count`` entries right before
 the cursor, and 400 for a cursor id that is not an audit-log entry.
+
+The unkind option ``audit_order="newest"`` serves the OAS example's order instead: newest
+first, a first page of the newest ``count`` entries, ``next`` = ``before=<last id>`` (older
+ones), ``prev`` = ``after=<first id>`` (newer ones, the ``count`` right after the cursor).
 """
 
 from __future__ import annotations
@@ -59,8 +63,11 @@ def read_page(
     start_ms: int | None,
     end_ms: int | None,
     filters: dict[str, str],
+    newest: bool = False,
 ) -> AuditPage:
-    """The entries after ``after`` (or right before ``before``) within the filters."""
+    """The entries after ``after`` (or right before ``before``) within the filters; with
+    ``newest``, the newest ones first (without ``after``, those right before ``before`` or
+    the end), ``has_next`` saying older entries exist and ``has_prev`` newer ones."""
     with store.lock:
         layout = store.org.layout(OBJ)
         st = store.states[OBJ]
@@ -104,17 +111,20 @@ def read_page(
             first = merged_rank(a, key_of, b_keys, _cursor_key(store, after, "after", True))
         if before is not None:
             stop = merged_rank(a, key_of, b_keys, _cursor_key(store, before, "before", False))
-        begin = max(first, stop - count) if before is not None and after is None else first
+        tail = after is None and (before is not None or newest)
+        begin = max(first, stop - count) if tail else first
         end = min(begin + count, stop)
         picks = merged_slice(a, key_of, b_keys, begin, end - begin)
+        if newest:
+            picks = picks[::-1]
         texts = [dumps(pairs[n][1]) if from_b else store.record_json(OBJ, n) for from_b, n in picks]
         ids = [pairs[n][1]["id"] if from_b else layout.id(n) for from_b, n in picks]
         return AuditPage(
             texts,
             ids[0] if ids else None,
             ids[-1] if ids else None,
-            has_next=end < stop,
-            has_prev=begin > 0,
+            has_next=begin > first if newest else end < stop,
+            has_prev=end < total if newest else begin > 0,
             total=total,
             cursor_count=stop - first,
         )

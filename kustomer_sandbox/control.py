@@ -182,6 +182,8 @@ class Control:
         error_form: str | None = None,
         empty_relationships: float | None = None,
         no_created_by: float | None = None,
+        audit_order: str | None = None,
+        kobject_link_key: str | None = None,
         profile: str | None = None,
     ) -> dict[str, Any]:
         """Change the unkind options (see :mod:`.unkind`; None = unchanged): the named
@@ -196,6 +198,8 @@ class Control:
                 "error_form": error_form,
                 "empty_relationships": empty_relationships,
                 "no_created_by": no_created_by,
+                "audit_order": audit_order,
+                "kobject_link_key": kobject_link_key,
             },
             profile,
         )

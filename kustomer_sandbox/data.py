@@ -39,7 +39,7 @@ from .lifecycle import FULL, Life, Timeline, conversation_life, message_timeline
 from .relations import compile_relationships
 from .shapes import current_user, load_shapes
 from .spec import load_spec
-from .timefmt import iso_ms
+from .timefmt import custom_date, iso_ms
 from .unkind import RECENT_START_MS, Options, recent_update
 from .values import (
     CHANNEL_APPS,
@@ -262,7 +262,12 @@ def _custom(c: Ctx, full: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "orderNumberStr": f"{100000 + c.i * 7 + h % 7}",
         "lifetimeValueNum": round((h >> 8) % 500000 / 100, 2),
-        "lastOrderAt": c.iso[2],
+        # custom dates come back as sent: a share with an offset (timefmt.custom_date)
+        "lastOrderAt": (
+            c.iso[2]
+            if (h >> 45) % 4
+            else custom_date(c.created + (c.updated - c.created) // 2, h >> 45)
+        ),
         "vipBool": (h >> 30) % 5 == 0,
         "notesTxt": W.SENTENCES[(h >> 33) % len(W.SENTENCES)],
     }

@@ -71,6 +71,8 @@ class Settings:
     error_form: str | None = None
     empty_relationships: float | None = None
     no_created_by: float | None = None
+    audit_order: str | None = None
+    kobject_link_key: str | None = None
     #: a named set of unkind options ("unkind"), under the ones given one by one
     profile: str | None = None
 

@@ -26,7 +26,7 @@ from . import words as W
 from .api import BY_OBJECT
 from .layout import CLOCK_START_MS, END_GAP_MS, GOLD, MASK, SPAN_MS, mix64, parent_of, salt_of
 from .relations import empty_form
-from .timefmt import iso_ms, parse_iso
+from .timefmt import custom_date, iso_ms, parse_iso
 from .unkind import Ties, engine_order_key, recent_update
 
 if TYPE_CHECKING:
@@ -243,8 +243,8 @@ def _value(attr: Attr, h: int, i: int, created: int, updated: int, ref: Callable
         else:
             number = 1000 + i * 3 + (h >> 13) % 3 if "Number" in attr.key else (h >> 13) % 500
         return str(number) if attr.as_string else number
-    if suffix == "At":
-        return iso_ms(created + (updated - created) // 3)
+    if suffix == "At":  # returned as sent: a share with an offset (timefmt.custom_date)
+        return custom_date(created + (updated - created) // 3, h >> 37)
     if suffix == "Bool":
         return (h >> 17) % 3 == 0
     if suffix == "Url":
@@ -524,12 +524,18 @@ class KObjects:
         maybe updated recently (``recent_update_share``), its ``company`` maybe in the
         documented empty form (``empty_relationships``). A fresh dict."""
         out: dict[str, Any] = json.loads(_dumps(rec))
+        options = self.engine.options
+        if options.kobject_link_key == "link":
+            # the four OAS KObject examples spell the klass (and queue) link key `link`
+            for rel in ("klass", "queue"):
+                held = out.get("relationships", {}).get(rel)
+                if isinstance(held, dict) and "links" in held:
+                    held["link"] = held.pop("links")
         col = self._collections.get(name)
         natural = col.natural.get(rec["id"]) if col is not None else None
         if natural is None:
             return out
         i, created, updated = natural
-        options = self.engine.options
         salt = salt_of(self.engine.settings.seed, "kobject", name)
         share = options.recent_update_share
         attrs = out["attributes"]

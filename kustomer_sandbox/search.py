@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -119,6 +120,63 @@ KOBJECT_COLUMNS = {
 
 Pred = Callable[[dict[str, Any]], bool]
 
+#: criteria on another context's attributes (the documented standard-attribute example pairs
+#: ``customer_updated_at`` with ``conversation_status``; the documented saved searches put
+#: ``conversation_*`` and ``message_*`` criteria in customer searches and ``customer_*`` ones
+#: in conversation searches). *Inferred*: a record matches when a record it is tied to
+#: matches: (searched context, criterion's context) -> (the searched record's relationship
+#: naming the other record, None: its id) and (the other record's relationship naming the
+#: searched one, None: its id). A customer search with a conversation criterion finds the
+#: customers with at least one conversation that matches
+JOINS: dict[tuple[str, str], tuple[str | None, str | None]] = {
+    ("conversation", "customer"): ("customer", None),
+    ("message", "customer"): ("customer", None),
+    ("note", "customer"): ("customer", None),
+    ("message", "conversation"): ("conversation", None),
+    ("note", "conversation"): ("conversation", None),
+    ("customer", "company"): ("company", None),
+    ("customer", "conversation"): (None, "customer"),
+    ("customer", "message"): (None, "customer"),
+    ("customer", "note"): (None, "customer"),
+    ("conversation", "message"): (None, "conversation"),
+    ("conversation", "note"): (None, "conversation"),
+    ("company", "customer"): (None, "company"),
+}
+
+
+def _rel_id(rec: dict[str, Any], name: str) -> str | None:
+    data = ((rec.get("relationships") or {}).get(name) or {}).get("data")
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+class Join:
+    """One criterion on another context: the keys of the other context's matching records,
+    found by one scan of its current records when the query is bound to a store."""
+
+    def __init__(self, other: str, inner: Pred, mine: str | None, theirs: str | None) -> None:
+        self.other = other
+        self.inner = inner
+        self.mine = mine
+        self.theirs = theirs
+        self.keys: set[str] | None = None
+
+    def bind(self, store: Store, include_deleted: bool) -> None:
+        keys: set[str] = set()
+        for rec in store.iter_records(self.other, include_deleted):
+            if not self.inner(rec):
+                continue
+            key = rec["id"] if self.theirs is None else _rel_id(rec, self.theirs)
+            if key is not None:
+                keys.add(key)
+        self.keys = keys
+
+    def __call__(self, rec: dict[str, Any]) -> bool:
+        if self.keys is None:
+            raise RuntimeError("a cross-context criterion evaluated before its query was bound")
+        key = rec.get("id") if self.mine is None else _rel_id(rec, self.mine)
+        return key in self.keys
+
 
 class SearchError(ValueError):
     """A search request Kustomer would answer with 400."""
@@ -149,6 +207,8 @@ class Query:
     canonical: str = ""
     #: archive search: only records whose updatedAt is older than the 2-year window
     archive: bool = False
+    #: criteria on other contexts, bound to the store before the query runs
+    joins: list[Join] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- field resolution
@@ -163,6 +223,8 @@ class Target:
     custom: str | None = None
     #: kind "ref": the to-one relationship whose id the field is
     rel: str | None = None
+    #: a list of objects whose ``sub`` key holds the values (``emails[].email``)
+    sub: str | None = None
 
     def get(self, rec: dict[str, Any]) -> Any:
         """The record's value of this field (None when unset)."""
@@ -177,7 +239,41 @@ class Target:
         if self.custom is not None:
             custom = attrs.get("custom")
             return custom.get(self.custom) if isinstance(custom, dict) else None
-        return attrs.get(self.attr)
+        value = attrs.get(self.attr)
+        if self.sub is not None:
+            items = value if isinstance(value, list) else []
+            return [x.get(self.sub) for x in items if isinstance(x, dict)] or None
+        return value
+
+
+#: the documented standard attributes of search (``search_attributes.json``, from the OAS
+#: CustomerSearch description's JSON schema) -> their kind
+DOCUMENTED_ATTRIBUTES: dict[str, str] = json.loads(
+    (Path(__file__).with_name("search_attributes.json")).read_text()
+)["attributes"]
+#: documented attributes whose record attribute is not their camel-cased name (inferred):
+#: name -> (attribute, key of its items)
+DOCUMENTED_PATHS: dict[str, tuple[str, str | None]] = {
+    "customer_email": ("emails", "email"),
+    "customer_shared_email": ("sharedEmails", "email"),
+    "customer_phone": ("phones", "phone"),
+    "customer_shared_phone": ("sharedPhones", "phone"),
+    "customer_activity_at": ("lastActivityAt", None),
+    "customer_tags": ("tags", None),
+}
+
+
+def _documented(name: str, rest: str) -> Target | None:
+    """A documented standard attribute the object spec does not name, as a Target (*inferred*:
+    the record attribute of its camel-cased name; one the records lack matches nothing but
+    ``not_set``, as an attribute never set)."""
+    kind = DOCUMENTED_ATTRIBUTES.get(name)
+    if kind is None:
+        return None
+    from .spec import camel
+
+    attr, sub = DOCUMENTED_PATHS.get(name, (camel(rest), None))
+    return Target("list" if sub is not None else kind, attr=attr, sub=sub)
 
 
 _KIND_OF_TYPE = {
@@ -234,6 +330,9 @@ def resolve(context: str, obj: str | None, name: str) -> Target:
         spec_field = load_spec()[obj].by_column(rest)
         typ = spec_field.type if spec_field else None
     if typ is None:
+        documented = _documented(name, rest) if obj is not None else None
+        if documented is not None:
+            return documented
         raise SearchError(f"unknown search attribute {name!r} for queryContext {context!r}")
     kind = _KIND_OF_TYPE[typ]
     if typ == "String" and rest.endswith("_at"):
@@ -353,6 +452,15 @@ def _criterion(item: Any, q: _Compiler, top_and: bool) -> Pred:
             f"{name!r} is not an archive search attribute (archive search filters on a "
             "limited set of attributes)"
         )
+    other = _other_context(q, name)
+    if other is not None:
+        inner = _Compiler(other, SEARCH_CONTEXTS[other], q.tz)
+        mine, theirs = JOINS[(q.context, other)]
+        join = Join(SEARCH_CONTEXTS[other] or "", _criterion(item, inner, False), mine, theirs)
+        q.joins += inner.joins
+        q.joins.append(join)
+        q.exact = False
+        return join
     target = resolve(q.context, q.obj, name)
     if not isinstance(cond, dict) or len(cond) != 1:
         # inferred: one operator per criterion, as in every documented example
@@ -382,8 +490,24 @@ def _criterion(item: Any, q: _Compiler, top_and: bool) -> Pred:
         q.exact = False
     get = target.get
     if target.kind == "list":
-        return lambda rec: isinstance(get(rec), list) and any(one(v) for v in get(rec))
+        # a documented list attribute a record holds as one value compares as that value
+        return lambda rec: any(one(v) for v in _as_list(get(rec)))
     return lambda rec: one(get(rec))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _other_context(q: _Compiler, name: str) -> str | None:
+    """The standard context another context's criterion names (``customer_updated_at`` in a
+    conversation search), when the sandbox joins the two (``JOINS``); else None."""
+    if q.archive or name.startswith(q.context + "_"):
+        return None
+    for other in ("customer", "conversation", "message", "note", "company"):
+        if name.startswith(other + "_") and (q.context, other) in JOINS:
+            return other
+    return None
 
 
 def _negative(op: str, value: Any, target: Target, tz: tzinfo, name: str) -> Pred:
@@ -401,7 +525,7 @@ def _negative(op: str, value: Any, target: Target, tz: tzinfo, name: str) -> Pre
         return lambda rec: not same(rec)
     one = _scalar_pred("equals", value, target.kind, name)
     if target.kind == "list":
-        return lambda rec: not (isinstance(get(rec), list) and any(one(v) for v in get(rec)))
+        return lambda rec: not any(one(v) for v in _as_list(get(rec)))
     return lambda rec: not one(get(rec))
 
 
@@ -428,6 +552,7 @@ class _Compiler:
         self.id_lo: tuple[str, bool] | None = None
         self.id_hi: tuple[str, bool] | None = None
         self.id_in: set[str] | None = None
+        self.joins: list[Join] = []
 
     def narrow_time(self, which: int, lo: int, hi: int) -> None:
         old_lo, old_hi = self.time_bounds.get(which, (-(2**62), 2**62))
@@ -570,6 +695,7 @@ def parse_query(
         include_deleted,
         canonical,
         archive,
+        comp.joins,
     )
 
 
@@ -733,6 +859,8 @@ def _empty_value(i: int) -> int:
 def _prepare(store: Store, q: Query, now: int) -> Prepared:
     if q.obj is None:
         return Prepared(ListSeq([]), _empty_value, [])
+    for join in q.joins:  # inner joins first: they were compiled first
+        join.bind(store, q.include_deleted)
     obj = q.obj
     org = store.org
     layout = org.layout(obj)

@@ -23,6 +23,8 @@ TIE_ORDERS = ("id", "hash", "shuffle")
 UNSUPPORTED_SORTS = ("accept", "ignore", "reject")
 LIST_ORDERS = ("id", "newest", "updated")
 ERROR_FORMS = ("jsonapi", "kustomer")
+AUDIT_ORDERS = ("oldest", "newest")
+LINK_KEYS = ("links", "link")
 PROFILES = ("unkind",)
 
 
@@ -53,6 +55,13 @@ class Options:
     empty_relationships: float = 0.0
     #: share (0..1) of records without ``createdBy`` (made by the system)
     no_created_by: float = 0.0
+    #: the audit log's order: "oldest" first (``next`` = ``after=<last id>``) or "newest" first
+    #: with the OAS example's links (``next`` = ``before=<last id>``, ``prev`` =
+    #: ``after=<first id>``)
+    audit_order: str = "oldest"
+    #: the link key of a KObject's ``klass`` and ``queue`` relationships: "links", as every
+    #: other relationship, or "link", as the four OAS KObject examples spell it
+    kobject_link_key: str = "links"
 
     def check(self) -> None:
         """ValueError for a value out of range."""
@@ -61,6 +70,8 @@ class Options:
             ("unsupported_sort", UNSUPPORTED_SORTS),
             ("list_order", LIST_ORDERS),
             ("error_form", ERROR_FORMS),
+            ("audit_order", AUDIT_ORDERS),
+            ("kobject_link_key", LINK_KEYS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}")
@@ -89,8 +100,9 @@ def profile_options(profile: str, scale: int) -> dict[str, Any]:
     request, unsupported sorts ignored, totals capped at 10,000 or, in an org too small to
     reach that, at half the scale (so that the customer, conversation, note and message
     searches are capped), newest-first lists, 30% of the old records updated recently, the
-    ``{code, message, meta}`` error body, 3% of the to-one relationships empty and 3% of the
-    records without a creator.
+    ``{code, message, meta}`` error body, 3% of the to-one relationships empty, 3% of the
+    records without a creator, the audit log newest first and KObjects' ``klass``/``queue``
+    link key spelled ``link``.
     """
     if profile != "unkind":
         raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
@@ -103,6 +115,8 @@ def profile_options(profile: str, scale: int) -> dict[str, Any]:
         "error_form": "kustomer",
         "empty_relationships": 0.03,
         "no_created_by": 0.03,
+        "audit_order": "newest",
+        "kobject_link_key": "link",
     }
 
 

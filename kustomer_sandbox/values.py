@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import words as W
 from .documented import EXACT, complete, conforms, documented_value
 from .layout import DAY_MS, GOLD, MASK, mix64, parent_of
+from .relations import knowledge_base_id
 from .shapes import Shape
 from .timefmt import iso_ms
 
@@ -365,6 +366,9 @@ def notification_event(rng: random.Random, org: Org) -> dict[str, Any]:
     mid = org.layout("messages").id(msgs.start)
     cid = org.layout("conversations").id(conv)
     customer = org.conversation_customer(conv)
+    # the copy names the message's own channel and app, as the message itself does
+    channel = message_channel(org, conv, 0)
+    app = CHANNEL_APPS.get(channel, "chat")
     users, teams = org.small_ids("users"), org.small_ids("teams")
     user, team = rng.choice(users), rng.choice(teams)
     at = _ts(rng)
@@ -383,7 +387,7 @@ def notification_event(rng: random.Random, org: Org) -> dict[str, Any]:
         "changes": "{}",
         "createdAt": at,
         "data": {
-            "links": {"related": f"/v1/postmark/messages/{mid}", "self": f"/v1/messages/{mid}"},
+            "links": {"related": f"/v1/{app}/messages/{mid}", "self": f"/v1/messages/{mid}"},
             "relationships": {
                 "conversation": ref("conversation", cid, "conversations"),
                 "customer": ref("customer", customer, "customers"),
@@ -431,8 +435,8 @@ def notification_event(rng: random.Random, org: Org) -> dict[str, Any]:
                 "directionType": "response-out",
                 "direction": "out",
                 "size": rng.randint(200, 9_000),
-                "app": "postmark",
-                "channel": "email",
+                "app": app,
+                "channel": channel,
                 "externalId": f"<{hexid(rng)}@mail.example.com>",
             },
             "id": mid,
@@ -463,11 +467,13 @@ def saved_search(rng: random.Random, org: Org) -> dict[str, Any]:
         {"conversation_assigned_users": {"not_set": True}},
     ]
     chosen = rng.sample(options, rng.randint(1, 3))
+    context = rng.choice(("customer", "conversation"))
     return {
         "and": chosen,
         "or": [{"conversation_assigned_users": {"equals": user}}],
-        "sort": [{"customer_updated_at": "desc"}],
-        "queryContext": rng.choice(("customer", "conversation")),
+        # a sort on the searched context's own date (the sandbox sorts on no other context)
+        "sort": [{f"{context}_updated_at": "desc"}],
+        "queryContext": context,
         "fields": [{"key": "customer_name"}, {"key": "conversation_status"}],
     }
 
@@ -524,7 +530,7 @@ def _variable(key: str, var: Any, rng: random.Random) -> Any:
 
 # ---------------------------------------------------------------- lists
 
-_STRING_LISTS: dict[str, Callable[[random.Random, Org], list[str]]] = {
+_STRING_LISTS: dict[str, Callable[[random.Random, Org], list[Any]]] = {
     "roles": lambda r, o: r.sample(W.ROLE_NAMES, r.randint(1, 4)),
     "channels": lambda r, o: r.sample(W.CHANNELS, r.randint(1, 2)),
     "events": lambda r, o: r.sample(W.EVENT_NAMES, r.randint(1, 5)),
@@ -545,7 +551,9 @@ _STRING_LISTS: dict[str, Callable[[random.Random, Org], list[str]]] = {
     "accessTeams": lambda r, o: r.sample(o.small_ids("teams"), r.randint(1, 2)),
     "externalQueues": lambda r, o: r.sample(o.small_ids("routing_queues"), 1),
     "categories": lambda r, o: r.sample(o.small_ids("categories"), 1),
-    "knowledgeBases": lambda r, o: [hexid(r)],
+    # the org's knowledge base, the one its categories and KB forms name, in the documented
+    # item shape `{id, featured}`
+    "knowledgeBases": lambda r, o: [{"id": knowledge_base_id(o), "featured": r.random() < 0.5}],
     "tags": lambda r, o: r.sample(o.tag_ids, r.randint(1, 3)),
     "skills": lambda r, o: [f"skill-{w}" for w in r.sample(W.LANGS, r.randint(1, 2))],
     "roleGroups": lambda r, o: [hexid(r)],
@@ -1323,8 +1331,8 @@ def _record_fns(table: str) -> dict[str, AnyFn]:
         fns["ip"] = lambda c, x: None if audit_user(c) is None else f"203.0.113.{1 + c.h % 254}"
         fns["client"] = _audit_client
         fns["org"] = lambda c, x: c.org.org_id
-        fns["eventName"] = lambda c, x: f"kustomer.{_audit_target(c)[0]}.update"
-        fns["eventVerb"] = lambda c, x: "update"
+        fns["eventName"] = lambda c, x: f"kustomer.{_audit_target(c)[0]}.{audit_verb(c)}"
+        fns["eventVerb"] = lambda c, x: audit_verb(c)
         fns["changes"] = _audit_changes
         fns["expiresAt"] = _future(GENERATED_AUDIT_EXPIRY_DAYS)
     if table == "shortcuts":
@@ -1402,6 +1410,25 @@ def audit_target_index(c: Ctx) -> tuple[str, int]:
     found = (target, j) if j is not None else ("users", org.pick_existing("users", c.created, c.h))
     c.memo["audit target"] = found
     return found
+
+
+#: a generated entry logging an object created less than a day before it may be its `create`
+CREATE_WITHIN_MS = 24 * 3_600_000
+
+
+def audit_verb(c: Ctx) -> str:
+    """The entry's ``eventVerb``: ``create`` for two in three entries that log an object made
+    within the day before them, else ``update``. *Inferred*: the OAS example shows
+    ``update``, Kustomer's event names (``kustomer.<object>.create|update``) and the
+    documented deletes and merges the other verbs; deletes and merges are the sandbox's own
+    writes (``removals.py``), since a generated object still exists."""
+    verb = c.memo.get("audit verb")
+    if verb is None:
+        target, j = audit_target_index(c)
+        made = c.org.layout(target).times(j)[0]
+        fresh = c.created - made < CREATE_WITHIN_MS and (c.h >> 24) % 3 != 0
+        verb = c.memo["audit verb"] = "create" if fresh else "update"
+    return str(verb)
 
 
 def _audit_target(c: Ctx) -> tuple[str, str]:
@@ -1485,6 +1512,9 @@ def _audit_changes(c: Ctx, x: int) -> dict[str, Any]:
         attrs = {"statusType": ("available", "busy")}
     else:
         attrs = {"roles": (["org.user"], ["org.user", "org.admin"])}
+    if audit_verb(c) == "create":  # inferred: what a create sets, from nothing
+        attrs = {name: (None, after) for name, (_, after) in attrs.items()}
+        rels = {name: {**change, "before": None} for name, change in rels.items()}
     return {
         "attributes": {
             name: {"op": "replace", "before": before, "after": after}

@@ -193,8 +193,10 @@ def test_act_changes_a_served_sandbox_between_runs() -> None:
         kind = ("--tie-order", "id", "--unsupported-sort", "accept", "--total-cap", "0")
         kind += ("--recent-update-share", "0", "--error-form", "jsonapi")
         kind += ("--empty-relationships", "0", "--no-created-by", "0")
+        kind += ("--audit-order", "oldest", "--kobject-link-key", "links")
         rc, out, _ = act(url, "options", *kind)
         assert rc == 0 and out["error_form"] == "jsonapi" and out["tie_order"] == "id"
+        assert out["audit_order"] == "oldest" and out["kobject_link_key"] == "links"
         assert out["recent_update_share"] == 0 and out["total_cap"] == 0
         rc, out, _ = act(url, "delete", "customers", customers[-1])
         assert rc == 0 and out["deleted"]["customers"] == [customers[-1]]

@@ -230,7 +230,8 @@ def test_kobject_context_searches_every_klass(sb: Sandbox, client: Client) -> No
         {"queryContext": "ticket"},
         {},
         {"queryContext": "customer", "and": [{"customer_shoe_size": {"equals": 3}}]},
-        {"queryContext": "customer", "and": [{"conversation_updated_at": {"gte": "2025-01-01"}}]},
+        # another context's criterion where the sandbox joins nothing (a note to a company)
+        {"queryContext": "note", "and": [{"company_updated_at": {"gte": "2025-01-01"}}]},
         {"queryContext": "customer", "and": [{"customer_updated_at": {"after": "2025-01-01"}}]},
         {"queryContext": "customer", "and": [{"customer_updated_at": {"gte": "soon"}}]},
         {

@@ -52,6 +52,8 @@ def test_defaults_are_the_kind_readings(client: Client, sb: Sandbox) -> None:
         "error_form",
         "empty_relationships",
         "no_created_by",
+        "audit_order",
+        "kobject_link_key",
     }
     r = client.control("GET", "/options")
     assert r.status_code == 200 and r.json()["tie_order"] == "id"
@@ -68,6 +70,8 @@ def test_defaults_are_the_kind_readings(client: Client, sb: Sandbox) -> None:
         {"error_form": "xml"},
         {"empty_relationships": -0.1},
         {"no_created_by": "some"},
+        {"audit_order": "random"},
+        {"kobject_link_key": "href"},
         {"profile": "cruel"},
         {"colour": "red"},
     ],
@@ -94,6 +98,8 @@ def test_the_unkind_profile_turns_every_option_on() -> None:
             "error_form": "kustomer",
             "empty_relationships": 0.03,
             "no_created_by": 0.03,
+            "audit_order": "newest",
+            "kobject_link_key": "link",
             "profile": "unkind",
         }
         client = Client(sb)
@@ -481,3 +487,66 @@ def test_unkind_sandbox_stays_consistent(sb: Sandbox) -> None:
         assert len(listed(c, "/v1/customers")) == 30
         conv = listed(c, "/v1/conversations")[0]
         assert rel(conv, "customer")
+
+
+# ---------------------------------------------------------------------- audit order (N10)
+
+
+def test_audit_log_newest_first_with_the_example_links(
+    fresh: Sandbox, fresh_client: Client
+) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    oldest_first = [r["id"] for r in fresh.control.records("audit_logs")]
+    fresh.control.set_options(audit_order="newest")
+    body = fresh_client.get("/v1/audit-logs", count=5).json()
+    # the OAS example: newest first, next = before=<last id>, prev = after=<first id>
+    assert [r["id"] for r in body["data"]] == oldest_first[::-1][:5]
+    assert body["links"]["prev"] is None
+    nxt = parse_qs(urlsplit(body["links"]["next"]).query)
+    assert nxt == {"count": ["5"], "before": [body["data"][-1]["id"]]}
+    second = fresh_client.get("/v1/audit-logs", count=5, before=nxt["before"][0]).json()
+    assert [r["id"] for r in second["data"]] == oldest_first[::-1][5:10]
+    prev = parse_qs(urlsplit(second["links"]["prev"]).query)
+    assert prev == {"count": ["5"], "after": [second["data"][0]["id"]]}
+    back = fresh_client.get("/v1/audit-logs", count=5, after=prev["after"][0]).json()
+    assert [r["id"] for r in back["data"]] == [r["id"] for r in body["data"]]
+    # following next reads every entry once, newest first, filters kept
+    for count in (1, 7, 1000):
+        records, _ = fresh_client.follow("/v1/audit-logs", count=count)
+        assert [r["id"] for r in records] == oldest_first[::-1]
+    logs = list(fresh.control.records("audit_logs"))
+    window = {
+        "filter[start]": logs[10]["attributes"]["createdAt"],
+        "filter[end]": logs[20]["attributes"]["createdAt"],
+    }
+    records, _ = fresh_client.follow("/v1/audit-logs", count=3, **window)
+    assert [r["id"] for r in records] == [r["id"] for r in logs[10:20]][::-1]
+    # a new entry comes first
+    fresh.control.delete("customers", next(iter(fresh.control.records("customers")))["id"])
+    newest = fresh_client.get("/v1/audit-logs", count=1).json()["data"][0]
+    assert newest["id"] not in oldest_first
+
+
+# ---------------------------------------------------------------------- KObject link key (N2)
+
+
+def test_kobject_link_key_as_the_examples_spell_it(fresh: Sandbox, fresh_client: Client) -> None:
+    path = "/v1/klasses/ecomm-order"
+    kind = fresh_client.get(path, pageSize=5).json()["data"]
+    assert all("links" in r["relationships"]["klass"] for r in kind)
+    fresh.control.set_options(kobject_link_key="link")
+    literal = fresh_client.get(path, pageSize=5).json()["data"]
+    for before, after in zip(kind, literal, strict=True):
+        klass = after["relationships"]["klass"]
+        assert "links" not in klass and klass["link"] == before["relationships"]["klass"]["links"]
+        assert klass["data"] == before["relationships"]["klass"]["data"]
+        # every other relationship keeps `links`
+        assert all(
+            "links" in v for k, v in after["relationships"].items() if k not in ("klass", "queue")
+        )
+        # ecomm-order is assignable: its queue relationship too
+        assert "links" not in after["relationships"]["queue"]
+        assert after["relationships"]["queue"]["link"]["self"].startswith("/v1/routing/queues/")
+    one = fresh_client.get(f"{path}/{kind[0]['id']}").json()["data"]
+    assert "link" in one["relationships"]["klass"]

@@ -219,6 +219,7 @@ def test_creators_exist_before_what_they_made(org: dict[str, Any]) -> None:
 def test_audit_entries_follow_what_they_log(org: dict[str, Any]) -> None:
     users = org["users"]
     kinds: Counter[str] = Counter()
+    verbs: Counter[str] = Counter()
     for entry in org["audit_logs"].values():
         a = entry["attributes"]
         kinds[a["objectType"]] += 1
@@ -231,7 +232,14 @@ def test_audit_entries_follow_what_they_log(org: dict[str, Any]) -> None:
             assert a["userType"] == users[user]["attributes"]["userType"]
         for change in (a.get("changes") or {}).get("attributes", {}).values():
             assert set(change) == {"op", "before", "after"}
+        verbs[a["eventVerb"]] += 1
+        if a["eventVerb"] == "create":  # N13: made within the day before, from nothing
+            assert at(entry) - at(target) < 86_400_000
+            changes = a.get("changes") or {}
+            for part in ("attributes", "relationships"):
+                assert all(ch["before"] is None for ch in (changes.get(part) or {}).values())
     assert "note" not in kinds and len(kinds) >= 5
+    assert set(verbs) == {"create", "update"} and verbs["update"] > verbs["create"] > 0
 
 
 def test_every_moment_lies_within_its_records_lifetime() -> None:
