@@ -16,8 +16,9 @@ before the next starts), newest first so that recent data is usable early:
 The plan and the chunks done are kept in `first_load_chunks.json` in the pipeline's working
 directory, written after each chunk's load: a rerun continues with the next chunk. The file goes
 when the last run has set the cursors (or with `--full-refresh`, which drops the working
-directory). The boundary stays inside search's reach for a week of loading (a longer first
-load is planned again from the start; inferred cost, not measured on a real org).
+directory). The boundary stays inside search's reach for a week of loading; a chunk that starts
+outside the reach by the time it runs (a plan resumed more than a week later) is read as a
+bounded first load, lists and search side by side: as exact, but it reads the lists again.
 """
 
 from __future__ import annotations
