@@ -5,29 +5,14 @@ sandbox too (`kustomer_sandbox.business`)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from helpers.loading import LoadedDataset, made_once
+from helpers.analytics import built_full_load
+from helpers.loading import LoadedDataset
 
 from kustomer_analytics import dbt_runner
 from kustomer_analytics.models import DuckDBWarehouse
 
 pytestmark = pytest.mark.skipif(not dbt_runner.available(), reason="dbt is not installed")
-
-
-def built_full_load(full_load: LoadedDataset, factory: pytest.TempPathFactory) -> Path:
-    """The same session-shared build as test_analytics_models.py's (same made_once name)."""
-
-    def make(here: Path) -> None:
-        import json
-
-        shutil.copyfile(full_load.db_path, here / "kustomer.duckdb")
-        result = dbt_runner.build(dbt_runner.DuckDBTarget(here / "kustomer.duckdb"))
-        (here / "build.json").write_text(json.dumps(result.statuses))
-
-    return made_once(factory, "analytics-full-load", make) / "kustomer.duckdb"
 
 
 def test_business_minutes_equal_kustomers_business_time(

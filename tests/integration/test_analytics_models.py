@@ -21,7 +21,8 @@ import dlt
 import duckdb
 import pytest
 from helpers import postgres
-from helpers.loading import LoadedDataset, isolate_dlt, made_once
+from helpers.analytics import built_full_load
+from helpers.loading import LoadedDataset, isolate_dlt
 
 from kustomer_analytics import dbt_runner
 from kustomer_analytics.models import DuckDBWarehouse, PostgresWarehouse, Warehouse
@@ -33,17 +34,6 @@ D = "kustomer_data"
 Query = Callable[[str], list[dict[str, Any]]]
 
 pytestmark = pytest.mark.skipif(not dbt_runner.available(), reason="dbt is not installed")
-
-
-def built_full_load(full_load: LoadedDataset, factory: pytest.TempPathFactory) -> Path:
-    """The session sandbox's full load with the models built on it, once per session."""
-
-    def make(here: Path) -> None:
-        shutil.copyfile(full_load.db_path, here / "kustomer.duckdb")
-        result = dbt_runner.build(dbt_runner.DuckDBTarget(here / "kustomer.duckdb"))
-        (here / "build.json").write_text(json.dumps(result.statuses))
-
-    return made_once(factory, "analytics-full-load", make) / "kustomer.duckdb"
 
 
 @pytest.fixture(scope="module")

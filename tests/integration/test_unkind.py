@@ -14,25 +14,13 @@ from typing import Any
 import pytest
 from helpers.loading import Loader
 from helpers.org import assert_duckdb_equal_to_org
+from helpers.readers import change_the_org
 
-from kustomer_sandbox import Sandbox, serve
+from kustomer_sandbox import serve
 from kustomer_source import Tuning
 from kustomer_source.api.times import api_time
 
 SMALL = Tuning(page_size=10, search_page_size=20)
-
-
-def change(sb: Sandbox, tables: list[str]) -> None:
-    """Updates, soft-deletes and creates records of each table."""
-    c = sb.control
-    c.advance_clock(3600)
-    for table in tables:
-        ids = [r["id"] for r in c.records(table)][:3]
-        field = "body" if table == "notes" else "name"
-        c.update(table, ids[0], {field: "changed"})
-        c.update(table, ids[1], {field: "changed again"})
-        c.soft_delete(table, ids[2])
-        c.create(table, {})
 
 
 @pytest.mark.parametrize(
@@ -53,7 +41,7 @@ def test_first_load_and_changes_equal_the_org(tmp_path: Path, options: dict[str,
         loader = Loader(tmp_path)
         loader.run(sb, tables, tuning=SMALL)
         assert_duckdb_equal_to_org(sb, loader, tables)
-        change(sb, tables)
+        change_the_org(sb, tables)
         loader.run(sb, tables, tuning=SMALL)
         assert_duckdb_equal_to_org(sb, loader, tables)
 
@@ -81,7 +69,7 @@ def test_lookback_and_backfill_on_the_unkind_profile(tmp_path: Path) -> None:
         loader = Loader(tmp_path / "incremental")
         loader.run(sb, ["notes"], tuning=SMALL)
         for _ in range(3):
-            change(sb, ["notes"])
+            change_the_org(sb, ["notes"])
             loader.run(sb, ["notes"], tuning=SMALL)
         sb.control.set_index_lag(0)
         sb.control.advance_clock(60)
