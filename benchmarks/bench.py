@@ -15,6 +15,10 @@ Modes:
            in committed chunks (--first-load-chunk-days), then in chunks killed with -9 after half
            of that load's requests and run again: requests and wall time of each, and the
            rerun's requests against a whole chunked load.
+  overlap  a first load of every object through the command at each scale of --scales (e.g. the
+           org and three times it): in one package, then in committed chunks read side by side
+           and loaded while the next ones are read: requests, the span from the first to the last
+           request, wall time, their ratio, and the peak memory of the command's processes.
   split    a first load of the search-synced objects on each plan of --plans, on the same org:
            first through the lists alone (first_load_split=False), then in two parts on both
            budgets (records created in search's window through search, older ones through the
@@ -30,6 +34,7 @@ Examples:
   python benchmarks/bench.py --mode split --scale 10000 --plans 300,1000
   python benchmarks/bench.py --mode removals --scale 2000 --deletions 0,1,10,100
   python benchmarks/bench.py --mode resume --scale 2000 --chunk-days 30
+  python benchmarks/bench.py --mode overlap --scales 13000,39000 --chunk-days 30
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +139,7 @@ class PeakMemory:
 
     exclude: int = 0  # the sandbox's pid: it runs apart and is not the pipeline's memory
     peak: int = 0
+    root: int | None = None  # sample this process and its children instead of this one
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __enter__(self) -> PeakMemory:
@@ -143,7 +150,10 @@ class PeakMemory:
         self._stop.set()
 
     def _sample(self) -> None:
-        me = psutil.Process()
+        try:
+            me = psutil.Process(self.root)
+        except psutil.Error:
+            return
         while not self._stop.is_set():
             try:
                 children = [c for c in me.children(recursive=True) if c.pid != self.exclude]
@@ -278,7 +288,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--mode",
-        choices=["ceiling", "local", "changes", "split", "removals", "resume"],
+        choices=["ceiling", "local", "changes", "split", "removals", "resume", "overlap"],
         default="ceiling",
     )
     parser.add_argument("--scale", type=int, default=10000)
@@ -291,6 +301,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-naive", action="store_true", help="skip the naive comparison")
     parser.add_argument(
         "--chunk-days", type=int, default=30, help="days per first-load chunk (resume mode)"
+    )
+    parser.add_argument(
+        "--scales", default="13000,39000", help="org sizes to compare (overlap mode)"
     )
     parser.add_argument("--changes", type=int, default=10000, help="records changed (changes mode)")
     parser.add_argument(
@@ -324,6 +337,10 @@ def main() -> None:
     tune_garbage_collector()  # as pipelines/kustomer_pipeline.py does
     tables = args.objects.split(",") if args.objects else [o.table for o in OBJECTS]
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
+    if args.mode == "overlap":  # each scale has its own sandbox
+        with tempfile.TemporaryDirectory() as tmp:
+            measure_overlap(args, Path(tmp))
+        return
     with tempfile.TemporaryDirectory() as tmp, sandbox_process(args) as sb:
         workdir = Path(tmp)
         print(
@@ -578,6 +595,55 @@ def count_resumed_first_load(args: argparse.Namespace, sb: Sandbox, workdir: Pat
     print(f"{'chunks, killed (-9) after':<34}{killed_at:>9}")
     print(f"{'  the rerun':<34}{rerun:>9}{rerun_s:>9.1f}")
     print(f"rerun / whole chunked load: {rerun / chunked:.0%} of its requests")
+
+
+def measure_overlap(args: argparse.Namespace, workdir: Path) -> None:
+    """First loads of every object through the command at each of --scales, in one package and
+    in chunks: the span of their requests against their wall time, and their peak memory."""
+    script = str(ROOT / "pipelines" / "kustomer_pipeline.py")
+    rows: list[str] = []
+    for scale in [int(s) for s in args.scales.split(",")]:
+        args.scale = scale
+        with sandbox_process(args) as sb:
+            env = {
+                **os.environ,
+                "SOURCES__KUSTOMER__API_KEY": sb.token,
+                "SOURCES__KUSTOMER__BASE_URL": sb.base_url,
+                "SOURCES__KUSTOMER__RATE_LIMIT_SHARE": str(args.share),
+                "RUNTIME__LOG_LEVEL": "WARNING",
+                "DLT_PROJECT_DIR": str(ROOT),  # the repository's .dlt/config.toml, as a user has
+            }
+            for chunked in (False, True):
+                name = f"s{scale}_{'chunks' if chunked else 'one'}"
+                (workdir / name).mkdir()
+                chunks = ["--first-load-chunk-days", str(args.chunk_days)] if chunked else []
+                command = [sys.executable, script, "--pipelines-dir", str(workdir / name), *chunks]
+                sb.reset_stats()
+                began = time.monotonic()
+                proc = subprocess.Popen(
+                    command, cwd=workdir / name, env=env, stdout=subprocess.DEVNULL
+                )
+                with PeakMemory(root=proc.pid) as memory:
+                    if proc.wait() != 0:
+                        raise SystemExit(f"the {name} load failed")
+                wall = time.monotonic() - began
+                stats = sb.stats()
+                span = float(stats["last_request_at"]) - float(stats["first_request_at"])
+                records = count_records(
+                    str(workdir / name / "kustomer.duckdb"),
+                    "kustomer_data",
+                    [o.table for o in OBJECTS],
+                )
+                how = f"chunks of {args.chunk_days} days" if chunked else "one package"
+                rows.append(
+                    f"{scale:>7} {records:>9} {how:<20} {stats['requests']:>9} {span:>7.1f} "
+                    f"{wall:>7.1f} {wall / span:>6.2f} {memory.peak / 2**20:>8.0f}"
+                )
+                print(rows[-1], flush=True)
+                shutil.rmtree(workdir / name, ignore_errors=True)
+    print(f"{'scale':>7} {'records':>9} {'first load':<20} {'requests':>9} {'span s':>7} "
+          f"{'wall s':>7} {'ratio':>6} {'peak MiB':>8}")  # fmt: skip
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":

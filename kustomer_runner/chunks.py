@@ -13,8 +13,10 @@ before the next starts), newest first so that recent data is usable early:
   sets the cursors, picks up every change made while the chunks were read, compares the
   destination with the org, and loads the objects read whole (configuration lists, attachments).
 
-The plan and the chunks done are kept in `first_load_chunks.json` in the pipeline's working
-directory, written after each chunk's load: a rerun continues with the next chunk. The file goes
+The chunks load several at once, each through a pipeline of its own (`chunk_loads`); the oldest
+range starts first, beside the newest ones, so the lists spend the org budget while search spends
+its own. The plan and the chunks done are kept in `first_load_chunks.json` in the pipeline's
+working directory, written after each chunk's load: a rerun loads the chunks not done. The file goes
 when the last run has set the cursors (or with `--full-refresh`, which drops the working
 directory). The boundary stays inside search's reach for a week of loading; a chunk that starts
 outside the reach by the time it runs (a plan resumed more than a week later) is read as a
@@ -24,6 +26,7 @@ bounded first load, lists and search side by side: as exact, but it reads the li
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -56,8 +59,9 @@ class ChunkPlan:
 
     began: str
     ranges: list[Range]
-    done: int = 0
+    done: set[int] = field(default_factory=set)
     path: Path | None = field(default=None, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def make(cls, now: datetime, days: int) -> ChunkPlan:
@@ -79,15 +83,20 @@ class ChunkPlan:
         return _iso(began - FINAL_OVERLAP)
 
     def remaining(self) -> list[tuple[int, Range]]:
-        return list(enumerate(self.ranges))[self.done :]
+        """The chunks not loaded yet: the oldest range (the lists' part) first, then the others
+        newest first."""
+        last = len(self.ranges) - 1
+        order = [last, *range(last)]
+        return [(i, self.ranges[i]) for i in order if i not in self.done]
 
     def mark_done(self, index: int) -> None:
-        self.done = index + 1
-        self.save()
+        with self._lock:
+            self.done.add(index)
+            self.save()
 
     def save(self) -> None:
         if self.path is not None:
-            data = {"began": self.began, "ranges": self.ranges, "done": self.done}
+            data = {"began": self.began, "ranges": self.ranges, "done": sorted(self.done)}
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data, indent=1))
             tmp.replace(self.path)  # a kill leaves the old file or the new one, never half
@@ -107,7 +116,10 @@ def saved_plan(pipeline: dlt.Pipeline) -> ChunkPlan | None:
     try:
         data: dict[str, Any] = json.loads(path.read_text())
         ranges = [(lo, hi) for lo, hi in data["ranges"]]
-        plan = ChunkPlan(str(data["began"]), ranges, int(data["done"]))
+        done = data["done"]
+        # a list of the chunks loaded; a number: the first that many (as written before)
+        loaded = set(range(done)) if isinstance(done, int) else {int(i) for i in done}
+        plan = ChunkPlan(str(data["began"]), ranges, loaded)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     plan.path = path

@@ -8,6 +8,7 @@ read it arrives as two versions, so the older one is closed here (the source's
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import dlt
 
@@ -42,3 +43,11 @@ def close_superseded(pipeline: dlt.Pipeline, tables: Iterable[str] | None = None
             result = client.execute_sql(sql)
             closed += result if isinstance(result, int) else 0
     return closed
+
+
+def keeps_history(source: Any) -> bool:
+    """Whether the source's selected resources keep every version (dlt's scd2)."""
+    return any(
+        isinstance(r.write_disposition, dict) and r.write_disposition.get("strategy") == "scd2"
+        for r in source.selected_resources.values()
+    )

@@ -16,7 +16,7 @@ from kustomer_source.catalog.kobjects import reused_discovery
 from kustomer_source.clock import org_time
 from kustomer_source.removals import apply_removals
 
-from . import chunks, history, lake
+from . import chunk_loads, chunks, history, lake
 from .pipeline import loader_format
 from .resume import finish_pending
 from .summary import report
@@ -47,10 +47,7 @@ def load_source(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -
 def load_selected(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
     """One load of a source already narrowed by `selected()`."""
     refresh: TRefreshMode | None = "drop_sources" if args.full_refresh else None
-    keeps_history = any(
-        isinstance(r.write_disposition, dict) and r.write_disposition.get("strategy") == "scd2"
-        for r in source.selected_resources.values()
-    )
+    keeps_history = history.keeps_history(source)
     if lake.is_filesystem(pipeline) and keeps_history:
         raise HistoryNotSupported(
             "History mode needs a SQL destination (DuckDB, PostgreSQL, a warehouse): dlt's "
@@ -70,6 +67,9 @@ def load_selected(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace)
         history.close_superseded(pipeline)
     # records that left the org: marked (or deleted) now that the run's findings are loaded
     apply_removals(pipeline)
+    # --full-refresh drops the tables before the command's first load, not before each of its
+    # runs (chunks, backfill ranges), which would drop what the runs before it loaded
+    args.full_refresh = False
     return info
 
 
@@ -116,6 +116,7 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
         if plan is not None:
             sources, traces = load_first_chunks(args, pipeline, plan)
             ranges = [(plan.final_start, None)]
+            pipeline.activate()
         for lo, hi in ranges:
             if args.backfill_from and args.backfill_to:
                 print(f"backfill {lo} .. {hi}")
@@ -132,18 +133,32 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
 def load_first_chunks(
     args: argparse.Namespace, pipeline: dlt.Pipeline, plan: chunks.ChunkPlan
 ) -> tuple[list[Any], list[Any]]:
-    """The chunks of a first load still to load, each committed before the next (see
-    `chunks`); returns their sources and traces for the summary."""
+    """The chunks of a first load still to load, each committed on its own (see `chunks`);
+    returns their sources and traces for the summary. They load several at once, each through a
+    pipeline of its own (`chunk_loads`); one at a time through this pipeline on the filesystem
+    destination (its Delta tables take one writer) and for the first chunk of --full-refresh
+    (which drops the tables first)."""
     sources: list[Any] = []
     traces: list[Any] = []
     if plan.done:
-        print(f"first load: continuing after {plan.done} of {len(plan.ranges)} chunks loaded")
+        print(f"first load: continuing after {len(plan.done)} of {len(plan.ranges)} chunks loaded")
+
+    def make_source(lo: str, hi: str) -> Any:
+        return selected(kustomer_source(**source_settings(args, start_date=lo, end_date=hi)), args)
+
     for index, (lo, hi) in plan.remaining():
+        if not (lake.is_filesystem(pipeline) or args.full_refresh):
+            break
         what = "the beginning" if lo == chunks.BEGINNING else lo
         print(f"first load chunk {index + 1}/{len(plan.ranges)}: {what} .. {hi}")
-        source = kustomer_source(**source_settings(args, start_date=lo, end_date=hi))
-        sources.append(chunks.incremental_only(selected(source, args)))
+        sources.append(chunks.incremental_only(make_source(lo, hi)))
         load_selected(pipeline, sources[-1], args)
         traces.append(pipeline.last_trace)
         plan.mark_done(index)
+    if plan.remaining():
+        more_sources, more_traces = chunk_loads.load_chunks_side_by_side(
+            pipeline, plan, make_source
+        )
+        sources += more_sources
+        traces += more_traces
     return sources, traces

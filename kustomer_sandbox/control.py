@@ -231,6 +231,10 @@ class Control:
         """429 responses served since start or the last :meth:`reset_requests`."""
         return self._e.stats.throttled()
 
+    def request_span(self) -> tuple[float | None, float | None]:
+        """When the first and the last request since the last reset were served (epoch s)."""
+        return self._e.stats.span()
+
     def peak_in_flight(self, path_prefix: str | None = None) -> int:
         """Most requests served at once to one path under the prefix since the last reset."""
         return self._e.stats.peak_in_flight(path_prefix)
@@ -353,6 +357,9 @@ def _dispatch(
             "requests": c.requests(query.get("method"), query.get("path_prefix")),
             "throttled": c.throttled(),
             "peak_in_flight": c.peak_in_flight(query.get("path_prefix")),
+            # when the first and the last request since the last reset were served (epoch s)
+            "first_request_at": c.request_span()[0],
+            "last_request_at": c.request_span()[1],
         }
     if route == ("POST", "stats") and parts[1:] == ["reset"]:
         c.reset_requests()

@@ -234,6 +234,8 @@ class Stats:
         self._throttled = 0
         self._in_flight: Counter[str] = Counter()
         self._peak: Counter[str] = Counter()
+        self._first: float | None = None  # when the first request counted was served (epoch s)
+        self._last: float | None = None
 
     def enter(self, path: str) -> None:
         """A request to `path` is being served (counted until :meth:`leave`)."""
@@ -260,6 +262,9 @@ class Stats:
     def record(self, method: str, path: str, status: int) -> None:
         """Count one API request."""
         with self._lock:
+            now = time.time()
+            self._first = now if self._first is None else self._first
+            self._last = now
             self._by[(method, path)] += 1
             if status == 429:
                 self._throttled += 1
@@ -274,6 +279,11 @@ class Stats:
                 and (path_prefix is None or p.startswith(path_prefix))
             )
 
+    def span(self) -> tuple[float | None, float | None]:
+        """When the first and the last request counted were served (epoch seconds)."""
+        with self._lock:
+            return self._first, self._last
+
     def throttled(self) -> int:
         """429 responses served."""
         with self._lock:
@@ -285,3 +295,4 @@ class Stats:
             self._by.clear()
             self._throttled = 0
             self._peak.clear()
+            self._first = self._last = None

@@ -23,7 +23,7 @@ from .api.errors import (
     KustomerResponseError,
     UnsafeNextLinkError,
 )
-from .api.limits import RateLimiter
+from .api.limits import run_limiter
 from .api.times import to_api_time
 from .catalog.extras import EXTRA_TABLES, TAGS
 from .catalog.kobjects import discover_once, kobject_object
@@ -87,8 +87,9 @@ def kustomer_source(
             (`[sources.kustomer.tuning]`, see `Tuning`).
     """
     tuning = tuning if tuning is not None else Tuning()
-    limiter = RateLimiter(share=rate_limit_share, search_counts_org=tuning.search_counts_org)
-    client = KustomerClient(resolve_base_url(org, base_url), api_key, limiter)
+    host = resolve_base_url(org, base_url)
+    limiter = run_limiter(host, api_key, rate_limit_share, tuning.search_counts_org)
+    client = KustomerClient(host, api_key, limiter)
     start, end = to_api_time(start_date), to_api_time(end_date)
     if start is None and end is None:
         # an external scheduler's interval bounds the run (see kustomer_source/schedule.py)

@@ -107,8 +107,12 @@ def kill_after(cli: Cli, requests: int, *args: str, chunks: int = 0) -> None:
 
 
 def progress_files(cli: Cli) -> list[Path]:
-    """The progress files of unfinished chunked first loads under the command's pipelines."""
-    return list(cli.pipelines_dir.glob("*/first_load_chunks.json"))
+    """The progress files of unfinished chunked first loads under the command's pipelines, and
+    the working directories of their chunks' pipelines."""
+    return [
+        *cli.pipelines_dir.glob("*/first_load_chunks.json"),
+        *cli.pipelines_dir.glob("*_chunk_*"),
+    ]
 
 
 def _chunks_done(cli: Cli) -> int:
@@ -116,7 +120,8 @@ def _chunks_done(cli: Cli) -> int:
 
     for path in progress_files(cli):
         try:
-            return int(json.loads(path.read_text())["done"])
-        except (OSError, ValueError, KeyError):
+            done = json.loads(path.read_text())["done"]
+            return done if isinstance(done, int) else len(done)
+        except (OSError, ValueError, KeyError, TypeError):
             return 0
     return 0

@@ -8,8 +8,11 @@ or a nearly spent window, holds every thread until the window resets.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,6 +20,11 @@ from dlt.common import logger
 from requests import Response
 
 BudgetKind = Literal["org", "search"]
+
+
+class RunStopped(Exception):
+    """A request asked for after the run stopped (`RateLimiter.close`)."""
+
 
 # Kustomer's lowest plan allows 300 requests a minute; assumed until a response says otherwise.
 DEFAULT_ORG_LIMIT = 300
@@ -201,8 +209,14 @@ class RateLimiter:
             "search": Budget(search_limit, share),
         }
         self.throttled = 0
+        self.closed = False  # `close`d: requests are refused
         self._count_lock = threading.Lock()
         self._waits = threading.local()
+
+    def close(self) -> None:
+        """Refuses every request from now on: the run has stopped, and the threads still reading
+        for it end at their next request instead of reading on."""
+        self.closed = True
 
     def acquire(self, kind: BudgetKind) -> None:
         """Blocks until this request may be sent.
@@ -211,6 +225,8 @@ class RateLimiter:
         the org budget too, booked ahead of the list requests already waiting there: the search
         budget is the scarcer one, and queued behind seconds of list slots it would idle.
         """
+        if self.closed:
+            raise RunStopped("the run has stopped; no more requests are sent")
         slot = self.budgets[kind].reserve()
         if kind == "search" and self.searches_count_org:
             slot = max(slot, self.budgets["org"].reserve_now())
@@ -278,3 +294,41 @@ class RateLimiter:
                     self.throttled += 1
             wait = (reset_at - wall_now) if reset_at else WINDOW_S
             budget.block(mono_now + min(max(wait, 0.0), WINDOW_S) + 0.05)
+
+
+#: limiters shared while `shared_rate_budget` is active: (host, key digest, share, counting)
+_shared: dict[tuple[str, str, float, bool | None], RateLimiter] | None = None
+_shared_lock = threading.Lock()
+
+
+@contextmanager
+def shared_rate_budget() -> Iterator[None]:
+    """Inside the block, sources made for the same host and key pace their requests with one
+    `RateLimiter`: the runner's first load in chunks loads several chunks at once, each through
+    its own source, and each with a limiter of its own would spend the budget several times."""
+    global _shared
+    with _shared_lock:
+        outer, _shared = _shared, {} if _shared is None else _shared
+    try:
+        yield
+    finally:
+        with _shared_lock:
+            for limiter in (_shared or {}).values():
+                if outer is None or limiter not in outer.values():
+                    limiter.close()  # the block's readers still running stop at their next request
+            _shared = outer
+
+
+def run_limiter(
+    base_url: str, api_key: str, share: float, search_counts_org: bool | None
+) -> RateLimiter:
+    """A new `RateLimiter`, or inside `shared_rate_budget` the one made for the same host, key,
+    share and search counting."""
+    if _shared is None:
+        return RateLimiter(share=share, search_counts_org=search_counts_org)
+    digest = hashlib.sha256(api_key.encode()).hexdigest()
+    key = (base_url, digest, share, search_counts_org)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = RateLimiter(share=share, search_counts_org=search_counts_org)
+        return _shared[key]

@@ -11,6 +11,7 @@ every custom attribute a column hint (`custom__<name>`) so it is typed before it
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -269,6 +270,7 @@ def discover(client: KustomerClient, kobjects: bool = True, metadata: bool = Tru
 
 #: an org's Klasses and metadata, kept while `reused_discovery` is active: key -> schema
 _reused: dict[tuple[str, str, bool, bool], OrgSchema] | None = None
+_reused_lock = threading.Lock()
 
 
 @contextmanager
@@ -292,9 +294,10 @@ def discover_once(
         return discover(client, kobjects, metadata)
     digest = hashlib.sha256(api_key.encode()).hexdigest()
     key = (client.base_url, digest, kobjects, metadata)
-    if key not in _reused:
-        schema = discover(client, kobjects, metadata)
-        if not (schema.klasses or schema.metadata_read):
-            return schema  # nothing read (an error, or all switched off): not kept
-        _reused[key] = schema
-    return _reused[key]
+    with _reused_lock:  # sources made at once in several threads read the org once
+        if key not in _reused:
+            schema = discover(client, kobjects, metadata)
+            if not (schema.klasses or schema.metadata_read):
+                return schema  # nothing read (an error, or all switched off): not kept
+            _reused[key] = schema
+        return _reused[key]
