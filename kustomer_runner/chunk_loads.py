@@ -1,15 +1,15 @@
-"""A chunked first load's chunks (see `chunks` for the plan), several read at once while the ones
-already read are normalized and loaded.
+"""A chunked first load's chunks (see `chunks` for the plan): which chunk comes next, and loading
+them two at a time while the ones already read are normalized and loaded.
 
 dlt runs a pipeline's steps in turn: a chunk loaded with `pipeline.run` leaves the org's budgets
 idle while it is normalized and loaded. A chunk is a bounded range that keeps no cursor, so it
 may instead go through a pipeline of its own, dlt's way to run bounded backfills side by side
 (one pipeline per range, one dataset): up to `READING` chunks are extracted at once in worker
-threads, each through its own source and pipeline `<pipeline>_chunk_<n>`, and this thread
+threads, each through its own source and pipeline `<pipeline>_chunk_<key>`, and this thread
 normalizes and loads each as soon as its extract ends, one at a time, while the others read on.
 So the org's budgets stay busy through the local work, and the destination sees one load at a
-time. The oldest range (read from the lists) starts first, beside the newest (read through
-search): both budgets are spent, as in a first load in one package.
+time. The lists' part starts first, beside the objects' windows (read through search): both
+budgets are spent, as in a first load in one package.
 
 The chunk sources pace their requests with one rate limiter (`shared_rate_budget`). A chunk
 pipeline's working directory goes once its chunk is loaded; one left by a killed run is settled
@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,30 +32,97 @@ import dlt
 from dlt.common.storages.load_package import PackageStorage
 
 from kustomer_source.api.limits import shared_rate_budget
+from kustomer_source.read.chunked import CHUNK_STATE, NEXT_END
 from kustomer_source.removals import apply_removals
 
-from . import chunks, history
+from . import history
+from .chunks import BEGINNING, ENTRIES, LISTS, ChunkPlan
 from .pipeline import loader_format
 from .resume import delete_appended_rows
 
-#: chunks extracted at once (the lists' part beside one search range, whose keyset scan keeps
+#: chunks extracted at once (the lists' part beside an object's window, whose keyset scan keeps
 #: the search budget busy); this thread normalizes and loads a third meanwhile
 READING = 2
 
-SourceMaker = Callable[[str, str], Any]
-"""Makes the source of the range [lo, hi), narrowed to the objects the run loads."""
+
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk: its key (`LISTS`, `ENTRIES` or the object whose window it reads), its range of
+    `updatedAt`, its objects, and for an object's window the records it reads."""
+
+    key: str
+    lo: str
+    hi: str
+    names: tuple[str, ...]
+    records: int | None = None
+
+    def __str__(self) -> str:
+        what = {LISTS: "the lists' part", ENTRIES: "the audit logs"}.get(self.key, self.key)
+        return f"{what}, {'the beginning' if self.lo == BEGINNING else self.lo} .. {self.hi}"
 
 
-def chunk_dir(main: dlt.Pipeline, index: int) -> Path:
-    """The working directory of chunk `index`'s pipeline."""
-    return Path(main.pipelines_dir) / f"{main.pipeline_name}_chunk_{index}"
+SourceMaker = Callable[[Chunk], Any]
+"""Makes a chunk's source, narrowed to its objects."""
 
 
-def chunk_pipeline(main: dlt.Pipeline, index: int) -> dlt.Pipeline:
-    """The pipeline of chunk `index`: the main pipeline's destination and dataset, its own
-    working directory, and no state of its own to restore (a bounded range keeps none)."""
+class ChunkQueue:
+    """The chunks of a plan still to load, in order: the lists' part, the audit logs, then each
+    object's window, one chunk of each object at a time, round the objects."""
+
+    def __init__(self, plan: ChunkPlan, search: list[str], entries: list[str]) -> None:
+        self.plan = plan
+        self.waiting: deque[Chunk] = deque()
+        if search and LISTS not in plan.done:
+            self.waiting.append(Chunk(LISTS, BEGINNING, plan.boundary, tuple(search)))
+        if entries and ENTRIES not in plan.done:
+            self.waiting.append(Chunk(ENTRIES, BEGINNING, plan.began, tuple(entries)))
+        for name in search:
+            self._window(name)
+
+    def _window(self, name: str) -> None:
+        """Queues object `name`'s next chunk, or marks its window read."""
+        end = self.plan.end_of(name)
+        if name in self.plan.done:
+            return
+        if end <= self.plan.boundary:
+            self.plan.mark_done(name)
+            return
+        self.waiting.append(Chunk(name, self.plan.boundary, end, (name,), self.plan.records))
+
+    def loaded(self, chunk: Chunk, pipeline: dlt.Pipeline) -> None:
+        """Chunk `chunk`, loaded through `pipeline`: marked done, or its object's next chunk
+        queued where the chunk's own state says it stopped."""
+        outcome = chunk_outcome(pipeline, chunk.key) if chunk.records else {}
+        if NEXT_END in outcome:
+            self.plan.move_end(chunk.key, str(outcome[NEXT_END]))
+            self._window(chunk.key)
+        else:
+            self.plan.mark_done(chunk.key)
+
+    def __bool__(self) -> bool:
+        return bool(self.waiting)
+
+
+def chunk_outcome(pipeline: dlt.Pipeline, name: str) -> dict[str, Any]:
+    """What object `name`'s chunk noted in its resource state (`kustomer_source.read.chunked`);
+    empty when it noted nothing (an object skipped for a missing role: nothing more to read)."""
+    for source in pipeline.state.get("sources", {}).values():
+        resource = (source.get("resources") or {}).get(name) or {}
+        if CHUNK_STATE in resource:
+            return dict(resource[CHUNK_STATE])
+    return {}
+
+
+def chunk_dir(main: dlt.Pipeline, key: str) -> Path:
+    """The working directory of the pipeline of chunk `key`."""
+    return Path(main.pipelines_dir) / f"{main.pipeline_name}_chunk_{key}"
+
+
+def chunk_pipeline(main: dlt.Pipeline, key: str) -> dlt.Pipeline:
+    """The pipeline of chunk `key`: the main pipeline's destination and dataset, its own working
+    directory, and no state of its own to restore or commit (a bounded range keeps none)."""
     pipeline = dlt.pipeline(
-        pipeline_name=chunk_dir(main, index).name,
+        pipeline_name=chunk_dir(main, key).name,
         destination=main.destination,
         dataset_name=main.dataset_name,
         pipelines_dir=main.pipelines_dir,
@@ -63,19 +131,20 @@ def chunk_pipeline(main: dlt.Pipeline, index: int) -> dlt.Pipeline:
     return pipeline
 
 
-def settle_leftovers(main: dlt.Pipeline, plan: chunks.ChunkPlan) -> list[Any]:
+def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue) -> list[Any]:
     """What a killed run left of its chunk pipelines, settled before the chunks start: a chunk
-    whose load completed is marked done; one read whole but not loaded (its extract committed)
-    is loaded now and marked done; rows a partly loaded chunk appended are deleted, and it is
-    read again. Each directory goes. Returns the traces of the loads done here."""
+    whose load completed counts as loaded; one read whole but not loaded (its extract committed)
+    is loaded now; rows a partly loaded chunk appended are deleted, and it is read again. Each
+    directory goes. Returns the traces of the loads done here."""
     traces: list[Any] = []
+    chunks = {chunk.key: chunk for chunk in queue.waiting}
     prefix = f"{main.pipeline_name}_chunk_"
     for path in sorted(Path(main.pipelines_dir).glob(f"{prefix}*")):
-        index = path.name[len(prefix) :]
-        if not index.isdigit() or int(index) >= len(plan.ranges):
+        chunk = chunks.get(path.name[len(prefix) :])
+        if chunk is None:
             shutil.rmtree(path, ignore_errors=True)
             continue
-        pipeline = chunk_pipeline(main, int(index))
+        pipeline = chunk_pipeline(main, chunk.key)
         partial = [
             load_id
             for load_id in pipeline.list_normalized_load_packages()
@@ -84,35 +153,40 @@ def settle_leftovers(main: dlt.Pipeline, plan: chunks.ChunkPlan) -> list[Any]:
         for load_id in partial:
             package = pipeline.get_load_package_info(load_id)
             delete_appended_rows(pipeline, package.schema, load_id)
-        if pipeline.list_completed_load_packages():
-            plan.mark_done(int(index))
-        elif not partial and pipeline.has_pending_data and int(index) not in plan.done:
-            print(f"first load chunk {int(index) + 1}/{len(plan.ranges)}: loading what was read")
+        done = bool(pipeline.list_completed_load_packages())
+        if not done and not partial and pipeline.has_pending_data:
+            print(f"first load chunk ({chunk}): loading what the last run read", flush=True)
             traces += load_extracted(pipeline, bool(history.history_tables(pipeline)))
-            plan.mark_done(int(index))
+            done = True
+        if done:
+            queue.waiting.remove(chunk)
+            queue.loaded(chunk, pipeline)
         shutil.rmtree(pipeline.working_dir, ignore_errors=True)
     main.activate()
     return traces
 
 
-def load_chunks_side_by_side(
-    main: dlt.Pipeline, plan: chunks.ChunkPlan, make_source: SourceMaker
+def load_side_by_side(
+    main: dlt.Pipeline, queue: ChunkQueue, make_source: SourceMaker
 ) -> tuple[list[Any], list[Any]]:
-    """Loads the plan's chunks not done yet (see the module docstring); returns their sources
-    and traces for the summary. `make_source(lo, hi)` makes a chunk's source."""
+    """Loads the queue's chunks (see the module docstring); returns their sources and traces for
+    the summary."""
     sources: list[Any] = []
-    traces: list[Any] = settle_leftovers(main, plan)
+    traces: list[Any] = settle_leftovers(main, queue)
     import_writers()
-    waiting = deque(plan.remaining())
-    reading: dict[Future[tuple[dlt.Pipeline, Any]], int] = {}
+    reading: dict[Future[tuple[dlt.Pipeline, Any]], Chunk] = {}
     pool = ThreadPoolExecutor(READING, thread_name_prefix="kustomer-chunk")
 
     def read_more() -> None:
-        while waiting and len(reading) < READING:
-            index, (lo, hi) = waiting.popleft()
-            what = "the beginning" if lo == chunks.BEGINNING else lo
-            print(f"first load chunk {index + 1}/{len(plan.ranges)}: {what} .. {hi}", flush=True)
-            reading[pool.submit(extract_chunk, main, index, make_source, (lo, hi))] = index
+        busy = {chunk.key for chunk in reading.values()}
+        for chunk in list(queue.waiting):
+            if len(reading) >= READING:
+                return
+            if chunk.key not in busy:  # an object's next chunk waits for its last
+                queue.waiting.remove(chunk)
+                print(f"first load chunk: {chunk}", flush=True)
+                reading[pool.submit(extract_chunk, main, chunk, make_source)] = chunk
+                busy.add(chunk.key)
 
     with shared_rate_budget(), spawned_normalize_workers():
         try:
@@ -120,13 +194,14 @@ def load_chunks_side_by_side(
             while reading:
                 finished, _ = wait(reading, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    index = reading.pop(future)
+                    chunk = reading.pop(future)
                     read_more()  # the next chunk reads while this one is loaded
                     pipeline, source = future.result()
                     traces += load_extracted(pipeline, history.keeps_history(source))
-                    plan.mark_done(index)
+                    queue.loaded(chunk, pipeline)
                     shutil.rmtree(pipeline.working_dir, ignore_errors=True)
                     sources.append(source)
+                read_more()
         finally:
             # on an error, the chunks still reading stop at their next request (the shared
             # limiter is closed as the block ends) and their partial extracts are left behind
@@ -136,13 +211,13 @@ def load_chunks_side_by_side(
 
 
 def extract_chunk(
-    main: dlt.Pipeline, index: int, make_source: SourceMaker, bounds: chunks.Range
+    main: dlt.Pipeline, chunk: Chunk, make_source: SourceMaker
 ) -> tuple[dlt.Pipeline, Any]:
-    """Chunk `index` extracted through its own pipeline, in a worker thread, where that pipeline
-    is the active one while the chunk's source is made."""
-    shutil.rmtree(chunk_dir(main, index), ignore_errors=True)  # nothing of an earlier try
-    pipeline = chunk_pipeline(main, index)
-    source = chunks.incremental_only(make_source(*bounds))
+    """The chunk extracted through its own pipeline, in a worker thread, where that pipeline is
+    the active one while the chunk's source is made."""
+    shutil.rmtree(chunk_dir(main, chunk.key), ignore_errors=True)  # nothing of an earlier try
+    pipeline = chunk_pipeline(main, chunk.key)
+    source = make_source(chunk)
     pipeline.extract(source, loader_file_format=loader_format(pipeline))
     return pipeline, source
 

@@ -91,13 +91,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--backfill-to", help="end of the chunked backfill")
     add("--chunk-days", type=int, default=30, help="days per backfill chunk")
     add(
-        "--first-load-chunk-days",
+        "--first-load-chunk-records",
         type=int,
         default=0,
-        metavar="DAYS",
-        help="a first load in chunks of DAYS of updatedAt, newest first, each loaded and "
-        "committed before the next: a killed first load goes on from the last chunk loaded "
-        "(default 0: one load)",
+        metavar="N",
+        help="a first load in chunks, each loaded and committed on its own: the lists' part, "
+        "then each object's last two years newest first, N records a chunk; a killed first "
+        "load goes on with the chunks not loaded (default 0: one load)",
     )
     add("--full-refresh", action="store_true", help="drop state and tables, reload all")
     add(

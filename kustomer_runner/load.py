@@ -107,9 +107,9 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
         ranges = list(backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days))
     else:
         ranges = [(args.start_date, args.end_date)]
-        if args.first_load_chunk_days and not (args.start_date or args.end_date):
+        if args.first_load_chunk_records and not (args.start_date or args.end_date):
             plan = chunks.plan_first_load(
-                pipeline, "kustomer", args.first_load_chunk_days, now=org_time
+                pipeline, "kustomer", args.first_load_chunk_records, now=org_time
             )
     # chunks, the run after them and a backfill's chunks read the org's Klasses and metadata once
     with reused_discovery():
@@ -134,31 +134,36 @@ def load_first_chunks(
     args: argparse.Namespace, pipeline: dlt.Pipeline, plan: chunks.ChunkPlan
 ) -> tuple[list[Any], list[Any]]:
     """The chunks of a first load still to load, each committed on its own (see `chunks`);
-    returns their sources and traces for the summary. They load several at once, each through a
-    pipeline of its own (`chunk_loads`); one at a time through this pipeline on the filesystem
-    destination (its Delta tables take one writer) and for the first chunk of --full-refresh
-    (which drops the tables first)."""
+    returns their sources and traces for the summary. They load two at a time, each through a
+    pipeline of its own (`chunk_loads`); in turn through this pipeline on the filesystem
+    destination (its Delta tables take one writer), and the first one of --full-refresh (which
+    drops the tables first)."""
+    if plan.resumed:
+        print(f"first load: continuing a chunked first load begun at {plan.began}")
+
+    def make_source(chunk: chunk_loads.Chunk) -> Any:
+        bounds = {"start_date": chunk.lo, "end_date": chunk.hi, "chunk_records": chunk.records}
+        source = selected(kustomer_source(**source_settings(args, **bounds)), args)
+        return source.with_resources(*chunk.names)
+
+    bounds = {"start_date": chunks.BEGINNING, "end_date": plan.began}
+    everything = chunks.incremental_only(
+        selected(kustomer_source(**source_settings(args, **bounds)), args)
+    )
+    entries = chunks.entries_only(everything)
+    search = [name for name in everything.selected_resources if name not in entries]
+    queue = chunk_loads.ChunkQueue(plan, search, entries)
     sources: list[Any] = []
     traces: list[Any] = []
-    if plan.done:
-        print(f"first load: continuing after {len(plan.done)} of {len(plan.ranges)} chunks loaded")
-
-    def make_source(lo: str, hi: str) -> Any:
-        return selected(kustomer_source(**source_settings(args, start_date=lo, end_date=hi)), args)
-
-    for index, (lo, hi) in plan.remaining():
-        if not (lake.is_filesystem(pipeline) or args.full_refresh):
-            break
-        what = "the beginning" if lo == chunks.BEGINNING else lo
-        print(f"first load chunk {index + 1}/{len(plan.ranges)}: {what} .. {hi}")
-        sources.append(chunks.incremental_only(make_source(lo, hi)))
+    while queue and (lake.is_filesystem(pipeline) or args.full_refresh):
+        chunk = queue.waiting.popleft()
+        print(f"first load chunk: {chunk}")
+        sources.append(make_source(chunk))
         load_selected(pipeline, sources[-1], args)
         traces.append(pipeline.last_trace)
-        plan.mark_done(index)
-    if plan.remaining():
-        more_sources, more_traces = chunk_loads.load_chunks_side_by_side(
-            pipeline, plan, make_source
-        )
+        queue.loaded(chunk, pipeline)
+    if queue:
+        more_sources, more_traces = chunk_loads.load_side_by_side(pipeline, queue, make_source)
         sources += more_sources
         traces += more_traces
     return sources, traces

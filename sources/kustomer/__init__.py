@@ -65,6 +65,7 @@ def kustomer_source(
     custom_attribute_metadata: bool = True,
     history: bool = False,
     tuning: Tuning | None = None,
+    chunk_records: int | None = None,
 ) -> Iterator[DltResource]:
     """All 48 Kustomer objects, one table per Klass of custom objects, tags, SLAs, holidays and
     custom-attribute definitions as dlt resources; pick some with `.with_resources(...)`.
@@ -85,6 +86,9 @@ def kustomer_source(
             the runner closes superseded rows after each load. Ignores hard_delete.
         tuning: Page sizes, requests in flight and the first load's split
             (`[sources.kustomer.tuning]`, see `Tuning`).
+        chunk_records: With start_date and end_date: read the search-synced objects newest
+            first, about this many records each, noting in each resource's state where the next
+            chunk ends (the runner's first load in chunks, `kustomer_source.read.chunked`).
     """
     tuning = tuning if tuning is not None else Tuning()
     host = resolve_base_url(org, base_url)
@@ -94,7 +98,7 @@ def kustomer_source(
     if start is None and end is None:
         # an external scheduler's interval bounds the run (see kustomer_source/schedule.py)
         start, end = scheduler_interval() or (None, None)
-    settings = Settings(start, end, hard_delete, lookback, history, tuning)
+    settings = Settings(start, end, hard_delete, lookback, history, tuning, chunk_records)
     # a host this pipeline's state does not belong to is not asked anything (the resources
     # check again once dlt has restored the state from the destination)
     refuse_if_bound_elsewhere(client.base_url)

@@ -25,6 +25,7 @@ from .metrics import NOTE_METRIC, SKIP_METRIC
 from .read.attachments import COLUMNS as ATTACHMENT_COLUMNS
 from .read.attachments import MESSAGE_LIST, read_attachments
 from .read.attachments import TABLE as ATTACHMENTS_TABLE
+from .read.chunked import read_chunk
 from .read.incremental import read_incrementally, read_what_left
 from .read.lists import read_audit_logs, read_list, read_single
 from .removals import MERGED_INTO, MOVES, add_removals_table
@@ -119,6 +120,13 @@ def changes_reader(
         bind_to_host(client.base_url)
         start = to_api_time(updated_at.last_value)  # lagged: microseconds -> API format
         bounds = (start, updated_at.end_value)
+        if settings.chunk_records and updated_at.end_value is not None:
+            with skip_on_missing_role(client, obj):
+                chunk_state = dlt.current.resource_state()
+                yield from read_chunk(
+                    client, obj, settings.tuning, bounds, settings.chunk_records, chunk_state
+                )
+            return
         # a bounded range keeps no state
         state = dlt.current.resource_state() if updated_at.end_value is None else None
         with skip_on_missing_role(client, obj):

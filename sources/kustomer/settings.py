@@ -90,6 +90,7 @@ class Settings:
     lookback_s: float = 0.0
     history: bool = False
     tuning: Tuning = field(default_factory=Tuning)
+    chunk_records: int | None = None
 
     def __post_init__(self) -> None:
         if self.lookback_s < 0:

@@ -11,7 +11,7 @@ from helpers.readers import PostgresReader, assert_reader_equal_to_org
 from kustomer_sandbox import serve
 
 OBJECTS = ["customers", "conversations", "notes"]
-RUN = ("--objects", ",".join(OBJECTS), "--first-load-chunk-days", "90")
+RUN = ("--objects", ",".join(OBJECTS), "--first-load-chunk-records", "40")
 
 
 def test_a_killed_chunked_first_load_into_postgres_ends_equal_to_the_org(
@@ -21,10 +21,11 @@ def test_a_killed_chunked_first_load_into_postgres_ends_equal_to_the_org(
     with serve(seed=63, scale=80) as sb:
         sb.control.set_latency(15)
         cli = Cli(sb, tmp_path)
+        cli.env["SOURCES__KUSTOMER__TUNING__SEARCH_PAGE_SIZE"] = "20"  # several chunks an object
         kill_after(cli, 0, *RUN, *target, chunks=3)  # killed in its fourth chunk
         assert progress_files(cli)
         sb.control.set_latency(0)
         out = cli.run(*RUN, *target)
-        assert "continuing after" in out.stdout, out.stdout[-2000:]
+        assert "continuing a chunked first load" in out.stdout, out.stdout[-2000:]
         assert_reader_equal_to_org(sb, warehouse, OBJECTS)
         assert not progress_files(cli)

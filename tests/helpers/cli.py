@@ -120,8 +120,9 @@ def _chunks_done(cli: Cli) -> int:
 
     for path in progress_files(cli):
         try:
-            done = json.loads(path.read_text())["done"]
-            return done if isinstance(done, int) else len(done)
+            progress = json.loads(path.read_text())
+            # chunks loaded: the parts done, and the objects whose window has moved down
+            return len(progress["done"]) + len(progress["ends"])
         except (OSError, ValueError, KeyError, TypeError):
             return 0
     return 0

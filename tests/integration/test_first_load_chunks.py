@@ -1,7 +1,8 @@
-"""A first load in committed chunks (`--first-load-chunk-days`): each chunk is loaded and committed
-on its own, several read at once, so a first load killed with -9 goes on with the chunks not
-loaded and ends equal to the org, having sent at most 65% of a whole load's requests again; the
-next run is an ordinary incremental one."""
+"""A first load in committed chunks (`--first-load-chunk-records`): the lists' part, then each
+object's window newest first, a chunk at a time, each loaded and committed on its own while the
+next ones read, so a first load killed with -9 goes on with the chunks not loaded and ends equal
+to the org, having sent at most 65% of a whole load's requests again; the next run is an
+ordinary incremental one."""
 
 from __future__ import annotations
 
@@ -13,20 +14,25 @@ from helpers.org import assert_duckdb_equal_to_org
 from kustomer_sandbox import serve
 
 OBJECTS = ["customers", "conversations", "notes"]
-RUN = ("--objects", ",".join(OBJECTS), "--first-load-chunk-days", "45")
-SCALE, SEED = 200, 61
+RUN = ("--objects", ",".join(OBJECTS), "--first-load-chunk-records", "40")
+SMALL_PAGES = {"SOURCES__KUSTOMER__TUNING__SEARCH_PAGE_SIZE": "10"}  # several chunks an object
+SCALE, SEED = 600, 61
 
 
-def test_a_killed_chunked_first_load_goes_on_from_its_last_chunk(tmp_path: Path) -> None:
+def test_a_killed_chunked_first_load_goes_on_with_the_chunks_not_loaded(tmp_path: Path) -> None:
     with serve(seed=SEED, scale=SCALE) as sb:
         cli = Cli(sb, tmp_path / "whole")
+        cli.env.update(SMALL_PAGES)
         out = cli.run(*RUN)
         whole = sb.control.requests()
         chunks = [line for line in out.stdout.splitlines() if line.startswith("first load chunk")]
-        assert len(chunks) >= 5, out.stdout[-2000:]
-        # the lists' part first, beside the newest range: both budgets are spent
-        assert "the beginning" in chunks[0], chunks
-        assert chunks[1].endswith(max(line.split()[-1] for line in chunks)), chunks
+        # the lists' part first, beside the newest chunk of an object's window
+        assert "the lists' part" in chunks[0], chunks
+        windows = [line for line in chunks if ".." in line and "the beginning" not in line]
+        assert len(windows) >= 2 * len(OBJECTS), chunks
+        for name in OBJECTS:  # each object's window newest first, each chunk below the last
+            ends = [line.split()[-1] for line in windows if f": {name}," in line]
+            assert len(ends) >= 2 and ends == sorted(ends, reverse=True), (name, ends)
         assert_duckdb_equal_to_org(sb, cli.loader, OBJECTS)
         assert not progress_files(cli)
         # changes after the first load: an ordinary incremental run picks them up
@@ -41,12 +47,13 @@ def test_a_killed_chunked_first_load_goes_on_from_its_last_chunk(tmp_path: Path)
     with serve(seed=SEED, scale=SCALE) as sb:
         sb.control.set_latency(15)  # slow enough to be killed mid-way
         cli = Cli(sb, tmp_path / "killed")
+        cli.env.update(SMALL_PAGES)
         kill_after(cli, whole // 2, *RUN)
         assert progress_files(cli), "no chunk was committed before the kill"
         sb.control.set_latency(0)
         sb.control.reset_requests()
         out = cli.run(*RUN)
-        assert "continuing after" in out.stdout, out.stdout[-2000:]
+        assert "continuing a chunked first load" in out.stdout, out.stdout[-2000:]
         rerun = sb.control.requests()
         assert_duckdb_equal_to_org(sb, cli.loader, OBJECTS)
         assert not progress_files(cli)
