@@ -56,7 +56,8 @@ HTTP control API (JSON; no auth; loopback only; never counted, throttled or faul
                                               -> 201 {"token": "..."}
     GET    /__sandbox/stats?method=GET&path_prefix=/v1/customers
                                               {"requests": n, "throttled": n,
-                                               "peak_in_flight": n}
+                                               "peak_in_flight": n, "first_request_at": epoch s,
+                                               "last_request_at": epoch s}
     POST   /__sandbox/stats/reset
     POST   /__sandbox/limits                  {"rate_limit": 1000, "search_rate_limit": 100,
                                                "search_counts_org": true}

@@ -159,7 +159,9 @@ def test_http_control_api(fresh: Sandbox, fresh_client: Client) -> None:
     assert Client(fresh, token).get("/v1/brands").status_code == 200
     assert Client(fresh, token).get("/v1/users").status_code == 403
     stats = requests.get(base + "/stats", params={"path_prefix": "/v1/users"}, timeout=10).json()
+    span = stats.pop("first_request_at"), stats.pop("last_request_at")
     assert stats == {"requests": 1, "throttled": 0, "peak_in_flight": 1}
+    assert span[0] is not None and span[0] <= span[1]  # when the first and last were served
     requests.post(base + "/limits", json={"rate_limit": 1}, timeout=10)
     # the requests already made in this minute count against the new budget
     codes = [fresh_client.get("/v1/brands").status_code for _ in range(3)]
