@@ -8,8 +8,8 @@ may instead go through a pipeline of its own, dlt's way to run bounded backfills
 threads, each through its own source and pipeline `<pipeline>_chunk_<key>`, and this thread
 normalizes and loads each as soon as its extract ends, one at a time, while the others read on.
 So the org's budgets stay busy through the local work, and the destination sees one load at a
-time. The lists' part starts first, beside the objects' windows (read through search): both
-budgets are spent, as in a first load in one package.
+time. A chunk that reads lists goes beside one that reads search, so both budgets are spent, as
+in a first load in one package.
 
 The chunk sources pace their requests with one rate limiter (`shared_rate_budget`). A chunk
 pipeline's working directory goes once its chunk is loaded; one left by a killed run is settled
@@ -56,8 +56,14 @@ class Chunk:
     names: tuple[str, ...]
     records: int | None = None
 
+    @property
+    def reads_lists(self) -> bool:
+        """Whether the chunk spends the org budget (lists) rather than search's."""
+        return self.records is None
+
     def __str__(self) -> str:
-        what = {LISTS: "the lists' part", ENTRIES: "the audit logs"}.get(self.key, self.key)
+        kind, _, name = self.key.partition("-")
+        what = {LISTS: f"{name}, the lists' part", ENTRIES: "the audit logs"}.get(kind, self.key)
         return f"{what}, {'the beginning' if self.lo == BEGINNING else self.lo} .. {self.hi}"
 
 
@@ -66,14 +72,16 @@ SourceMaker = Callable[[Chunk], Any]
 
 
 class ChunkQueue:
-    """The chunks of a plan still to load, in order: the lists' part, the audit logs, then each
-    object's window, one chunk of each object at a time, round the objects."""
+    """The chunks of a plan still to load, in order: each object's lists' part, the audit logs,
+    then each object's window, one chunk of each object at a time, round the objects."""
 
     def __init__(self, plan: ChunkPlan, search: list[str], entries: list[str]) -> None:
         self.plan = plan
         self.waiting: deque[Chunk] = deque()
-        if search and LISTS not in plan.done:
-            self.waiting.append(Chunk(LISTS, BEGINNING, plan.boundary, tuple(search)))
+        for name in search:
+            key = f"{LISTS}-{name}"
+            if key not in plan.done:
+                self.waiting.append(Chunk(key, BEGINNING, plan.boundary, (name,)))
         if entries and ENTRIES not in plan.done:
             self.waiting.append(Chunk(ENTRIES, BEGINNING, plan.began, tuple(entries)))
         for name in search:
@@ -178,15 +186,13 @@ def load_side_by_side(
     pool = ThreadPoolExecutor(READING, thread_name_prefix="kustomer-chunk")
 
     def read_more() -> None:
-        busy = {chunk.key for chunk in reading.values()}
-        for chunk in list(queue.waiting):
-            if len(reading) >= READING:
+        while len(reading) < READING:
+            chunk = next_chunk(queue, list(reading.values()))
+            if chunk is None:
                 return
-            if chunk.key not in busy:  # an object's next chunk waits for its last
-                queue.waiting.remove(chunk)
-                print(f"first load chunk: {chunk}", flush=True)
-                reading[pool.submit(extract_chunk, main, chunk, make_source)] = chunk
-                busy.add(chunk.key)
+            queue.waiting.remove(chunk)
+            print(f"first load chunk: {chunk}", flush=True)
+            reading[pool.submit(extract_chunk, main, chunk, make_source)] = chunk
 
     with shared_rate_budget(), spawned_normalize_workers():
         try:
@@ -208,6 +214,18 @@ def load_side_by_side(
             pool.shutdown(wait=False, cancel_futures=True)
     main.activate()
     return sources, traces
+
+
+def next_chunk(queue: ChunkQueue, reading: list[Chunk]) -> Chunk | None:
+    """The next chunk to read beside those `reading`: one that spends the budget they leave idle
+    (lists beside search, search beside lists) where one waits, else the first; an object's
+    next window chunk waits for its last."""
+    busy = {chunk.key for chunk in reading}
+    ready = [chunk for chunk in queue.waiting if chunk.key not in busy]
+    spent = {chunk.reads_lists for chunk in reading}
+    other = [chunk for chunk in ready if chunk.reads_lists not in spent]
+    choice = other or ready
+    return choice[0] if choice else None
 
 
 def extract_chunk(

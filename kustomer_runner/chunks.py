@@ -4,8 +4,9 @@ dlt commits a resource's state with its load package, so a first load run as one
 is lost whole when the process dies. Here the objects with a cursor are loaded as bounded ranges
 that keep no state, each chunk its own load, committed on its own:
 
-- *the lists' part*: the search-synced objects' records last changed before a boundary a week
-  inside search's two-year reach, read as a bounded first load (lists and search side by side);
+- *each object's lists' part*: the search-synced object's records last changed before a boundary
+  a week inside search's two-year reach, read as a bounded first load (lists and search side by
+  side), one chunk an object;
 - *each search-synced object's window*, [boundary, the instant the plan began), in chunks of about
   N records read newest first (`kustomer_source.read.chunked`): a chunk notes where the next one
   ends, so each object goes on from where its loaded data stops, and the newest records land
@@ -56,8 +57,8 @@ def _iso(at: datetime) -> str:
 @dataclass
 class ChunkPlan:
     """One chunked first load: when it began, where the window starts, the records per chunk,
-    the chunks done (`LISTS`, `ENTRIES` and objects whose window is read) and where each object's
-    next chunk ends (absent: at `began`)."""
+    the chunks done (`lists-<object>`, `ENTRIES` and objects whose window is read) and where each
+    object's next chunk ends (absent: at `began`)."""
 
     began: str
     boundary: str
