@@ -18,12 +18,10 @@ before the chunks start (`settle_leftovers`).
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,7 +192,7 @@ def load_side_by_side(
             print(f"first load chunk: {chunk}", flush=True)
             reading[pool.submit(extract_chunk, main, chunk, make_source)] = chunk
 
-    with shared_rate_budget(), spawned_normalize_workers():
+    with shared_rate_budget():
         try:
             read_more()
             while reading:
@@ -243,7 +241,10 @@ def extract_chunk(
 def load_extracted(pipeline: dlt.Pipeline, with_history: bool) -> list[Any]:
     """Normalizes and loads what `pipeline` extracted, then closes superseded versions (history
     mode) and applies the records found gone; returns the two steps' traces."""
-    pipeline.normalize()
+    # in this process: a pool of normalize workers would be forked while the chunks' threads
+    # read (a fork copies their locks in whatever state they are), or spawned, and spawned
+    # workers outlive a run killed with -9
+    pipeline.normalize(workers=1)
     normalized = pipeline.last_trace
     pipeline.load()
     loaded = pipeline.last_trace
@@ -261,18 +262,3 @@ def import_writers() -> None:
         import pyarrow.parquet  # noqa: F401
     except ImportError:  # no pyarrow: dlt writes JSONL files instead
         pass
-
-
-@contextmanager
-def spawned_normalize_workers() -> Iterator[None]:
-    """dlt's normalize workers started fresh (`spawn`) rather than forked while chunks are read:
-    a fork copies the reading threads' locks in whatever state they are, and a worker that needs
-    one held at that instant would wait forever."""
-    key = "NORMALIZE__START_METHOD"
-    previous = os.environ.get(key)
-    os.environ[key] = previous or "spawn"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(key, None)
