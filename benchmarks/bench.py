@@ -308,6 +308,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--scales", default="13000,39000", help="org sizes to compare (overlap mode)"
     )
+    parser.add_argument(
+        "--first-loads", default="one,chunks", help="first loads to run (overlap mode): one, chunks"
+    )
     parser.add_argument("--changes", type=int, default=10000, help="records changed (changes mode)")
     parser.add_argument(
         "--plans", default="300,1000", help="org budgets per minute to compare on (split mode)"
@@ -618,7 +621,7 @@ def measure_overlap(args: argparse.Namespace, workdir: Path) -> None:
                 "RUNTIME__LOG_LEVEL": "WARNING",
                 "DLT_PROJECT_DIR": str(ROOT),  # the repository's .dlt/config.toml, as a user has
             }
-            for chunked in (False, True):
+            for chunked in [kind == "chunks" for kind in args.first_loads.split(",")]:
                 name = f"s{scale}_{'chunks' if chunked else 'one'}"
                 (workdir / name).mkdir()
                 chunks = ["--first-load-chunk-records", str(args.chunk_records)] if chunked else []

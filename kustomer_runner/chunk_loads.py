@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import dlt
@@ -53,6 +54,10 @@ class Chunk:
     hi: str
     names: tuple[str, ...]
     records: int | None = None
+
+    @property
+    def span(self) -> tuple[str, str]:
+        return self.lo, self.hi
 
     @property
     def reads_lists(self) -> bool:
@@ -181,6 +186,7 @@ def load_side_by_side(
     traces: list[Any] = settle_leftovers(main, queue)
     import_writers()
     reading: dict[Future[tuple[dlt.Pipeline, Any]], Chunk] = {}
+    kept: dict[tuple[str, ...], Any] = {}
     pool = ThreadPoolExecutor(READING, thread_name_prefix="kustomer-chunk")
 
     def read_more() -> None:
@@ -204,14 +210,15 @@ def load_side_by_side(
                     traces += load_extracted(pipeline, history.keeps_history(source))
                     queue.loaded(chunk, pipeline)
                     shutil.rmtree(pipeline.working_dir, ignore_errors=True)
-                    sources.append(source)
+                    # the summary needs one source of each object, not one of each chunk
+                    kept[tuple(source.selected_resources)] = source
                 read_more()
         finally:
             # on an error, the chunks still reading stop at their next request (the shared
             # limiter is closed as the block ends) and their partial extracts are left behind
             pool.shutdown(wait=False, cancel_futures=True)
     main.activate()
-    return sources, traces
+    return [*sources, *kept.values()], traces
 
 
 def next_chunk(queue: ChunkQueue, reading: list[Chunk]) -> Chunk | None:
@@ -238,16 +245,33 @@ def extract_chunk(
     return pipeline, source
 
 
+def light(trace: Any) -> SimpleNamespace:
+    """What the summary reads of a step's trace (row counts, step times, load ids), without
+    the schema and package details a trace holds: a load of many chunks keeps one per chunk."""
+    normalized = trace.last_normalize_info if trace else None
+    loaded = trace.last_load_info if trace else None
+    return SimpleNamespace(
+        last_normalize_info=SimpleNamespace(row_counts=dict(normalized.row_counts))
+        if normalized
+        else None,
+        last_load_info=SimpleNamespace(loads_ids=list(loaded.loads_ids)) if loaded else None,
+        steps=[
+            SimpleNamespace(step=s.step, started_at=s.started_at, finished_at=s.finished_at)
+            for s in (trace.steps if trace else [])
+        ],
+    )
+
+
 def load_extracted(pipeline: dlt.Pipeline, with_history: bool) -> list[Any]:
     """Normalizes and loads what `pipeline` extracted, then closes superseded versions (history
-    mode) and applies the records found gone; returns the two steps' traces."""
+    mode) and applies the records found gone; returns the two steps' traces (`light`)."""
     # in this process: a pool of normalize workers would be forked while the chunks' threads
     # read (a fork copies their locks in whatever state they are), or spawned, and spawned
     # workers outlive a run killed with -9
     pipeline.normalize(workers=1)
-    normalized = pipeline.last_trace
+    normalized = light(pipeline.last_trace)
     pipeline.load()
-    loaded = pipeline.last_trace
+    loaded = light(pipeline.last_trace)
     if with_history:
         history.close_superseded(pipeline)
     apply_removals(pipeline)

@@ -136,8 +136,8 @@ def load_first_chunks(
     """The chunks of a first load still to load, each committed on its own (see `chunks`);
     returns their sources and traces for the summary. They load two at a time, each through a
     pipeline of its own (`chunk_loads`); in turn through this pipeline on the filesystem
-    destination (its Delta tables take one writer), and the first one of --full-refresh (which
-    drops the tables first)."""
+    destination (its Delta tables take one writer). With --full-refresh the lists' parts are one
+    run through this pipeline, whose refresh drops the tables first."""
     if plan.resumed:
         print(f"first load: continuing a chunked first load begun at {plan.began}")
 
@@ -155,7 +155,17 @@ def load_first_chunks(
     queue = chunk_loads.ChunkQueue(plan, search, entries)
     sources: list[Any] = []
     traces: list[Any] = []
-    while queue and (lake.is_filesystem(pipeline) or args.full_refresh):
+    lists = [chunk for chunk in queue.waiting if chunk.key.startswith(chunks.LISTS)]
+    if args.full_refresh and lists:
+        # one run of every object's lists' part, whose refresh drops all their tables first
+        print("first load chunk: the lists' part of every object (--full-refresh)")
+        sources.append(make_source(chunk_loads.Chunk(chunks.LISTS, *lists[0].span, tuple(search))))
+        load_selected(pipeline, sources[-1], args)
+        traces.append(pipeline.last_trace)
+        for chunk in lists:
+            queue.waiting.remove(chunk)
+            queue.loaded(chunk, pipeline)
+    while queue and lake.is_filesystem(pipeline):
         chunk = queue.waiting.popleft()
         print(f"first load chunk: {chunk}")
         sources.append(make_source(chunk))
