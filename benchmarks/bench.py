@@ -557,16 +557,22 @@ def count_reconciliation(args: argparse.Namespace, sb: Sandbox, workdir: Path) -
         print(f"{d:>5} {got['search']:>9} {got['archive']:>8} {got['get']:>6}")
 
 
-def count_resumed_first_load(args: argparse.Namespace, sb: Sandbox, workdir: Path) -> None:
-    """A first load through the command in one package, in chunks, and in chunks killed with -9
-    after half its requests and run again (see the module docstring)."""
-    env = {
+def command_env(sb: Sandbox) -> dict[str, str]:
+    """The environment the command runs in against the sandbox: its host and key, and the
+    repository's `.dlt/config.toml`, as a user has it."""
+    return {
         **os.environ,
         "SOURCES__KUSTOMER__API_KEY": sb.token,
         "SOURCES__KUSTOMER__BASE_URL": sb.base_url,
         "RUNTIME__LOG_LEVEL": "WARNING",
-        "DLT_PROJECT_DIR": str(ROOT),  # the repository's .dlt/config.toml, as a user has
+        "DLT_PROJECT_DIR": str(ROOT),
     }
+
+
+def count_resumed_first_load(args: argparse.Namespace, sb: Sandbox, workdir: Path) -> None:
+    """A first load through the command in one package, in chunks, and in chunks killed with -9
+    after half its requests and run again (see the module docstring)."""
+    env = command_env(sb)
     script = str(ROOT / "pipelines" / "kustomer_pipeline.py")
 
     def command(name: str, chunked: bool) -> list[str]:
@@ -613,14 +619,7 @@ def measure_overlap(args: argparse.Namespace, workdir: Path) -> None:
     for scale in [int(s) for s in args.scales.split(",")]:
         args.scale = scale
         with sandbox_process(args) as sb:
-            env = {
-                **os.environ,
-                "SOURCES__KUSTOMER__API_KEY": sb.token,
-                "SOURCES__KUSTOMER__BASE_URL": sb.base_url,
-                "SOURCES__KUSTOMER__RATE_LIMIT_SHARE": str(args.share),
-                "RUNTIME__LOG_LEVEL": "WARNING",
-                "DLT_PROJECT_DIR": str(ROOT),  # the repository's .dlt/config.toml, as a user has
-            }
+            env = {**command_env(sb), "SOURCES__KUSTOMER__RATE_LIMIT_SHARE": str(args.share)}
             for chunked in [kind == "chunks" for kind in args.first_loads.split(",")]:
                 name = f"s{scale}_{'chunks' if chunked else 'one'}"
                 (workdir / name).mkdir()

@@ -272,10 +272,16 @@ def load_extracted(pipeline: dlt.Pipeline, with_history: bool) -> list[Any]:
     normalized = light(pipeline.last_trace)
     pipeline.load()
     loaded = light(pipeline.last_trace)
+    after_load(pipeline, with_history)
+    return [normalized, loaded]
+
+
+def after_load(pipeline: dlt.Pipeline, with_history: bool) -> None:
+    """What follows each load: superseded versions closed (history mode), then the records
+    that left the org marked (or deleted) now that the run's findings are loaded."""
     if with_history:
         history.close_superseded(pipeline)
     apply_removals(pipeline)
-    return [normalized, loaded]
 
 
 def import_writers() -> None:

@@ -14,7 +14,6 @@ from dlt.common.pipeline import TRefreshMode
 from kustomer_source import KustomerError, UnknownObjectError, kustomer_source
 from kustomer_source.catalog.kobjects import reused_discovery
 from kustomer_source.clock import org_time
-from kustomer_source.removals import apply_removals
 
 from . import chunk_loads, chunks, history, lake
 from .pipeline import loader_format
@@ -63,10 +62,7 @@ def load_selected(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace)
         loader_file_format=loader_format(pipeline),
         refresh=refresh,  # type: ignore[arg-type]
     )
-    if keeps_history:
-        history.close_superseded(pipeline)
-    # records that left the org: marked (or deleted) now that the run's findings are loaded
-    apply_removals(pipeline)
+    chunk_loads.after_load(pipeline, keeps_history)
     # --full-refresh drops the tables before the command's first load, not before each of its
     # runs (chunks, backfill ranges), which would drop what the runs before it loaded
     args.full_refresh = False
