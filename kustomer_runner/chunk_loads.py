@@ -170,6 +170,7 @@ def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue) -> list[Any]:
             traces += load_extracted(pipeline, bool(history.history_tables(pipeline)))
             done = True
         if done:
+            adopt_schema(main, pipeline)
             queue.waiting.remove(chunk)
             queue.loaded(chunk, pipeline)
         shutil.rmtree(pipeline.working_dir, ignore_errors=True)
@@ -208,6 +209,7 @@ def load_side_by_side(
                     read_more()  # the next chunk reads while this one is loaded
                     pipeline, source = future.result()
                     traces += load_extracted(pipeline, history.keeps_history(source))
+                    adopt_schema(main, pipeline)
                     queue.loaded(chunk, pipeline)
                     shutil.rmtree(pipeline.working_dir, ignore_errors=True)
                     # the summary needs one source of each object, not one of each chunk
@@ -219,6 +221,20 @@ def load_side_by_side(
             pool.shutdown(wait=False, cancel_futures=True)
     main.activate()
     return [*sources, *kept.values()], traces
+
+
+def adopt_schema(main: dlt.Pipeline, pipeline: dlt.Pipeline) -> None:
+    """The main pipeline's schema takes in what chunk `pipeline` loaded (its tables, marked as
+    holding data): dlt's refresh and drop act on the tables the pipeline's schema knows, so a
+    later `--full-refresh` drops the chunks' tables too. Saved at once, so a killed run keeps
+    what its loaded chunks added."""
+    loaded = pipeline.default_schema
+    if loaded.name in main.schemas:
+        schema = main.schemas[loaded.name]
+        schema.update_schema(loaded)
+    else:
+        schema = loaded.clone()
+    main.schemas.save_schema(schema)
 
 
 def next_chunk(queue: ChunkQueue, reading: list[Chunk]) -> Chunk | None:

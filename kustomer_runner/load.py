@@ -10,6 +10,7 @@ from typing import Any
 
 import dlt
 from dlt.common.pipeline import TRefreshMode
+from dlt.pipeline.helpers import pipeline_drop
 
 from kustomer_source import KustomerError, UnknownObjectError, kustomer_source
 from kustomer_source.catalog.kobjects import reused_discovery
@@ -126,14 +127,22 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
     return 0
 
 
+def drop_everything(pipeline: dlt.Pipeline) -> None:
+    """--full-refresh before chunks that load through pipelines of their own: dlt's drop of
+    every table and all state of the dataset's schema (restored from the destination; the
+    chunks of an earlier chunked load are in it, `chunk_loads.adopt_schema`)."""
+    pipeline.sync_destination()
+    if pipeline.default_schema_name:  # None: nothing was ever loaded into the dataset
+        pipeline_drop(pipeline, drop_all=True, state_paths="*")()
+
+
 def load_first_chunks(
     args: argparse.Namespace, pipeline: dlt.Pipeline, plan: chunks.ChunkPlan
 ) -> tuple[list[Any], list[Any]]:
     """The chunks of a first load still to load, each committed on its own (see `chunks`);
     returns their sources and traces for the summary. They load two at a time, each through a
     pipeline of its own (`chunk_loads`); in turn through this pipeline on the filesystem
-    destination (its Delta tables take one writer). With --full-refresh the lists' parts are one
-    run through this pipeline, whose refresh drops the tables first."""
+    destination (its Delta tables take one writer)."""
     if plan.resumed:
         print(f"first load: continuing a chunked first load begun at {plan.began}")
 
@@ -151,16 +160,9 @@ def load_first_chunks(
     queue = chunk_loads.ChunkQueue(plan, search, entries)
     sources: list[Any] = []
     traces: list[Any] = []
-    lists = [chunk for chunk in queue.waiting if chunk.key.startswith(chunks.LISTS)]
-    if args.full_refresh and lists:
-        # one run of every object's lists' part, whose refresh drops all their tables first
-        print("first load chunk: the lists' part of every object (--full-refresh)")
-        sources.append(make_source(chunk_loads.Chunk(chunks.LISTS, *lists[0].span, tuple(search))))
-        load_selected(pipeline, sources[-1], args)
-        traces.append(pipeline.last_trace)
-        for chunk in lists:
-            queue.waiting.remove(chunk)
-            queue.loaded(chunk, pipeline)
+    if args.full_refresh and not lake.is_filesystem(pipeline):
+        drop_everything(pipeline)  # on the filesystem the first chunk's run refreshes
+        args.full_refresh = False
     while queue and lake.is_filesystem(pipeline):
         chunk = queue.waiting.popleft()
         print(f"first load chunk: {chunk}")
