@@ -31,7 +31,7 @@ import dlt
 from dlt.common.storages.load_package import PackageStorage
 
 from kustomer_source.api.limits import shared_rate_budget
-from kustomer_source.read.chunked import CHUNK_STATE, NEXT_END
+from kustomer_source.read.chunked import CHUNK_STATE, NEXT_END, NEXT_PAGE
 from kustomer_source.removals import apply_removals
 
 from . import history
@@ -46,14 +46,16 @@ READING = 2
 
 @dataclass(frozen=True)
 class Chunk:
-    """One chunk: its key (`LISTS`, `ENTRIES` or the object whose window it reads), its range of
-    `updatedAt`, its objects, and for an object's window the records it reads."""
+    """One chunk: its key (`lists-<object>`, `ENTRIES` or the object whose window it reads), its
+    range of `updatedAt`, its objects, for an object's window the records it reads, and for an
+    object's lists' part the pages (first, how many)."""
 
     key: str
     lo: str
     hi: str
     names: tuple[str, ...]
     records: int | None = None
+    pages: tuple[int, int] | None = None
 
     @property
     def span(self) -> tuple[str, str]:
@@ -61,12 +63,15 @@ class Chunk:
 
     @property
     def reads_lists(self) -> bool:
-        """Whether the chunk spends the org budget (lists) rather than search's."""
+        """Whether the chunk spends the org budget (lists, audit logs) rather than search's."""
         return self.records is None
 
     def __str__(self) -> str:
         kind, _, name = self.key.partition("-")
         what = {LISTS: f"{name}, the lists' part", ENTRIES: "the audit logs"}.get(kind, self.key)
+        if self.pages:
+            first, count = self.pages
+            what = f"{what} (pages {first} to {first + count - 1})"
         return f"{what}, {'the beginning' if self.lo == BEGINNING else self.lo} .. {self.hi}"
 
 
@@ -76,19 +81,25 @@ SourceMaker = Callable[[Chunk], Any]
 
 class ChunkQueue:
     """The chunks of a plan still to load, in order: each object's lists' part, the audit logs,
-    then each object's window, one chunk of each object at a time, round the objects."""
+    then each object's window, one chunk of each object's lists' part and window at a time,
+    round the objects."""
 
     def __init__(self, plan: ChunkPlan, search: list[str], entries: list[str]) -> None:
         self.plan = plan
         self.waiting: deque[Chunk] = deque()
         for name in search:
-            key = f"{LISTS}-{name}"
-            if key not in plan.done:
-                self.waiting.append(Chunk(key, BEGINNING, plan.boundary, (name,)))
+            self._list(name)
         if entries and ENTRIES not in plan.done:
             self.waiting.append(Chunk(ENTRIES, BEGINNING, plan.began, tuple(entries)))
         for name in search:
             self._window(name)
+
+    def _list(self, name: str) -> None:
+        """Queues object `name`'s next list chunk, unless its lists' part is read."""
+        key = f"{LISTS}-{name}"
+        if key not in self.plan.done:
+            pages = (self.plan.pages.get(name, 1), self.plan.list_pages)
+            self.waiting.append(Chunk(key, BEGINNING, self.plan.boundary, (name,), pages=pages))
 
     def _window(self, name: str) -> None:
         """Queues object `name`'s next chunk, or marks its window read."""
@@ -103,10 +114,14 @@ class ChunkQueue:
     def loaded(self, chunk: Chunk, pipeline: dlt.Pipeline) -> None:
         """Chunk `chunk`, loaded through `pipeline`: marked done, or its object's next chunk
         queued where the chunk's own state says it stopped."""
-        outcome = chunk_outcome(pipeline, chunk.key) if chunk.records else {}
+        name = chunk.names[0]
+        outcome = chunk_outcome(pipeline, name) if chunk.records or chunk.pages else {}
         if NEXT_END in outcome:
-            self.plan.move_end(chunk.key, str(outcome[NEXT_END]))
-            self._window(chunk.key)
+            self.plan.move_end(name, str(outcome[NEXT_END]))
+            self._window(name)
+        elif NEXT_PAGE in outcome:
+            self.plan.move_page(name, int(outcome[NEXT_PAGE]))
+            self._list(name)
         else:
             self.plan.mark_done(chunk.key)
 

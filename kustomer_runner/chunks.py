@@ -5,8 +5,10 @@ is lost whole when the process dies. Here the objects with a cursor are loaded a
 that keep no state, each chunk its own load, committed on its own:
 
 - *each object's lists' part*: the search-synced object's records last changed before a boundary
-  a week inside search's two-year reach, read as a bounded first load (lists and search side by
-  side), one chunk an object;
+  a week inside search's two-year reach, read from its list in chunks of N / 500 pages (as many
+  requests as a window chunk) up to the page whose records were created past the boundary
+  (`kustomer_source.read.chunked.read_list_chunk`): a chunk notes the page the next one starts
+  at;
 - *each search-synced object's window*, [boundary, the instant the plan began), in chunks of about
   N records read newest first (`kustomer_source.read.chunked`): a chunk notes where the next one
   ends, so each object goes on from where its loaded data stops, and the newest records land
@@ -20,8 +22,9 @@ Chunks are read two at a time and loaded while the next ones read (`chunk_loads`
 its progress are kept in `first_load_chunks.json` in the pipeline's working directory, written
 after each chunk's load: a rerun goes on with the chunks not loaded. The file goes when the last
 run has set the cursors (or with `--full-refresh`, which drops the working directory). The
-boundary stays inside search's reach for a week of loading; the lists' part of a plan resumed
-later than that still ends at it (it reads lists and search side by side, as exact).
+boundary stays inside search's reach for a week of loading: a plan found older than that (its
+window's oldest records no longer searchable) is dropped, with a message, and the first load
+starts over (what the chunks loaded is merged on id, nothing is lost).
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ FINAL_OVERLAP = timedelta(hours=1)
 BEGINNING = "2000-01-01T00:00:00.000Z"
 #: the chunks that are not an object's window
 LISTS, ENTRIES = "lists", "entries"
+#: records on a search page: a list chunk reads `records / SEARCH_PAGE` pages, as many requests as
+#: a window chunk (at 100 records a page, a fifth of its records): a kill loses about as many
+#: requests whichever budget the chunks in flight spend
+SEARCH_PAGE = 500
 
 
 def _iso(at: datetime) -> str:
@@ -58,13 +65,15 @@ def _iso(at: datetime) -> str:
 class ChunkPlan:
     """One chunked first load: when it began, where the window starts, the records per chunk,
     the chunks done (`lists-<object>`, `ENTRIES` and objects whose window is read) and where each
-    object's next chunk ends (absent: at `began`)."""
+    object's next chunk ends (absent: at `began`), and the page each object's next list chunk
+    starts at (absent: page 1)."""
 
     began: str
     boundary: str
     records: int
     done: set[str] = field(default_factory=set)
     ends: dict[str, str] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)
     path: Path | None = field(default=None, repr=False, compare=False)
     resumed: bool = field(default=False, compare=False)  # an earlier run's plan
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -94,6 +103,17 @@ class ChunkPlan:
             self.ends[name] = end
             self.save()
 
+    def move_page(self, name: str, page: int) -> None:
+        """Object `name`'s list is loaded up to page `page` (exclusive)."""
+        with self._lock:
+            self.pages[name] = page
+            self.save()
+
+    @property
+    def list_pages(self) -> int:
+        """The pages a list chunk reads."""
+        return max(1, self.records // SEARCH_PAGE)
+
     def save(self) -> None:
         if self.path is not None:
             data = {
@@ -102,6 +122,7 @@ class ChunkPlan:
                 "records": self.records,
                 "done": sorted(self.done),
                 "ends": self.ends,
+                "pages": self.pages,
             }
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data, indent=1))
@@ -127,6 +148,7 @@ def saved_plan(pipeline: dlt.Pipeline) -> ChunkPlan | None:
             int(data["records"]),
             {str(key) for key in data["done"]},
             {str(name): str(end) for name, end in dict(data["ends"]).items()},
+            {str(name): int(page) for name, page in dict(data.get("pages") or {}).items()},
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -149,6 +171,12 @@ def plan_first_load(
         progress_path(pipeline).unlink(missing_ok=True)  # the last run finished the plan
         return None
     plan = saved_plan(pipeline)
+    if plan is not None and plan.boundary <= search_floor(now()):
+        print(
+            f"first load: the chunked first load begun at {plan.began} is older than a week, "
+            "and search no longer reaches where its window starts: starting it over"
+        )
+        plan = None
     if plan is None:
         plan = ChunkPlan.make(now(), records)
         plan.path = progress_path(pipeline)

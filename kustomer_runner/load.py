@@ -147,7 +147,14 @@ def load_first_chunks(
         print(f"first load: continuing a chunked first load begun at {plan.began}")
 
     def make_source(chunk: chunk_loads.Chunk) -> Any:
-        bounds = {"start_date": chunk.lo, "end_date": chunk.hi, "chunk_records": chunk.records}
+        first, pages = chunk.pages or (1, None)
+        bounds = {
+            "start_date": chunk.lo,
+            "end_date": chunk.hi,
+            "chunk_records": chunk.records,
+            "chunk_pages": pages,
+            "chunk_first_page": first,
+        }
         source = selected(kustomer_source(**source_settings(args, **bounds)), args)
         return source.with_resources(*chunk.names)
 

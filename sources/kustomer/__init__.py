@@ -66,6 +66,8 @@ def kustomer_source(
     history: bool = False,
     tuning: Tuning | None = None,
     chunk_records: int | None = None,
+    chunk_pages: int | None = None,
+    chunk_first_page: int = 1,
 ) -> Iterator[DltResource]:
     """All 48 Kustomer objects, one table per Klass of custom objects, tags, SLAs, holidays and
     custom-attribute definitions as dlt resources; pick some with `.with_resources(...)`.
@@ -89,6 +91,11 @@ def kustomer_source(
         chunk_records: With start_date and end_date: read the search-synced objects newest
             first, about this many records each, noting in each resource's state where the next
             chunk ends (the runner's first load in chunks, `kustomer_source.read.chunked`).
+        chunk_pages: With start_date and end_date: read this many pages of each search-synced
+            object's list from page `chunk_first_page`, keeping the records changed in the
+            range and noting where the next chunk starts (the list's part of a first load in
+            chunks).
+        chunk_first_page: The first page a list chunk reads (with chunk_pages).
     """
     tuning = tuning if tuning is not None else Tuning()
     host = resolve_base_url(org, base_url)
@@ -98,7 +105,8 @@ def kustomer_source(
     if start is None and end is None:
         # an external scheduler's interval bounds the run (see kustomer_source/schedule.py)
         start, end = scheduler_interval() or (None, None)
-    settings = Settings(start, end, hard_delete, lookback, history, tuning, chunk_records)
+    pages = (chunk_first_page, chunk_pages) if chunk_pages else None
+    settings = Settings(start, end, hard_delete, lookback, history, tuning, chunk_records, pages)
     # a host this pipeline's state does not belong to is not asked anything (the resources
     # check again once dlt has restored the state from the destination)
     refuse_if_bound_elsewhere(client.base_url)

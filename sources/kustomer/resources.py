@@ -25,7 +25,7 @@ from .metrics import NOTE_METRIC, SKIP_METRIC
 from .read.attachments import COLUMNS as ATTACHMENT_COLUMNS
 from .read.attachments import MESSAGE_LIST, read_attachments
 from .read.attachments import TABLE as ATTACHMENTS_TABLE
-from .read.chunked import read_chunk
+from .read.chunked import read_chunk, read_list_chunk
 from .read.incremental import read_incrementally, read_what_left
 from .read.lists import read_audit_logs, read_list, read_single
 from .removals import MERGED_INTO, MOVES, add_removals_table
@@ -126,6 +126,12 @@ def changes_reader(
                 yield from read_chunk(
                     client, obj, settings.tuning, bounds, settings.chunk_records, chunk_state
                 )
+            return
+        if settings.chunk_pages and updated_at.end_value is not None:
+            with skip_on_missing_role(client, obj):
+                chunk_state = dlt.current.resource_state()
+                end, pages = updated_at.end_value, settings.chunk_pages
+                yield from read_list_chunk(client, obj, settings.tuning, end, pages, chunk_state)
             return
         # a bounded range keeps no state
         state = dlt.current.resource_state() if updated_at.end_value is None else None

@@ -91,6 +91,8 @@ class Settings:
     history: bool = False
     tuning: Tuning = field(default_factory=Tuning)
     chunk_records: int | None = None
+    #: a list chunk: (first page, pages) of each object's list (`read.chunked.read_list_chunk`)
+    chunk_pages: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.lookback_s < 0:

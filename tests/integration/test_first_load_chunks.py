@@ -69,15 +69,13 @@ def test_a_killed_chunked_first_load_goes_on_with_the_chunks_not_loaded(tmp_path
         assert rerun <= 0.65 * whole, (rerun, whole)
 
 
-def test_a_search_that_ignores_the_descending_sort_reads_the_window_in_one_chunk(
-    tmp_path: Path,
-) -> None:
-    """Kustomer documents search's `sort` but not that it honours `desc` (kustomer-behaviour
-    S1): where the pages come in another order, each object's window is read as an ordinary
-    bounded range, with a warning, and the load still ends equal to the org. (The sandbox
-    ignores the sorts Kustomer's docs do not show: conversations' and notes' here, not
-    customers'.)"""
-    with serve(seed=SEED, scale=60, unsupported_sort="ignore") as sb:
+def test_a_chunked_first_load_of_an_unkind_org_equals_the_org(tmp_path: Path) -> None:
+    """The sandbox's unkind profile plays what Kustomer's docs leave open, among them a search
+    that ignores a descending sort the docs do not show (conversations' and notes', not
+    customers'; kustomer-behaviour S1) and lists newest first: each object's window whose sort
+    is ignored is read as an ordinary bounded range, a list out of id order is read to its end
+    in one chunk, each with a warning, and the load still ends equal to the org."""
+    with serve(seed=SEED, scale=60, profile="unkind") as sb:
         cli = Cli(sb, tmp_path)
         cli.env.update(SMALL_PAGES)
         out = cli.run(*RUN)
@@ -86,5 +84,7 @@ def test_a_search_that_ignores_the_descending_sort_reads_the_window_in_one_chunk
         for name in ("conversations", "notes"):  # one window chunk: the fallback reads it whole
             assert f"reading the rest of {name}'s range in one chunk" in said, said[-3000:]
             assert len([line for line in windows if f": {name}, 20" in line]) == 1, windows
+        for name in OBJECTS:
+            assert f"{name}: /v1/{name} is not in ascending id order" in said, said[-3000:]
         assert_duckdb_equal_to_org(sb, cli.loader, OBJECTS)
         assert not progress_files(cli)

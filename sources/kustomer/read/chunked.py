@@ -1,5 +1,6 @@
-"""One chunk of a first load in chunks: the newest records of a bounded range, a fixed number
-at a time, each chunk ending where the next one starts (the runner's `--first-load-chunk-records`).
+"""One chunk of a first load in chunks (the runner's `--first-load-chunk-records`): the newest
+records of an object's window, or a range of its list's pages, each chunk ending where the next
+one starts.
 
 A chunk reads the records changed in [start, end) newest `updatedAt` first, keyset-paged (`lt`
 the chunk's end, then `lte` the last updatedAt read with the ids seen there skipped, as
@@ -10,6 +11,15 @@ chunk's end is where the data committed before it stops, whatever the clock. A r
 while the chunks are read moves above the range's end and is the final run's (`chunks`), and
 records never move down, so chunks read newest first miss nothing and the newest records land
 first.
+
+A list chunk (`read_list_chunk`) reads pages [first, first + pages) of the object's list and keeps
+what dlt's range keeps: the records last changed before the range's end. Those were created
+before it, list pages hold records in ascending id order and ids follow `createdAt` to the
+second (both *inferred*, as in a first load in one package), so the object's list part ends at
+the first page whose last record was created `list_cut_slack_s` past the range's end (or at the
+list's end). A page out of id order means the list cannot stop early: that chunk reads on to the
+list's end, with a warning. A page that moves while the chunks are read (a record deleted before
+it) can shift a record past a chunk's edge; the final run's comparison with the org loads it.
 """
 
 from __future__ import annotations
@@ -21,16 +31,18 @@ from typing import Any
 from dlt.common import logger
 
 from ..api.client import KustomerClient
+from ..api.errors import KustomerNotFoundError
 from ..api.times import api_time, parse_api_time
 from ..catalog.objects import KustomerObject
 from ..rows import TPage, rows_of
 from ..settings import Tuning
 from .incremental import read_incrementally
+from .lists import page_range
 from .search import KeysetScan, SortNotHonoured, check_order
 
 #: where the resource's state keeps a chunk's outcome
 CHUNK_STATE = "first_load_chunk"
-NEXT_END, DONE = "next_end", "done"
+NEXT_END, NEXT_PAGE, DONE = "next_end", "next_page", "done"
 ONE_MS = timedelta(milliseconds=1)
 
 
@@ -105,3 +117,58 @@ def read_chunk(
         outcome = {DONE: True}
         yield from read_incrementally(client, obj, tuning, 0, bounds, None)
     state[CHUNK_STATE] = outcome
+
+
+def read_list_chunk(
+    client: KustomerClient,
+    obj: KustomerObject,
+    tuning: Tuning,
+    end: str,
+    pages: tuple[int, int],
+    state: MutableMapping[str, Any],
+) -> Iterator[TPage]:
+    """Pages `pages` (first, how many) of the object's list for a range that ends at `end` (see
+    the module docstring); the outcome goes in `state[CHUNK_STATE]`: `NEXT_PAGE` or `DONE`."""
+    first, count = pages
+    slack = timedelta(seconds=max(tuning.list_cut_slack_s, 0))
+    # with first_load_split off the list is read to its end (orgs with back-dated imports)
+    stop = api_time(parse_api_time(end) + slack) if tuning.first_load_split else None
+    size, concurrency = tuning.page_size, tuning.list_concurrency
+    read, last_id, unordered, short = 0, "", False, False
+
+    def pages_read() -> Iterator[list[Any]]:
+        yield from page_range(client, obj, size, concurrency, first, count)
+        if unordered:  # the list cannot stop early: on to its end
+            yield from page_range(client, obj, size, concurrency, first + count, 1 << 30)
+
+    try:
+        for data in pages_read():
+            read += 1
+            ids = [str(record.get("id") or "") for record in data]
+            if stop and any(b < a for a, b in zip([last_id, *ids], ids, strict=False)):
+                logger.warning(
+                    f"{obj.table}: {obj.path} is not in ascending id order, so its part of a "
+                    "chunked first load cannot stop where the window begins; reading the rest "
+                    "of the list in this chunk"
+                )
+                stop, unordered = None, True
+            last_id = max([last_id, *ids])
+            yield rows_of(obj, data)
+            created = (data[-1].get("attributes") or {}).get("createdAt") if data else None
+            if stop and isinstance(created, str) and _api(created) >= stop:
+                break
+            short = len(data) < min(size, obj.page_size)  # the list's last page
+        else:
+            if read == count and not unordered and not short:
+                state[CHUNK_STATE] = {NEXT_PAGE: first + count}
+                return
+    except KustomerNotFoundError:
+        if read or first == 1:
+            raise
+        # inferred: a page past the list's end may answer 404 rather than an empty page
+    state[CHUNK_STATE] = {DONE: True}
+
+
+def _api(at: str) -> str:
+    """`at` in the API's own format (comparable as text)."""
+    return at if len(at) == 24 and at.endswith("Z") else api_time(parse_api_time(at))

@@ -8,7 +8,7 @@ time and memory stays bounded whatever the size of the org.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -84,6 +84,26 @@ def _more_pages(
     return last is None or number < last
 
 
+def page_range(
+    client: KustomerClient,
+    obj: KustomerObject,
+    page_size: int,
+    concurrency: int,
+    first: int,
+    count: int,
+) -> Iterator[list[Any]]:
+    """Pages [first, first + count) of a list endpoint, each page's `data`, `concurrency`
+    requests in flight; fewer where the list ends before."""
+    query = {"pageSize": min(page_size, obj.page_size)}
+    upto = first + count - 1
+    pages = _numbered_pages(client, obj, query, concurrency, None, first=first, upto=upto)
+    try:
+        for data, _ in pages:
+            yield data
+    finally:
+        pages.close()  # a reader that stops early cancels the pages in flight
+
+
 def _numbered_pages(
     client: KustomerClient,
     obj: KustomerObject,
@@ -91,15 +111,18 @@ def _numbered_pages(
     concurrency: int,
     last: int | None,
     in_flight: Callable[[], int] | None = None,
-) -> Iterator[tuple[list[Any], Any]]:
-    """Pages 2.. of a list, `concurrency` requests in flight, yielded in page order."""
+    first: int = 2,
+    upto: int | None = None,
+) -> Generator[tuple[list[Any], Any], None, None]:
+    """Pages `first`.. of a list (up to page `upto`), `concurrency` requests in flight, yielded
+    in page order."""
 
     def fetch(number: int) -> Any:
         return client.get_json(obj.path, {**query, "page": number}, what=obj.table, page=number)
 
     pool = ThreadPoolExecutor(concurrency, thread_name_prefix=f"kustomer-{obj.table}")
     pending: deque[tuple[int, Future[Any]]] = deque()
-    number = 2
+    number = first
     # without `meta.totalPages` the end is unknown: pages in flight double from 2 as pages keep
     # coming, so a short list asks few pages past its end (a real org may answer them 404)
     ramp = concurrency if last is not None else 2
@@ -107,7 +130,11 @@ def _numbered_pages(
         while True:
             allowed = max(1, min(concurrency, in_flight())) if in_flight else concurrency
             allowed = min(allowed, ramp)
-            while len(pending) < allowed and (last is None or number <= last):
+            while (
+                len(pending) < allowed
+                and (last is None or number <= last)
+                and (upto is None or number <= upto)
+            ):
                 pending.append((number, pool.submit(fetch, number)))
                 number += 1
             if not pending:
