@@ -5,8 +5,10 @@ dlt runs a pipeline's steps in turn: a chunk loaded with `pipeline.run` leaves t
 idle while it is normalized and loaded. A chunk is a bounded range that keeps no cursor, so it
 may instead go through a pipeline of its own, dlt's way to run bounded backfills side by side
 (one pipeline per range, one dataset): up to `READING` chunks are extracted at once in worker
-threads, each through its own source and pipeline `<pipeline>_chunk_<key>`, and this thread
-normalizes and loads each as soon as its extract ends, one at a time, while the others read on.
+threads, each through its own source and pipeline `<pipeline>_chunk_<key>`. As soon as a chunk's
+extract ends, its reader takes the next chunk and the chunk goes to a process of its own to be
+normalized (`normalizer`: the normalize does not share a core with the readers); this thread
+loads each normalized chunk, one at a time.
 So the org's budgets stay busy through the local work, and the destination sees one load at a
 time. A chunk that reads lists goes beside one that reads search, so both budgets are spent, as
 in a first load in one package.
@@ -36,6 +38,7 @@ from kustomer_source.removals import apply_removals
 
 from . import history
 from .chunks import BEGINNING, ENTRIES, LISTS, ChunkPlan
+from .normalizer import Normalizer
 from .pipeline import loader_format
 from .resume import delete_appended_rows
 
@@ -197,33 +200,42 @@ def load_side_by_side(
     main: dlt.Pipeline, queue: ChunkQueue, make_source: SourceMaker
 ) -> tuple[list[Any], list[Any]]:
     """Loads the queue's chunks (see the module docstring); returns their sources and traces for
-    the summary."""
-    sources: list[Any] = []
+    the summary. A chunk whose extract ends goes to the normalize process and its reader takes
+    the next chunk at once; a chunk whose normalize ends is loaded here."""
     traces: list[Any] = settle_leftovers(main, queue)
     import_writers()
     reading: dict[Future[tuple[dlt.Pipeline, Any]], Chunk] = {}
+    normalizing: dict[Future[Any], tuple[Chunk, Any]] = {}
     kept: dict[tuple[str, ...], Any] = {}
     pool = ThreadPoolExecutor(READING, thread_name_prefix="kustomer-chunk")
 
     def read_more() -> None:
         while len(reading) < READING:
-            chunk = next_chunk(queue, list(reading.values()))
+            # an object's next chunk is queued once its last is loaded (`ChunkQueue.loaded`)
+            in_flight = [*reading.values(), *(chunk for chunk, _ in normalizing.values())]
+            chunk = next_chunk(queue, list(reading.values()), in_flight)
             if chunk is None:
                 return
             queue.waiting.remove(chunk)
             print(f"first load chunk: {chunk}", flush=True)
             reading[pool.submit(extract_chunk, main, chunk, make_source)] = chunk
 
+    normalizer = Normalizer()
     with shared_rate_budget():
         try:
             read_more()
-            while reading:
-                finished, _ = wait(reading, return_when=FIRST_COMPLETED)
+            while reading or normalizing:
+                finished, _ = wait([*reading, *normalizing], return_when=FIRST_COMPLETED)
                 for future in finished:
-                    chunk = reading.pop(future)
-                    read_more()  # the next chunk reads while this one is loaded
-                    pipeline, source = future.result()
-                    traces += load_extracted(pipeline, history.keeps_history(source))
+                    if future in reading:
+                        chunk = reading.pop(future)
+                        pipeline, source = future.result()
+                        normalizing[normalizer.submit(pipeline)] = (chunk, source)
+                        continue
+                    chunk, source = normalizing.pop(future)
+                    traces.append(normalizer.trace(future.result()))
+                    pipeline = chunk_pipeline(main, chunk.key)  # the schema normalize changed
+                    traces += load_normalized(pipeline, history.keeps_history(source))
                     adopt_schema(main, pipeline)
                     queue.loaded(chunk, pipeline)
                     shutil.rmtree(pipeline.working_dir, ignore_errors=True)
@@ -234,8 +246,9 @@ def load_side_by_side(
             # on an error, the chunks still reading stop at their next request (the shared
             # limiter is closed as the block ends) and their partial extracts are left behind
             pool.shutdown(wait=False, cancel_futures=True)
+            normalizer.close()
     main.activate()
-    return [*sources, *kept.values()], traces
+    return list(kept.values()), traces
 
 
 def adopt_schema(main: dlt.Pipeline, pipeline: dlt.Pipeline) -> None:
@@ -252,11 +265,13 @@ def adopt_schema(main: dlt.Pipeline, pipeline: dlt.Pipeline) -> None:
     main.schemas.save_schema(schema)
 
 
-def next_chunk(queue: ChunkQueue, reading: list[Chunk]) -> Chunk | None:
+def next_chunk(
+    queue: ChunkQueue, reading: list[Chunk], in_flight: list[Chunk] | None = None
+) -> Chunk | None:
     """The next chunk to read beside those `reading`: one that spends the budget they leave idle
-    (lists beside search, search beside lists) where one waits, else the first; an object's
-    next window chunk waits for its last."""
-    busy = {chunk.key for chunk in reading}
+    (lists beside search, search beside lists) where one waits, else the first; not one whose
+    key is `in_flight` (read, not yet loaded: a key has one working directory)."""
+    busy = {chunk.key for chunk in [*reading, *(in_flight or [])]}
     ready = [chunk for chunk in queue.waiting if chunk.key not in busy]
     spent = {chunk.reads_lists for chunk in reading}
     other = [chunk for chunk in ready if chunk.reads_lists not in spent]
@@ -300,11 +315,16 @@ def load_extracted(pipeline: dlt.Pipeline, with_history: bool) -> list[Any]:
     # read (a fork copies their locks in whatever state they are), or spawned, and spawned
     # workers outlive a run killed with -9
     pipeline.normalize(workers=1)
-    normalized = light(pipeline.last_trace)
+    return [light(pipeline.last_trace), *load_normalized(pipeline, with_history)]
+
+
+def load_normalized(pipeline: dlt.Pipeline, with_history: bool) -> list[Any]:
+    """Loads what `pipeline` normalized, then closes superseded versions (history mode) and
+    applies the records found gone; returns the step's trace (`light`)."""
     pipeline.load()
     loaded = light(pipeline.last_trace)
     after_load(pipeline, with_history)
-    return [normalized, loaded]
+    return [loaded]
 
 
 def after_load(pipeline: dlt.Pipeline, with_history: bool) -> None:
