@@ -90,6 +90,9 @@ def _start_watching(parent: int) -> None:
     """In the normalize process: the garbage collector tuned as in the run's process, and a
     thread that ends the process once `parent` is gone."""
     tune_garbage_collector()
+    # one chunk at a time, in this process: `[normalize] workers` in .dlt/config.toml (for a
+    # load in one package) would otherwise start a pool per chunk and poll it
+    os.environ["NORMALIZE__WORKERS"] = "1"
 
     def watch() -> None:
         while os.getppid() == parent:
