@@ -24,6 +24,7 @@ import shutil
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -35,9 +36,10 @@ from dlt.common.storages.load_package import PackageStorage
 from kustomer_source.api.limits import shared_rate_budget
 from kustomer_source.read.chunked import CHUNK_STATE, NEXT_END, NEXT_PAGE
 from kustomer_source.removals import apply_removals
+from kustomer_source.state import READ_IN_FULL_AT
 
 from . import history
-from .chunks import BEGINNING, ENTRIES, LISTS, ChunkPlan
+from .chunks import BEGINNING, ENTRIES, LISTS, WHOLE, ChunkPlan
 from .normalizer import Normalizer
 from .pipeline import loader_format
 from .resume import delete_appended_rows
@@ -71,7 +73,11 @@ class Chunk:
 
     def __str__(self) -> str:
         kind, _, name = self.key.partition("-")
-        what = {LISTS: f"{name}, the lists' part", ENTRIES: "the audit logs"}.get(kind, self.key)
+        what = {
+            LISTS: f"{name}, the lists' part",
+            ENTRIES: "the audit logs",
+            WHOLE: "the objects read whole",
+        }.get(kind, self.key)
         if self.pages:
             first, count = self.pages
             what = f"{what} (pages {first} to {first + count - 1})"
@@ -87,13 +93,17 @@ class ChunkQueue:
     then each object's window, one chunk of each object's lists' part and window at a time,
     round the objects."""
 
-    def __init__(self, plan: ChunkPlan, search: list[str], entries: list[str]) -> None:
+    def __init__(
+        self, plan: ChunkPlan, search: list[str], entries: list[str], whole: list[str]
+    ) -> None:
         self.plan = plan
         self.waiting: deque[Chunk] = deque()
         for name in search:
             self._list(name)
         if entries and ENTRIES not in plan.done:
             self.waiting.append(Chunk(ENTRIES, BEGINNING, plan.began, tuple(entries)))
+        if whole and WHOLE not in plan.done:
+            self.waiting.append(Chunk(WHOLE, BEGINNING, plan.began, tuple(whole)))
         for name in search:
             self._window(name)
 
@@ -189,6 +199,8 @@ def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue) -> list[Any]:
             done = True
         if done:
             adopt_schema(main, pipeline)
+            if chunk.key == WHOLE:
+                adopt_state(main, pipeline, chunk.names)
             queue.waiting.remove(chunk)
             queue.loaded(chunk, pipeline)
         shutil.rmtree(pipeline.working_dir, ignore_errors=True)
@@ -237,6 +249,8 @@ def load_side_by_side(
                     pipeline = chunk_pipeline(main, chunk.key)  # the schema normalize changed
                     traces += load_normalized(pipeline, history.keeps_history(source))
                     adopt_schema(main, pipeline)
+                    if chunk.key == WHOLE:
+                        adopt_state(main, pipeline, chunk.names)
                     queue.loaded(chunk, pipeline)
                     shutil.rmtree(pipeline.working_dir, ignore_errors=True)
                     # the summary needs one source of each object, not one of each chunk
@@ -263,6 +277,22 @@ def adopt_schema(main: dlt.Pipeline, pipeline: dlt.Pipeline) -> None:
     else:
         schema = loaded.clone()
     main.schemas.save_schema(schema)
+
+
+def adopt_state(main: dlt.Pipeline, pipeline: dlt.Pipeline, names: tuple[str, ...]) -> None:
+    """The main pipeline's state takes in what the chunk of objects read whole keeps (each
+    object's resource state, as the attachments' newest message; when a big list was read in
+    full), saved at once and committed with the final run's load, so the next runs go on from
+    it."""
+    with main.managed_state() as state:
+        for source_name, loaded in (pipeline.state.get("sources") or {}).items():
+            target = state.setdefault("sources", {}).setdefault(source_name, {})
+            resources = loaded.get("resources") or {}
+            for name in names:
+                if name in resources:
+                    target.setdefault("resources", {})[name] = deepcopy(resources[name])
+            if READ_IN_FULL_AT in loaded:
+                target.setdefault(READ_IN_FULL_AT, {}).update(loaded[READ_IN_FULL_AT])
 
 
 def next_chunk(

@@ -14,9 +14,12 @@ that keep no state, each chunk its own load, committed on its own:
   ends, so each object goes on from where its loaded data stops, and the newest records land
   first;
 - *the entries*: the audit logs up to the instant the plan began, one chunk;
-- then one ordinary run from an hour before the plan began (clock skew and index lag), which sets
-  the cursors, picks up every change made while the chunks were read, compares the destination
-  with the org, and loads the objects read whole (configuration lists, attachments).
+- *the objects read whole* (configuration lists, the big routing lists, attachments), one chunk
+  beside the others; the state they keep (when a big list was read in full, the newest message
+  whose attachments are read) goes into the pipeline's state, committed with the final run;
+- then one ordinary run of the objects with a cursor from an hour before the plan began (clock
+  skew and index lag), which sets the cursors, picks up every change made while the chunks were
+  read and compares the destination with the org.
 
 Chunks are read two at a time and loaded while the next ones read (`chunk_loads`). The plan and
 its progress are kept in `first_load_chunks.json` in the pipeline's working directory, written
@@ -50,7 +53,7 @@ FINAL_OVERLAP = timedelta(hours=1)
 #: needs a start)
 BEGINNING = "2000-01-01T00:00:00.000Z"
 #: the chunks that are not an object's window
-LISTS, ENTRIES = "lists", "entries"
+LISTS, ENTRIES, WHOLE = "lists", "entries", "whole"
 #: records on a search page: a list chunk reads `records / SEARCH_PAGE` pages, as many requests as
 #: a window chunk (at 100 records a page, a fifth of its records): a kill loses about as many
 #: requests whichever budget the chunks in flight spend
@@ -197,3 +200,8 @@ def entries_only(source: Any) -> list[str]:
         for name, r in source.selected_resources.items()
         if r.incremental is not None and r.write_disposition == "append"
     ]
+
+
+def whole_only(source: Any) -> list[str]:
+    """The names of the source's selected resources without a cursor (read whole every run)."""
+    return [name for name, r in source.selected_resources.items() if r.incremental is None]

@@ -117,8 +117,11 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
         for lo, hi in ranges:
             if args.backfill_from and args.backfill_to:
                 print(f"backfill {lo} .. {hi}")
-            source = kustomer_source(**source_settings(args, start_date=lo, end_date=hi))
-            sources.append(selected(source, args))
+            bounds = source_settings(args, start_date=lo, end_date=hi)
+            source = selected(kustomer_source(**bounds), args)
+            if plan is not None and chunks.WHOLE in plan.done:  # the chunks loaded them
+                source = chunks.incremental_only(source)
+            sources.append(source)
             load_selected(pipeline, sources[-1], args)
             traces.append(pipeline.last_trace)
     if plan is not None:
@@ -164,7 +167,8 @@ def load_first_chunks(
     )
     entries = chunks.entries_only(everything)
     search = [name for name in everything.selected_resources if name not in entries]
-    queue = chunk_loads.ChunkQueue(plan, search, entries)
+    whole = chunks.whole_only(selected(kustomer_source(**source_settings(args, **bounds)), args))
+    queue = chunk_loads.ChunkQueue(plan, search, entries, whole)
     sources: list[Any] = []
     traces: list[Any] = []
     if args.full_refresh and not lake.is_filesystem(pipeline):

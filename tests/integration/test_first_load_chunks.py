@@ -88,3 +88,27 @@ def test_a_chunked_first_load_of_an_unkind_org_equals_the_org(tmp_path: Path) ->
             assert f"{name}: /v1/{name} is not in ascending id order" in said, said[-3000:]
         assert_duckdb_equal_to_org(sb, cli.loader, OBJECTS)
         assert not progress_files(cli)
+
+
+def test_the_objects_read_whole_load_beside_the_chunks_and_keep_their_state(
+    tmp_path: Path,
+) -> None:
+    """The objects without a cursor load as one chunk beside the others, and the state they keep
+    goes into the pipeline's: the run after the chunked first load neither reads the big routing
+    list again (read in full once a day) nor every message's attachments again."""
+    objects = "customers,routing_work_items,message_attachments,teams"
+    with serve(seed=SEED, scale=200) as sb:
+        cli = Cli(sb, tmp_path)
+        cli.env.update(SMALL_PAGES)
+        out = cli.run("--objects", objects, "--first-load-chunk-records", "40")
+        assert "first load chunk: the objects read whole" in out.stdout, out.stdout[-2000:]
+        assert cli.loader.count("routing_work_items") == sb.control.count("routing_work_items")
+        assert cli.loader.count("teams") == sb.control.count("teams")
+        assert_duckdb_equal_to_org(sb, cli.loader, ["customers"])
+        attachments = cli.loader.count("message_attachments")
+        assert attachments > 0
+        sb.control.reset_requests()
+        cli.run("--objects", objects, "--first-load-chunk-records", "40")
+        assert sb.control.requests(path_prefix="/v1/routing/work-items") == 0
+        assert sb.control.requests(path_prefix="/v1/messages") <= 2  # the newest page or two
+        assert cli.loader.count("message_attachments") == attachments
