@@ -205,7 +205,8 @@ def summarize(
                 steps[step.step] = steps.get(step.step, 0.0) + took
         loaded = trace.last_load_info if trace else None
         load_ids += [i for i in (loaded.loads_ids if loaded else []) if i not in load_ids]
-    names = sorted(sources[-1].selected_resources) if sources else []
+    # every object a source loaded (a chunked first load's final run leaves out those read whole)
+    names = sorted({name for source in sources for name in source.selected_resources})
     held = rows_held(pipeline, names)
     if not any(trace and trace.last_normalize_info for trace in traces):
         row_counts = rows_of_loads(pipeline, names, load_ids)

@@ -102,6 +102,8 @@ def test_the_objects_read_whole_load_beside_the_chunks_and_keep_their_state(
         cli.env.update(SMALL_PAGES)
         out = cli.run("--objects", objects, "--first-load-chunk-records", "40")
         assert "first load chunk: the objects read whole" in out.stdout, out.stdout[-2000:]
+        summary = [line.split()[0] for line in out.stdout.splitlines() if line.strip()]
+        assert {"routing_work_items", "teams", "message_attachments"} <= set(summary), summary
         assert cli.loader.count("routing_work_items") == sb.control.count("routing_work_items")
         assert cli.loader.count("teams") == sb.control.count("teams")
         assert_duckdb_equal_to_org(sb, cli.loader, ["customers"])
