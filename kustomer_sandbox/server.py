@@ -34,6 +34,15 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.control = Control(engine)
         self.verbose = verbose
 
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
+    ) -> None:
+        """A client that went away mid-request (a run killed with -9, a Ctrl-C) is not an error
+        of the sandbox: no traceback for it; anything else is printed as before."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class Handler(BaseHTTPRequestHandler):
     """Routes ``/__sandbox/...`` to the control API and everything else to the API."""
