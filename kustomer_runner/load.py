@@ -162,12 +162,11 @@ def load_first_chunks(
         return source.with_resources(*chunk.names)
 
     bounds = {"start_date": chunks.BEGINNING, "end_date": plan.began}
-    everything = chunks.incremental_only(
-        selected(kustomer_source(**source_settings(args, **bounds)), args)
-    )
+    everything = selected(kustomer_source(**source_settings(args, **bounds)), args)
+    whole = chunks.whole_only(everything)
     entries = chunks.entries_only(everything)
-    search = [name for name in everything.selected_resources if name not in entries]
-    whole = chunks.whole_only(selected(kustomer_source(**source_settings(args, **bounds)), args))
+    cursors = chunks.incremental_only(everything).selected_resources
+    search = [name for name in cursors if name not in entries]
     queue = chunk_loads.ChunkQueue(plan, search, entries, whole)
     sources: list[Any] = []
     traces: list[Any] = []
