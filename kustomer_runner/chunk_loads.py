@@ -63,10 +63,6 @@ class Chunk:
     pages: tuple[int, int] | None = None
 
     @property
-    def span(self) -> tuple[str, str]:
-        return self.lo, self.hi
-
-    @property
     def reads_lists(self) -> bool:
         """Whether the chunk spends the org budget (lists, audit logs) rather than search's."""
         return self.records is None
@@ -170,7 +166,7 @@ def chunk_pipeline(main: dlt.Pipeline, key: str) -> dlt.Pipeline:
     return pipeline
 
 
-def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue) -> list[Any]:
+def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue, normalizer: Normalizer) -> list[Any]:
     """What a killed run left of its chunk pipelines, settled before the chunks start: a chunk
     whose load completed counts as loaded; one read whole but not loaded (its extract committed)
     is loaded now; rows a partly loaded chunk appended are deleted, and it is read again. Each
@@ -195,14 +191,13 @@ def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue) -> list[Any]:
         done = bool(pipeline.list_completed_load_packages())
         if not done and not partial and pipeline.has_pending_data:
             print(f"first load chunk ({chunk}): loading what the last run read", flush=True)
-            traces += load_extracted(pipeline, bool(history.history_tables(pipeline)))
+            traces.append(normalizer.trace(normalizer.submit(pipeline).result()))
+            pipeline = chunk_pipeline(main, chunk.key)  # the schema normalize changed
+            traces += load_normalized(pipeline, bool(history.history_tables(pipeline)))
             done = True
         if done:
-            adopt_schema(main, pipeline)
-            if chunk.key == WHOLE:
-                adopt_state(main, pipeline, chunk.names)
             queue.waiting.remove(chunk)
-            queue.loaded(chunk, pipeline)
+            chunk_loaded(main, queue, chunk, pipeline)
         shutil.rmtree(pipeline.working_dir, ignore_errors=True)
     main.activate()
     return traces
@@ -214,7 +209,8 @@ def load_side_by_side(
     """Loads the queue's chunks (see the module docstring); returns their sources and traces for
     the summary. A chunk whose extract ends goes to the normalize process and its reader takes
     the next chunk at once; a chunk whose normalize ends is loaded here."""
-    traces: list[Any] = settle_leftovers(main, queue)
+    normalizer = Normalizer()
+    traces: list[Any] = []
     import_writers()
     reading: dict[Future[tuple[dlt.Pipeline, Any]], Chunk] = {}
     normalizing: dict[Future[Any], tuple[Chunk, Any]] = {}
@@ -232,9 +228,9 @@ def load_side_by_side(
             print(f"first load chunk: {chunk}", flush=True)
             reading[pool.submit(extract_chunk, main, chunk, make_source)] = chunk
 
-    normalizer = Normalizer()
     with shared_rate_budget():
         try:
+            traces += settle_leftovers(main, queue, normalizer)
             read_more()
             while reading or normalizing:
                 finished, _ = wait([*reading, *normalizing], return_when=FIRST_COMPLETED)
@@ -248,10 +244,7 @@ def load_side_by_side(
                     traces.append(normalizer.trace(future.result()))
                     pipeline = chunk_pipeline(main, chunk.key)  # the schema normalize changed
                     traces += load_normalized(pipeline, history.keeps_history(source))
-                    adopt_schema(main, pipeline)
-                    if chunk.key == WHOLE:
-                        adopt_state(main, pipeline, chunk.names)
-                    queue.loaded(chunk, pipeline)
+                    chunk_loaded(main, queue, chunk, pipeline)
                     shutil.rmtree(pipeline.working_dir, ignore_errors=True)
                     # the summary needs one source of each object, not one of each chunk
                     kept[tuple(source.selected_resources)] = source
@@ -263,6 +256,17 @@ def load_side_by_side(
             normalizer.close()
     main.activate()
     return list(kept.values()), traces
+
+
+def chunk_loaded(
+    main: dlt.Pipeline, queue: ChunkQueue, chunk: Chunk, pipeline: dlt.Pipeline
+) -> None:
+    """What follows a chunk's load: the main pipeline takes in its schema (and the state of the
+    objects read whole), and the plan notes it (`ChunkQueue.loaded`)."""
+    adopt_schema(main, pipeline)
+    if chunk.key == WHOLE:
+        adopt_state(main, pipeline, chunk.names)
+    queue.loaded(chunk, pipeline)
 
 
 def adopt_schema(main: dlt.Pipeline, pipeline: dlt.Pipeline) -> None:
@@ -336,16 +340,6 @@ def light(trace: Any) -> SimpleNamespace:
             for s in (trace.steps if trace else [])
         ],
     )
-
-
-def load_extracted(pipeline: dlt.Pipeline, with_history: bool) -> list[Any]:
-    """Normalizes and loads what `pipeline` extracted, then closes superseded versions (history
-    mode) and applies the records found gone; returns the two steps' traces (`light`)."""
-    # in this process: a pool of normalize workers would be forked while the chunks' threads
-    # read (a fork copies their locks in whatever state they are), or spawned, and spawned
-    # workers outlive a run killed with -9
-    pipeline.normalize(workers=1)
-    return [light(pipeline.last_trace), *load_normalized(pipeline, with_history)]
 
 
 def load_normalized(pipeline: dlt.Pipeline, with_history: bool) -> list[Any]:
