@@ -309,7 +309,10 @@ def parse_args() -> argparse.Namespace:
         "--scales", default="13000,39000", help="org sizes to compare (overlap mode)"
     )
     parser.add_argument(
-        "--first-loads", default="one,chunks", help="first loads to run (overlap mode): one, chunks"
+        "--first-loads",
+        default="one,chunks",
+        help="first loads to run (overlap mode): one (package), chunks (of --chunk-records), "
+        "auto (the runner's default choice)",
     )
     parser.add_argument("--changes", type=int, default=10000, help="records changed (changes mode)")
     parser.add_argument(
@@ -577,7 +580,7 @@ def count_resumed_first_load(args: argparse.Namespace, sb: Sandbox, workdir: Pat
 
     def command(name: str, chunked: bool) -> list[str]:
         (workdir / name).mkdir(exist_ok=True)
-        chunks = ["--first-load-chunk-records", str(args.chunk_records)] if chunked else []
+        chunks = ["--first-load-chunk-records", str(args.chunk_records if chunked else 0)]
         objects = ["--objects", ",".join(REMOVAL_OBJECTS)]
         return [sys.executable, script, "--pipelines-dir", str(workdir / name), *objects, *chunks]
 
@@ -620,10 +623,11 @@ def measure_overlap(args: argparse.Namespace, workdir: Path) -> None:
         args.scale = scale
         with sandbox_process(args) as sb:
             env = {**command_env(sb), "SOURCES__KUSTOMER__RATE_LIMIT_SHARE": str(args.share)}
-            for chunked in [kind == "chunks" for kind in args.first_loads.split(",")]:
-                name = f"s{scale}_{'chunks' if chunked else 'one'}"
+            for kind in args.first_loads.split(","):
+                name = f"s{scale}_{kind}"
                 (workdir / name).mkdir()
-                chunks = ["--first-load-chunk-records", str(args.chunk_records)] if chunked else []
+                setting = {"one": "0", "chunks": str(args.chunk_records)}.get(kind)
+                chunks = ["--first-load-chunk-records", setting] if setting else []  # auto
                 command = [sys.executable, script, "--pipelines-dir", str(workdir / name), *chunks]
                 sb.reset_stats()
                 began = time.monotonic()
@@ -641,7 +645,10 @@ def measure_overlap(args: argparse.Namespace, workdir: Path) -> None:
                     "kustomer_data",
                     [o.table for o in OBJECTS],
                 )
-                how = f"chunks of {args.chunk_records:,} records" if chunked else "one package"
+                how = {
+                    "one": "one package",
+                    "chunks": f"chunks of {args.chunk_records:,} records",
+                }.get(kind, "auto")
                 rows.append(
                     f"{scale:>7} {records:>9} {how:<20} {stats['requests']:>9} {span:>7.1f} "
                     f"{wall:>7.1f} {wall / span:>6.2f} {memory.peak / 2**20:>8.0f}"

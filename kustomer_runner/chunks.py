@@ -1,5 +1,9 @@
 """A first load in committed chunks (`--first-load-chunk-records N`): a kill loses a chunk or two.
 
+By default (`auto`) the runner chooses: a first load is chunked, `AUTO_CHUNK_RECORDS` a chunk,
+when search sees at least `AUTO_CHUNKS_FROM` records of the objects to load
+(`kustomer_source.org_size`, one search request an object); a smaller org is one load.
+
 dlt commits a resource's state with its load package, so a first load run as one `pipeline.run`
 is lost whole when the process dies. Here the objects with a cursor are loaded as bounded ranges
 that keep no state, each chunk its own load, committed on its own:
@@ -58,6 +62,13 @@ LISTS, ENTRIES, WHOLE = "lists", "entries", "whole"
 #: a window chunk (at 100 records a page, a fifth of its records): a kill loses about as many
 #: requests whichever budget the chunks in flight spend
 SEARCH_PAGE = 500
+#: the records a chunk reads when the runner chooses chunks itself (`--first-load-chunk-records
+#: auto`): about 40 search pages, a minute or less of the lowest plan's budgets; measured fastest
+#: of those tried at 140,000 and 420,000 records (docs/performance.md)
+AUTO_CHUNK_RECORDS = 20_000
+#: the records search must see in the org for the runner to choose chunks itself: below it a first
+#: load is a few minutes of requests, a kill costs little and one load is quicker
+AUTO_CHUNKS_FROM = 50_000
 
 
 def _iso(at: datetime) -> str:
@@ -165,13 +176,40 @@ def has_cursors(pipeline: dlt.Pipeline, source_name: str) -> bool:
     return any(isinstance(s, dict) and "incremental" in s for s in resources.values())
 
 
+def chosen_records(records: int | None, chunks_from: int, size: Callable[[int], int]) -> int:
+    """The records a chunk of a new first load reads: `records` as the user set it (0: one
+    load), or with `records` None (auto) `AUTO_CHUNK_RECORDS` when the org holds at least
+    `chunks_from` records (`size(enough)`: the records search sees, counted up to `enough`),
+    else 0."""
+    if records is not None:
+        return records
+    seen = size(chunks_from)
+    if seen < chunks_from:
+        return 0
+    print(
+        f"first load: search sees at least {seen:,} records of the objects to load: loading "
+        f"them in committed chunks of {AUTO_CHUNK_RECORDS:,} records (--first-load-chunk-records "
+        "0 makes it one load)",
+        flush=True,
+    )
+    return AUTO_CHUNK_RECORDS
+
+
 def plan_first_load(
-    pipeline: dlt.Pipeline, source_name: str, records: int, now: Callable[[], datetime]
+    pipeline: dlt.Pipeline,
+    source_name: str,
+    records: int | None,
+    now: Callable[[], datetime],
+    size: Callable[[int], int],
+    chunks_from: int = AUTO_CHUNKS_FROM,
 ) -> ChunkPlan | None:
     """The chunks this run loads: an unfinished plan, a new one on a first load (`now`: the
-    org's clock, which stamps `updatedAt`), or None when the pipeline already has cursors."""
+    org's clock, which stamps `updatedAt`; `records` and `size`: see `chosen_records`), or None
+    when the pipeline already has cursors or the first load is one load."""
     if has_cursors(pipeline, source_name):
         progress_path(pipeline).unlink(missing_ok=True)  # the last run finished the plan
+        return None
+    if records == 0:
         return None
     plan = saved_plan(pipeline)
     if plan is not None and plan.boundary <= search_floor(now()):
@@ -181,6 +219,9 @@ def plan_first_load(
         )
         plan = None
     if plan is None:
+        records = chosen_records(records, chunks_from, size)
+        if not records:
+            return None
         plan = ChunkPlan.make(now(), records)
         plan.path = progress_path(pipeline)
         plan.save()

@@ -32,6 +32,7 @@ from kustomer_source.catalog import select
 from kustomer_source.catalog.extras import EXTRA_TABLES, TAGS
 from kustomer_source.read.attachments import TABLE as ATTACHMENTS_TABLE
 
+from . import chunks
 from .demo import list_objects, run_demo
 from .failures import (
     disk_full,
@@ -60,6 +61,19 @@ from .tuning import tune_garbage_collector
 
 STATIC_EXTRAS = (TAGS.table, *(extra.table for extra in EXTRA_TABLES), ATTACHMENTS_TABLE)
 """Tables of the source beyond the catalog: --objects may name them before the source is made."""
+
+
+def chunk_records(text: str) -> int | None:
+    """--first-load-chunk-records: `auto` (None) or a number of records, 0 for one load."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither auto nor a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("records a chunk cannot be negative")
+    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -92,12 +106,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--chunk-days", type=int, default=30, help="days per backfill chunk")
     add(
         "--first-load-chunk-records",
-        type=int,
-        default=0,
+        type=chunk_records,
+        default="auto",
         metavar="N",
         help="a first load in chunks, each loaded and committed on its own: the lists' part, "
         "then each object's last two years newest first, N records a chunk; a killed first "
-        "load goes on with the chunks not loaded (default 0: one load)",
+        "load goes on with the chunks not loaded. 0: one load; auto (the default): chunks of "
+        f"{chunks.AUTO_CHUNK_RECORDS:,} when search sees at least --first-load-chunks-from "
+        "records of the objects to load, else one load",
+    )
+    add(
+        "--first-load-chunks-from",
+        type=int,
+        default=chunks.AUTO_CHUNKS_FROM,
+        metavar="RECORDS",
+        help="with --first-load-chunk-records auto: the records search must see for a first "
+        f"load in chunks (default {chunks.AUTO_CHUNKS_FROM:,})",
     )
     add("--full-refresh", action="store_true", help="drop state and tables, reload all")
     add(

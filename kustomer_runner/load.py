@@ -15,6 +15,7 @@ from dlt.pipeline.helpers import pipeline_drop
 from kustomer_source import KustomerError, UnknownObjectError, kustomer_source
 from kustomer_source.catalog.kobjects import reused_discovery
 from kustomer_source.clock import org_time
+from kustomer_source.org_size import searchable_records
 
 from . import chunk_loads, chunks, history, lake
 from .pipeline import loader_format
@@ -37,6 +38,11 @@ def selected(source: Any, args: argparse.Namespace) -> Any:
     if unknown:
         raise UnknownObjectError(unknown, list(source.resources))
     return source.with_resources(*names)
+
+
+def objects_to_load(args: argparse.Namespace) -> list[str] | None:
+    """The tables --objects names, None for all."""
+    return args.objects.split(",") if args.objects else None
 
 
 def load_source(pipeline: dlt.Pipeline, source: Any, args: argparse.Namespace) -> Any:
@@ -104,9 +110,14 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
         ranges = list(backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days))
     else:
         ranges = [(args.start_date, args.end_date)]
-        if args.first_load_chunk_records and not (args.start_date or args.end_date):
+        if not (args.start_date or args.end_date):
             plan = chunks.plan_first_load(
-                pipeline, "kustomer", args.first_load_chunk_records, now=org_time
+                pipeline,
+                "kustomer",
+                args.first_load_chunk_records,
+                now=org_time,
+                size=lambda enough: searchable_records(objects_to_load(args), enough),
+                chunks_from=args.first_load_chunks_from,
             )
     # chunks, the run after them and a backfill's chunks read the org's Klasses and metadata once
     with reused_discovery():

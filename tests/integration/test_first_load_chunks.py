@@ -114,3 +114,25 @@ def test_the_objects_read_whole_load_beside_the_chunks_and_keep_their_state(
         cli.run("--objects", objects, "--first-load-chunk-records", "40", "--full-refresh")
         assert_duckdb_equal_to_org(sb, cli.loader, ["notes"])
         assert gone not in cli.loader.ids("notes")
+
+
+def test_the_first_load_is_chunked_by_itself_when_the_org_is_big(tmp_path: Path) -> None:
+    """By default (`--first-load-chunk-records auto`) the runner counts the records search sees
+    and loads in chunks from `--first-load-chunks-from` on: one load below it, chunks above."""
+    with serve(seed=SEED, scale=60) as sb:
+        held = sum(sb.control.count(name) for name in OBJECTS)
+        objects = ("--objects", ",".join(OBJECTS))
+        small = Cli(sb, tmp_path / "small")
+        out = small.run(*objects, "--first-load-chunks-from", str(2 * held))
+        assert "first load chunk" not in out.stdout and "committed chunks" not in out.stdout
+        assert_duckdb_equal_to_org(sb, small.loader, OBJECTS)
+        big = Cli(sb, tmp_path / "big")
+        out = big.run(*objects, "--first-load-chunks-from", str(held // 2))
+        assert "loading them in committed chunks of 20,000 records" in out.stdout, out.stdout
+        assert "first load chunk: customers, the lists' part" in out.stdout, out.stdout
+        assert_duckdb_equal_to_org(sb, big.loader, OBJECTS)
+        assert not progress_files(big)
+        sb.control.reset_requests()
+        out = big.run(*objects, "--first-load-chunks-from", str(held // 2))  # incremental now
+        assert "first load" not in out.stdout, out.stdout
+        assert sb.control.requests(path_prefix="/v1/customers/search") < 20
