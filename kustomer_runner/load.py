@@ -16,6 +16,7 @@ from kustomer_source import KustomerError, UnknownObjectError, kustomer_source
 from kustomer_source.catalog.kobjects import reused_discovery
 from kustomer_source.clock import org_time
 from kustomer_source.org_size import searchable_records
+from kustomer_source.schedule import scheduler_interval
 
 from . import chunk_loads, chunks, history, lake
 from .pipeline import loader_format
@@ -110,7 +111,9 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
         ranges = list(backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days))
     else:
         ranges = [(args.start_date, args.end_date)]
-        if not (args.start_date or args.end_date):
+        # a run bounded by dates or by an external scheduler's interval keeps no cursors: it is
+        # never a first load
+        if not (args.start_date or args.end_date or scheduler_interval()):
             plan = chunks.plan_first_load(
                 pipeline,
                 "kustomer",

@@ -94,11 +94,13 @@ def test_script_under_a_scheduler_reports_the_range(org: Sandbox, tmp_path: Path
     summary = tmp_path / "summary.json"
     out = subprocess.run(
         [sys.executable, str(REPO / "pipelines" / "kustomer_pipeline.py"), "--objects",
-         "notes", "--pipelines-dir", str(tmp_path / "p"), "--summary-json", str(summary)],
+         "notes", "--pipelines-dir", str(tmp_path / "p"), "--summary-json", str(summary),
+         "--first-load-chunks-from", "1"],  # a bounded run keeps no cursors: never chunked
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     (notes,) = json.loads(summary.read_text())["objects"]
     assert notes["cursor_from"] == start and notes["range_end"] == end
     assert f"range {start} .. {end}" in out.stdout
+    assert "first load" not in out.stdout, out.stdout
     assert datetime.fromisoformat(start.replace("Z", "+00:00"))  # the README's interval format
