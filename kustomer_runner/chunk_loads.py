@@ -31,7 +31,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import dlt
+from dlt.common.destination.client import WithStateSync
+from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.common.storages.load_package import PackageStorage
+from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
 from kustomer_source.api.limits import shared_rate_budget
 from kustomer_source.read.chunked import CHUNK_STATE, NEXT_END, NEXT_PAGE
@@ -39,7 +42,7 @@ from kustomer_source.removals import apply_removals
 from kustomer_source.state import READ_IN_FULL_AT
 
 from . import history
-from .chunks import BEGINNING, ENTRIES, LISTS, WHOLE, ChunkPlan
+from .chunks import BEGINNING, ENTRIES, LISTS, PLAN_STATE, SOURCE_NAME, WHOLE, ChunkPlan
 from .normalizer import Normalizer
 from .pipeline import loader_format
 from .resume import delete_appended_rows
@@ -124,24 +127,33 @@ class ChunkQueue:
         """Chunk `chunk`, loaded through `pipeline`: marked done, or its object's next chunk
         queued where the chunk's own state says it stopped."""
         name = chunk.names[0]
-        outcome = chunk_outcome(pipeline, name) if chunk.records or chunk.pages else {}
-        if NEXT_END in outcome:
-            self.plan.move_end(name, str(outcome[NEXT_END]))
+        outcome = chunk_outcome(pipeline.state, name) if chunk.records or chunk.pages else {}
+        note_outcome(self.plan, chunk.key, name, outcome)
+        if chunk.records:
             self._window(name)
-        elif NEXT_PAGE in outcome:
-            self.plan.move_page(name, int(outcome[NEXT_PAGE]))
+        elif chunk.pages:
             self._list(name)
-        else:
-            self.plan.mark_done(chunk.key)
 
     def __bool__(self) -> bool:
         return bool(self.waiting)
 
 
-def chunk_outcome(pipeline: dlt.Pipeline, name: str) -> dict[str, Any]:
-    """What object `name`'s chunk noted in its resource state (`kustomer_source.read.chunked`);
-    empty when it noted nothing (an object skipped for a missing role: nothing more to read)."""
-    for source in pipeline.state.get("sources", {}).values():
+def note_outcome(plan: ChunkPlan, key: str, name: str, outcome: dict[str, Any]) -> None:
+    """Notes in `plan` that chunk `key` of object `name` is loaded: where the object's next
+    chunk ends or starts, as the chunk's `outcome` says, else the chunk's part as done."""
+    if NEXT_END in outcome:
+        plan.move_end(name, str(outcome[NEXT_END]))
+    elif NEXT_PAGE in outcome:
+        plan.move_page(name, int(outcome[NEXT_PAGE]))
+    else:
+        plan.mark_done(key)
+
+
+def chunk_outcome(state: Any, name: str) -> dict[str, Any]:
+    """What object `name`'s chunk noted in its resource state (`kustomer_source.read.chunked`)
+    in a chunk pipeline's `state`; empty when it noted nothing (an object skipped for a missing
+    role: nothing more to read)."""
+    for source in state.get("sources", {}).values():
         resource = (source.get("resources") or {}).get(name) or {}
         if CHUNK_STATE in resource:
             return dict(resource[CHUNK_STATE])
@@ -155,15 +167,16 @@ def chunk_dir(main: dlt.Pipeline, key: str) -> Path:
 
 def chunk_pipeline(main: dlt.Pipeline, key: str) -> dlt.Pipeline:
     """The pipeline of chunk `key`: the main pipeline's destination and dataset, its own working
-    directory, and no state of its own to restore or commit (a bounded range keeps none)."""
-    pipeline = dlt.pipeline(
+    directory. Its state (where the chunk's object got, the plan it belongs to) is committed
+    with the chunk's load (dlt commits a state only with `restore_from_destination`, which
+    restores one only in `run`: a chunk is extracted, normalized and loaded step by step, so
+    nothing is restored)."""
+    return dlt.pipeline(
         pipeline_name=chunk_dir(main, key).name,
         destination=main.destination,
         dataset_name=main.dataset_name,
         pipelines_dir=main.pipelines_dir,
     )
-    pipeline.config.restore_from_destination = False
-    return pipeline
 
 
 def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue, normalizer: Normalizer) -> list[Any]:
@@ -226,7 +239,8 @@ def load_side_by_side(
                 return
             queue.waiting.remove(chunk)
             print(f"first load chunk: {chunk}", flush=True)
-            reading[pool.submit(extract_chunk, main, chunk, make_source)] = chunk
+            began = queue.plan.began
+            reading[pool.submit(extract_chunk, main, chunk, make_source, began)] = chunk
 
     with shared_rate_budget():
         try:
@@ -265,7 +279,7 @@ def chunk_loaded(
     objects read whole), and the plan notes it (`ChunkQueue.loaded`)."""
     adopt_schema(main, pipeline)
     if chunk.key == WHOLE:
-        adopt_state(main, pipeline, chunk.names)
+        adopt_state(main, pipeline.state, chunk.names)
     queue.loaded(chunk, pipeline)
 
 
@@ -283,13 +297,13 @@ def adopt_schema(main: dlt.Pipeline, pipeline: dlt.Pipeline) -> None:
     main.schemas.save_schema(schema)
 
 
-def adopt_state(main: dlt.Pipeline, pipeline: dlt.Pipeline, names: tuple[str, ...]) -> None:
-    """The main pipeline's state takes in what the chunk of objects read whole keeps (each
-    object's resource state, as the attachments' newest message; when a big list was read in
-    full), saved at once and committed with the final run's load, so the next runs go on from
-    it."""
+def adopt_state(main: dlt.Pipeline, chunk_state: Any, names: tuple[str, ...]) -> None:
+    """The main pipeline's state takes in what the chunk of objects read whole keeps in its
+    pipeline's `chunk_state` (each object's resource state, as the attachments' newest message;
+    when a big list was read in full), saved at once and committed with the final run's load, so
+    the next runs go on from it."""
     with main.managed_state() as state:
-        for source_name, loaded in (pipeline.state.get("sources") or {}).items():
+        for source_name, loaded in (chunk_state.get("sources") or {}).items():
             target = state.setdefault("sources", {}).setdefault(source_name, {})
             resources = loaded.get("resources") or {}
             for name in names:
@@ -297,6 +311,46 @@ def adopt_state(main: dlt.Pipeline, pipeline: dlt.Pipeline, names: tuple[str, ..
                     target.setdefault("resources", {})[name] = deepcopy(resources[name])
             if READ_IN_FULL_AT in loaded:
                 target.setdefault(READ_IN_FULL_AT, {}).update(loaded[READ_IN_FULL_AT])
+
+
+def recover_progress(
+    main: dlt.Pipeline, plan: ChunkPlan, keys: list[str], whole: list[str]
+) -> None:
+    """The chunks of `plan` (restored from the destination, without its progress file) that
+    loaded, found in their pipelines' states as the destination keeps them (each committed with
+    its chunk's load, `extract_chunk`): the latest state of each chunk key of `keys` (and of the
+    objects read `whole`) that names this plan is noted in `plan` as its chunk was
+    (`note_outcome`)."""
+    parts = 0
+    for key in [*keys, *([WHOLE] if whole else [])]:
+        state = stored_state(main, chunk_dir(main, key).name)
+        source = (state or {}).get("sources", {}).get(SOURCE_NAME, {})
+        if (source.get(PLAN_STATE) or {}).get("began") != plan.began:
+            continue
+        parts += 1
+        kind, _, listed = key.partition("-")
+        name = listed if kind == LISTS else key
+        outcome = {} if key in (WHOLE, ENTRIES) else chunk_outcome(state, name)
+        note_outcome(plan, key, name, outcome)
+        if key == WHOLE:
+            adopt_state(main, state, tuple(whole))
+    print(
+        f"first load: no progress file here; the destination says the chunked first load begun "
+        f"at {plan.began} loaded {parts} of its parts' chunks so far",
+        flush=True,
+    )
+
+
+def stored_state(main: dlt.Pipeline, pipeline_name: str) -> Any:
+    """The state of pipeline `pipeline_name` committed with its latest load into `main`'s
+    dataset, None without one (or on a destination that keeps no state)."""
+    try:
+        with main.destination_client() as client:
+            if isinstance(client, WithStateSync):
+                return load_pipeline_state_from_destination(pipeline_name, client)
+    except DestinationUndefinedEntity:  # no state table yet
+        pass
+    return None
 
 
 def next_chunk(
@@ -314,12 +368,15 @@ def next_chunk(
 
 
 def extract_chunk(
-    main: dlt.Pipeline, chunk: Chunk, make_source: SourceMaker
+    main: dlt.Pipeline, chunk: Chunk, make_source: SourceMaker, began: str
 ) -> tuple[dlt.Pipeline, Any]:
     """The chunk extracted through its own pipeline, in a worker thread, where that pipeline is
-    the active one while the chunk's source is made."""
+    the active one while the chunk's source is made. The pipeline's state, committed with the
+    chunk's load, names the plan (`began`) the chunk belongs to (`recover_progress`)."""
     shutil.rmtree(chunk_dir(main, chunk.key), ignore_errors=True)  # nothing of an earlier try
     pipeline = chunk_pipeline(main, chunk.key)
+    with pipeline.managed_state() as state:
+        state.setdefault("sources", {}).setdefault(SOURCE_NAME, {})[PLAN_STATE] = {"began": began}
     source = make_source(chunk)
     pipeline.extract(source, loader_file_format=loader_format(pipeline))
     return pipeline, source

@@ -53,6 +53,12 @@ PROGRESS_FILE = "first_load_chunks.json"
 BOUNDARY_INSIDE_REACH = timedelta(days=7)
 #: the final run starts this long before the plan began (clock skew, search's index lag)
 FINAL_OVERLAP = timedelta(hours=1)
+#: the source's name: its schema's and its state's
+SOURCE_NAME = "kustomer"
+#: the key of the plan's basis (began, boundary, records) in the pipeline's source state,
+#: committed to the destination when the plan is made; and of the plan a chunk pipeline's state
+#: says its chunk belongs to (its `began`)
+PLAN_STATE = "first_load_plan"
 #: the start of the lists' part and of the entries: before any Kustomer org (dlt's bounded range
 #: needs a start)
 BEGINNING = "2000-01-01T00:00:00.000Z"
@@ -90,6 +96,7 @@ class ChunkPlan:
     pages: dict[str, int] = field(default_factory=dict)
     path: Path | None = field(default=None, repr=False, compare=False)
     resumed: bool = field(default=False, compare=False)  # an earlier run's plan
+    restored: bool = field(default=False, compare=False)  # ... found in the destination's state
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
@@ -146,6 +153,11 @@ class ChunkPlan:
         if self.path is not None:
             self.path.unlink(missing_ok=True)
 
+    @property
+    def basis(self) -> dict[str, Any]:
+        """What a rerun on a machine without the progress file starts from (`restored_plan`)."""
+        return {"began": self.began, "boundary": self.boundary, "records": self.records}
+
 
 def progress_path(pipeline: dlt.Pipeline) -> Path:
     return Path(pipeline.working_dir) / PROGRESS_FILE
@@ -168,6 +180,28 @@ def saved_plan(pipeline: dlt.Pipeline) -> ChunkPlan | None:
         return None
     plan.path, plan.resumed = path, True
     return plan
+
+
+def restored_plan(pipeline: dlt.Pipeline, source_name: str) -> ChunkPlan | None:
+    """The plan of an unfinished chunked first load from the pipeline's state as the destination
+    keeps it (a runner that keeps no working directory between runs, as GitHub Actions): its
+    basis only, the chunks it loaded are found in their pipelines' states
+    (`chunk_loads.recover_progress`). None without one."""
+    basis: Any = pipeline.state.get("sources", {}).get(source_name, {}).get(PLAN_STATE)
+    try:
+        plan = ChunkPlan(str(basis["began"]), str(basis["boundary"]), int(basis["records"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    plan.path, plan.resumed, plan.restored = progress_path(pipeline), True, True
+    plan.save()
+    return plan
+
+
+def remember_basis(pipeline: dlt.Pipeline, source_name: str, plan: ChunkPlan) -> None:
+    """The plan's basis in the pipeline's source state (the caller commits it)."""
+    with pipeline.managed_state() as state:
+        source = state.setdefault("sources", {}).setdefault(source_name, {})
+        source[PLAN_STATE] = plan.basis
 
 
 def has_cursors(pipeline: dlt.Pipeline, source_name: str) -> bool:
@@ -203,15 +237,16 @@ def plan_first_load(
     size: Callable[[int], int],
     chunks_from: int = AUTO_CHUNKS_FROM,
 ) -> ChunkPlan | None:
-    """The chunks this run loads: an unfinished plan, a new one on a first load (`now`: the
-    org's clock, which stamps `updatedAt`; `records` and `size`: see `chosen_records`), or None
-    when the pipeline already has cursors or the first load is one load."""
+    """The chunks this run loads: an unfinished plan (from the progress file, else from the
+    state the destination keeps), a new one on a first load (`now`: the org's clock, which
+    stamps `updatedAt`; `records` and `size`: see `chosen_records`), or None when the pipeline
+    already has cursors or the first load is one load."""
     if has_cursors(pipeline, source_name):
         progress_path(pipeline).unlink(missing_ok=True)  # the last run finished the plan
         return None
     if records == 0:
         return None
-    plan = saved_plan(pipeline)
+    plan = saved_plan(pipeline) or restored_plan(pipeline, source_name)
     if plan is not None and plan.boundary <= search_floor(now()):
         print(
             f"first load: the chunked first load begun at {plan.began} is older than a week, "

@@ -20,7 +20,7 @@ from kustomer_source.schedule import scheduler_interval
 
 from . import chunk_loads, chunks, history, lake
 from .pipeline import loader_format
-from .resume import finish_pending
+from .resume import finish_pending, undo_unrecorded_loads
 from .summary import report
 
 
@@ -102,9 +102,12 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
     if args.full_refresh:
         pipeline = pipeline.drop()  # the state about to be dropped says nothing of the org
     else:
+        fresh = not pipeline.schema_names  # a working directory that never extracted
         # the dataset's own state before the source is made, so that on a fresh machine too the
         # org check runs before the source asks the org anything (its Klasses, its metadata)
         pipeline.sync_destination()
+        if fresh and not lake.is_filesystem(pipeline):
+            undo_unrecorded_loads(pipeline, chunks.SOURCE_NAME)
     plan = None
     ranges: list[tuple[str | None, str | None]]
     if args.backfill_from and args.backfill_to:
@@ -116,7 +119,7 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
         if not (args.start_date or args.end_date or scheduler_interval()):
             plan = chunks.plan_first_load(
                 pipeline,
-                "kustomer",
+                chunks.SOURCE_NAME,
                 args.first_load_chunk_records,
                 now=org_time,
                 size=lambda enough: searchable_records(objects_to_load(args), enough),
@@ -153,6 +156,17 @@ def drop_everything(pipeline: dlt.Pipeline) -> None:
         pipeline_drop(pipeline, drop_all=True, state_paths="*")()
 
 
+def commit_basis(pipeline: dlt.Pipeline, plan: chunks.ChunkPlan) -> None:
+    """A new plan's basis committed to the destination in the pipeline's state (a load of the
+    state alone), so that a rerun on a machine without the progress file goes on with it
+    (`chunks.restored_plan`)."""
+    name = chunks.SOURCE_NAME
+    chunks.remember_basis(pipeline, name, plan)
+    schema = pipeline.schemas[name] if name in pipeline.schemas else dlt.Schema(name)
+    # no rows: the package holds the pipeline's state, and no table is made
+    pipeline.run([], table_name=chunks.PLAN_STATE, schema=schema)
+
+
 def load_first_chunks(
     args: argparse.Namespace, pipeline: dlt.Pipeline, plan: chunks.ChunkPlan
 ) -> tuple[list[Any], list[Any]]:
@@ -181,12 +195,18 @@ def load_first_chunks(
     entries = chunks.entries_only(everything)
     cursors = chunks.incremental_only(everything).selected_resources
     search = [name for name in cursors if name not in entries]
-    queue = chunk_loads.ChunkQueue(plan, search, entries, whole)
     sources: list[Any] = []
     traces: list[Any] = []
     if args.full_refresh and not lake.is_filesystem(pipeline):
         drop_everything(pipeline)  # on the filesystem the first chunk's run refreshes
         args.full_refresh = False
+    if not lake.is_filesystem(pipeline):  # there the chunks load in turn through this pipeline
+        if plan.restored:
+            keys = [*search, *(f"{chunks.LISTS}-{name}" for name in search), chunks.ENTRIES]
+            chunk_loads.recover_progress(pipeline, plan, keys, whole)
+        elif not plan.resumed:
+            commit_basis(pipeline, plan)
+    queue = chunk_loads.ChunkQueue(plan, search, entries, whole)
     while queue and lake.is_filesystem(pipeline):
         chunk = queue.waiting.popleft()
         print(f"first load chunk: {chunk}")

@@ -14,8 +14,12 @@ filled up), so that this run ends equal to the org whatever the earlier one did.
 
 from __future__ import annotations
 
+import json
+
 import dlt
 from dlt.common import logger
+from dlt.common.destination.client import WithStateSync
+from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.common.schema import Schema
 from dlt.common.schema.utils import get_nested_tables, is_nested_table
 from dlt.common.storages.load_package import PackageStorage
@@ -48,11 +52,65 @@ def finish_pending(pipeline: dlt.Pipeline) -> None:
         pipeline.load()
 
 
+def undo_unrecorded_loads(pipeline: dlt.Pipeline, schema_name: str) -> None:
+    """What a run killed while loading left in the destination when its working directory is
+    gone too (a runner that keeps none between runs, as GitHub Actions; or a chunk of a chunked
+    first load): rows in append tables whose load dlt never recorded as complete in
+    `_dlt_loads`. Deleted with their child rows, as a partly loaded package's (merged and
+    replaced tables take the re-read records idempotently). Run only by a pipeline whose working
+    directory is new: a run elsewhere still loading into the same dataset would lose its rows,
+    and two runs on one dataset at once are refused only within one working directory.
+    `schema_name`: the schema whose tables are looked at, as the destination last stored it (a
+    run killed during its first load committed no state, and dlt restores no schema without
+    one)."""
+    schema = stored_schema(pipeline, schema_name)
+    if schema is None:
+        return
+    orphans: set[str] = set()
+    with pipeline.sql_client(_known(pipeline, schema.name)) as client:
+        loads = client.make_qualified_table_name(schema.loads_table_name)
+        for name, table in schema.tables.items():
+            if is_nested_table(table) or table.get("write_disposition") != "append":
+                continue
+            if name.startswith("_dlt") or LOAD_ID not in table.get("columns", {}):
+                continue
+            root = client.make_qualified_table_name(name)
+            sql = (
+                f"select distinct {LOAD_ID} from {root} "
+                f"where {LOAD_ID} not in (select load_id from {loads})"
+            )
+            try:
+                with client.execute_query(sql) as cursor:
+                    orphans |= {str(row[0]) for row in cursor.fetchall()}
+            except DatabaseUndefinedRelation:
+                continue  # the table was never created in the destination
+    for load_id in sorted(orphans):
+        print(
+            f"A run that stopped while loading (load {load_id}, not recorded as complete) left "
+            "rows in the destination: deleting them; this run reads those changes again",
+            flush=True,
+        )
+        delete_appended_rows(pipeline, schema, load_id)
+
+
+def stored_schema(pipeline: dlt.Pipeline, schema_name: str) -> Schema | None:
+    """The newest version of schema `schema_name` the destination stores (each load stores its
+    schema before its first job), None without one."""
+    try:
+        with pipeline.destination_client(_known(pipeline, schema_name)) as client:
+            if not isinstance(client, WithStateSync):
+                return None
+            info = client.get_stored_schema(schema_name)
+    except DestinationUndefinedEntity:  # no dataset yet
+        return None
+    return Schema.from_dict(json.loads(info.schema)) if info else None
+
+
 def delete_appended_rows(pipeline: dlt.Pipeline, schema: Schema, load_id: str) -> None:
     """Deletes the rows that package `load_id` appended (append tables only), children first."""
     if not load_id.replace(".", "").isdigit():
         raise ValueError(f"not a dlt load id: {load_id!r}")
-    with pipeline.sql_client(schema.name) as client:
+    with pipeline.sql_client(_known(pipeline, schema.name)) as client:
         for name, table in schema.tables.items():
             if is_nested_table(table) or table.get("write_disposition") != "append":
                 continue
@@ -78,6 +136,12 @@ def delete_appended_rows(pipeline: dlt.Pipeline, schema: Schema, load_id: str) -
                 )
             _delete(client, f"delete from {root} where {LOAD_ID} = '{load_id}'")
     logger.info(f"deleted the rows appended by the unfinished load {load_id}")
+
+
+def _known(pipeline: dlt.Pipeline, schema_name: str) -> str | None:
+    """`schema_name` if the pipeline has that schema, else None: dlt's clients take only a
+    schema the pipeline has, and make an ad hoc one (the same dataset) for none."""
+    return schema_name if schema_name in pipeline.schemas else None
 
 
 def _delete(client: SqlClientBase[object], sql: str) -> None:

@@ -106,13 +106,14 @@ def _read(path: Path) -> str:
         return ""
 
 
-def killed_while_loading(cli: Cli, *args: str) -> None:
-    """Runs the script and kills it (-9) once the load step has finished its first job."""
+def killed_while_loading(cli: Cli, *args: str, job: str = "*") -> None:
+    """Runs the script and kills it (-9) once the load step has finished its first job (of
+    table `job`)."""
     victim = subprocess.Popen(cli.command(*args), cwd=cli.workdir, env=cli.env)
     packages = cli.pipelines_dir / "kustomer" / "load" / "normalized"
     deadline = time.time() + 120
     while victim.poll() is None and time.time() < deadline:
-        if any(packages.glob("*/completed_jobs/*.*")):
+        if any(packages.glob(f"*/completed_jobs/{job}.*")):
             victim.send_signal(signal.SIGKILL)
             break
         time.sleep(0.002)
@@ -190,6 +191,23 @@ def test_killed_while_loading_then_rerun_is_exact(tmp_path: Path, destination: s
         change_the_org(sb, LOADED)
         out = cli.run(*args)
         assert "An earlier run stopped while loading" in out.stdout
+        assert_exact(sb, reader)
+
+
+def test_killed_while_loading_on_a_runner_that_keeps_nothing_then_rerun_is_exact(
+    tmp_path: Path, destination: str
+) -> None:
+    """As above, on a runner that keeps no working directory between runs (GitHub Actions): the
+    half-loaded first load is gone with it, and its audit entries are in the destination under
+    a load dlt never recorded as complete. The rerun deletes them before it appends them again."""
+    where, reader = destination_args(destination, tmp_path)
+    args = [*where, "--objects", ",".join([*LOADED, "brands", "audit_logs"])]
+    with serve(seed=24, scale=40) as sb:
+        cli = Cli(sb, tmp_path)
+        killed_while_loading(cli, *args, job="audit_logs")
+        shutil.rmtree(cli.pipelines_dir)
+        out = cli.run(*args)
+        assert "left rows in the destination: deleting them" in out.stdout, out.stdout[-2000:]
         assert_exact(sb, reader)
 
 

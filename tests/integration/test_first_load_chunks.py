@@ -6,6 +6,8 @@ ordinary incremental one."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 from helpers.cli import Cli, kill_after, progress_files
@@ -136,3 +138,38 @@ def test_the_first_load_is_chunked_by_itself_when_the_org_is_big(tmp_path: Path)
         out = big.run(*objects, "--first-load-chunks-from", str(held // 2))  # incremental now
         assert "first load" not in out.stdout, out.stdout
         assert sb.control.requests(path_prefix="/v1/customers/search") < 20
+
+
+def test_a_killed_chunked_first_load_goes_on_without_its_working_directory(
+    tmp_path: Path,
+) -> None:
+    """A runner that keeps no working directory between runs (GitHub Actions): the plan's basis
+    is in the pipeline's state in the destination, and each chunk's pipeline state, committed
+    with the chunk, says how far its object got; the rerun goes on from there."""
+    with serve(seed=SEED, scale=SCALE) as sb:
+        sb.control.set_latency(15)
+        cli = Cli(sb, tmp_path)
+        cli.env.update(SMALL_PAGES)
+        kill_after(cli, 0, *RUN, chunks=4)
+        (progress,) = cli.pipelines_dir.glob("*/first_load_chunks.json")
+        loaded = json.loads(progress.read_text())
+        assert loaded["done"] or loaded["ends"] or loaded["pages"], loaded
+        shutil.rmtree(cli.pipelines_dir)  # a new runner: the destination alone is left
+        sb.control.set_latency(0)
+        out = cli.run(*RUN)
+        assert "no progress file here; the destination says" in out.stdout, out.stdout[-2000:]
+        chunks = [line for line in out.stdout.splitlines() if line.startswith("first load chunk")]
+        # nothing the killed run loaded is read again: its parts done, its objects' windows
+        # below where they got, its lists from the page they got to
+        for name in OBJECTS:
+            parts = [line for line in chunks if f": {name}, " in line]
+            if name in loaded["done"]:
+                assert not [line for line in parts if "lists' part" not in line], parts
+            windows = [line.split()[-1] for line in parts if "lists' part" not in line]
+            assert all(end <= loaded["ends"].get(name, "9") for end in windows), (name, parts)
+            if f"lists-{name}" in loaded["done"]:
+                assert not [line for line in parts if "lists' part" in line], parts
+            pages = [int(line.split("(pages ")[1].split()[0]) for line in parts if "pages" in line]
+            assert all(page >= loaded["pages"].get(name, 1) for page in pages), (name, parts)
+        assert_duckdb_equal_to_org(sb, cli.loader, OBJECTS)
+        assert not progress_files(cli)
