@@ -239,8 +239,8 @@ def load_side_by_side(
                 return
             queue.waiting.remove(chunk)
             print(f"first load chunk: {chunk}", flush=True)
-            began = queue.plan.began
-            reading[pool.submit(extract_chunk, main, chunk, make_source, began)] = chunk
+            plan_id = queue.plan.plan_id
+            reading[pool.submit(extract_chunk, main, chunk, make_source, plan_id)] = chunk
 
     with shared_rate_budget():
         try:
@@ -325,7 +325,7 @@ def recover_progress(
     for key in [*keys, *([WHOLE] if whole else [])]:
         state = stored_state(main, chunk_dir(main, key).name)
         source = (state or {}).get("sources", {}).get(SOURCE_NAME, {})
-        if (source.get(PLAN_STATE) or {}).get("began") != plan.began:
+        if (source.get(PLAN_STATE) or {}).get("plan") != plan.plan_id:
             continue
         parts += 1
         kind, _, listed = key.partition("-")
@@ -368,15 +368,15 @@ def next_chunk(
 
 
 def extract_chunk(
-    main: dlt.Pipeline, chunk: Chunk, make_source: SourceMaker, began: str
+    main: dlt.Pipeline, chunk: Chunk, make_source: SourceMaker, plan_id: str
 ) -> tuple[dlt.Pipeline, Any]:
     """The chunk extracted through its own pipeline, in a worker thread, where that pipeline is
     the active one while the chunk's source is made. The pipeline's state, committed with the
-    chunk's load, names the plan (`began`) the chunk belongs to (`recover_progress`)."""
+    chunk's load, names the plan (`plan_id`) the chunk belongs to (`recover_progress`)."""
     shutil.rmtree(chunk_dir(main, chunk.key), ignore_errors=True)  # nothing of an earlier try
     pipeline = chunk_pipeline(main, chunk.key)
     with pipeline.managed_state() as state:
-        state.setdefault("sources", {}).setdefault(SOURCE_NAME, {})[PLAN_STATE] = {"began": began}
+        state.setdefault("sources", {}).setdefault(SOURCE_NAME, {})[PLAN_STATE] = {"plan": plan_id}
     source = make_source(chunk)
     pipeline.extract(source, loader_file_format=loader_format(pipeline))
     return pipeline, source

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -57,7 +58,7 @@ FINAL_OVERLAP = timedelta(hours=1)
 SOURCE_NAME = "kustomer"
 #: the key of the plan's basis (began, boundary, records) in the pipeline's source state,
 #: committed to the destination when the plan is made; and of the plan a chunk pipeline's state
-#: says its chunk belongs to (its `began`)
+#: says its chunk belongs to (its `plan_id`)
 PLAN_STATE = "first_load_plan"
 #: the start of the lists' part and of the entries: before any Kustomer org (dlt's bounded range
 #: needs a start)
@@ -94,6 +95,9 @@ class ChunkPlan:
     done: set[str] = field(default_factory=set)
     ends: dict[str, str] = field(default_factory=dict)
     pages: dict[str, int] = field(default_factory=dict)
+    #: names the plan in the chunks' states (two plans may begin at one instant of a test's
+    #: stopped clock)
+    plan_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     path: Path | None = field(default=None, repr=False, compare=False)
     resumed: bool = field(default=False, compare=False)  # an earlier run's plan
     restored: bool = field(default=False, compare=False)  # ... found in the destination's state
@@ -144,6 +148,7 @@ class ChunkPlan:
                 "done": sorted(self.done),
                 "ends": self.ends,
                 "pages": self.pages,
+                "id": self.plan_id,
             }
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data, indent=1))
@@ -156,7 +161,12 @@ class ChunkPlan:
     @property
     def basis(self) -> dict[str, Any]:
         """What a rerun on a machine without the progress file starts from (`restored_plan`)."""
-        return {"began": self.began, "boundary": self.boundary, "records": self.records}
+        return {
+            "began": self.began,
+            "boundary": self.boundary,
+            "records": self.records,
+            "id": self.plan_id,
+        }
 
 
 def progress_path(pipeline: dlt.Pipeline) -> Path:
@@ -175,6 +185,7 @@ def saved_plan(pipeline: dlt.Pipeline) -> ChunkPlan | None:
             {str(key) for key in data["done"]},
             {str(name): str(end) for name, end in dict(data["ends"]).items()},
             {str(name): int(page) for name, page in dict(data.get("pages") or {}).items()},
+            str(data.get("id") or data["began"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -190,6 +201,7 @@ def restored_plan(pipeline: dlt.Pipeline, source_name: str) -> ChunkPlan | None:
     basis: Any = pipeline.state.get("sources", {}).get(source_name, {}).get(PLAN_STATE)
     try:
         plan = ChunkPlan(str(basis["began"]), str(basis["boundary"]), int(basis["records"]))
+        plan.plan_id = str(basis["id"])
     except (KeyError, TypeError, ValueError):
         return None
     plan.path, plan.resumed, plan.restored = progress_path(pipeline), True, True

@@ -160,11 +160,15 @@ def commit_basis(pipeline: dlt.Pipeline, plan: chunks.ChunkPlan) -> None:
     """A new plan's basis committed to the destination in the pipeline's state (a load of the
     state alone), so that a rerun on a machine without the progress file goes on with it
     (`chunks.restored_plan`)."""
+    finish_pending(pipeline)  # a package left pending would go first in dlt's steps
     name = chunks.SOURCE_NAME
     chunks.remember_basis(pipeline, name, plan)
     schema = pipeline.schemas[name] if name in pipeline.schemas else dlt.Schema(name)
-    # no rows: the package holds the pipeline's state, and no table is made
-    pipeline.run([], table_name=chunks.PLAN_STATE, schema=schema)
+    # no rows: the package holds the pipeline's state, and no table is made; step by step, as
+    # `run` would first restore the destination's state over the one just changed
+    pipeline.extract([], table_name=chunks.PLAN_STATE, schema=schema)
+    pipeline.normalize()
+    pipeline.load()
 
 
 def load_first_chunks(

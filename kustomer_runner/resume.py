@@ -15,6 +15,7 @@ filled up), so that this run ends equal to the org whatever the earlier one did.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import dlt
 from dlt.common import logger
@@ -67,7 +68,7 @@ def undo_unrecorded_loads(pipeline: dlt.Pipeline, schema_name: str) -> None:
     if schema is None:
         return
     orphans: set[str] = set()
-    with pipeline.sql_client(_known(pipeline, schema.name)) as client:
+    with _sql_client(pipeline, schema.name) as client:
         loads = client.make_qualified_table_name(schema.loads_table_name)
         for name, table in schema.tables.items():
             if is_nested_table(table) or table.get("write_disposition") != "append":
@@ -97,7 +98,7 @@ def stored_schema(pipeline: dlt.Pipeline, schema_name: str) -> Schema | None:
     """The newest version of schema `schema_name` the destination stores (each load stores its
     schema before its first job), None without one."""
     try:
-        with pipeline.destination_client(_known(pipeline, schema_name)) as client:
+        with _destination_client(pipeline, schema_name) as client:
             if not isinstance(client, WithStateSync):
                 return None
             info = client.get_stored_schema(schema_name)
@@ -110,7 +111,7 @@ def delete_appended_rows(pipeline: dlt.Pipeline, schema: Schema, load_id: str) -
     """Deletes the rows that package `load_id` appended (append tables only), children first."""
     if not load_id.replace(".", "").isdigit():
         raise ValueError(f"not a dlt load id: {load_id!r}")
-    with pipeline.sql_client(_known(pipeline, schema.name)) as client:
+    with _sql_client(pipeline, schema.name) as client:
         for name, table in schema.tables.items():
             if is_nested_table(table) or table.get("write_disposition") != "append":
                 continue
@@ -138,10 +139,19 @@ def delete_appended_rows(pipeline: dlt.Pipeline, schema: Schema, load_id: str) -
     logger.info(f"deleted the rows appended by the unfinished load {load_id}")
 
 
-def _known(pipeline: dlt.Pipeline, schema_name: str) -> str | None:
-    """`schema_name` if the pipeline has that schema, else None: dlt's clients take only a
-    schema the pipeline has, and make an ad hoc one (the same dataset) for none."""
-    return schema_name if schema_name in pipeline.schemas else None
+def _sql_client(pipeline: dlt.Pipeline, schema_name: str) -> Any:
+    """dlt's SQL client for schema `schema_name`'s dataset: dlt's clients take only a schema the
+    pipeline has, and make an ad hoc one (the same dataset) for none."""
+    if schema_name in pipeline.schemas:
+        return pipeline.sql_client(schema_name)
+    return pipeline.sql_client()
+
+
+def _destination_client(pipeline: dlt.Pipeline, schema_name: str) -> Any:
+    """dlt's job client for schema `schema_name`'s dataset (see `_sql_client`)."""
+    if schema_name in pipeline.schemas:
+        return pipeline.destination_client(schema_name)
+    return pipeline.destination_client()
 
 
 def _delete(client: SqlClientBase[object], sql: str) -> None:
