@@ -13,8 +13,10 @@ Modes:
            per second and the ratio of the two.
   resume   a first load through the command (pipelines/kustomer_pipeline.py): in one package,
            then in committed chunks (--first-load-chunk-records), then in chunks killed with -9
-           after half of that load's requests and run again: requests and wall time of each, and
-           the rerun's requests against a whole chunked load and against the one package.
+           after half of that load's requests and run again, then killed the same way and run
+           again without its working directory (a runner that keeps none, as GitHub Actions):
+           requests and wall time of each, and the reruns' requests against a whole chunked load
+           and against the one package.
   overlap  a first load of every object through the command at each scale of --scales (e.g. the
            org and three times it): in one package, then in committed chunks read side by side
            and loaded while the next ones are read: requests, the span from the first to the last
@@ -605,13 +607,21 @@ def count_resumed_first_load(args: argparse.Namespace, sb: Sandbox, workdir: Pat
     chunked, chunked_s = run("chunked", chunked=True)
     killed_at, _ = run("killed", chunked=True, kill_at=chunked // 2)
     rerun, rerun_s = run("killed", chunked=True)
+    lost_at, _ = run("lost", chunked=True, kill_at=chunked // 2)
+    for kept in (workdir / "lost").iterdir():  # the destination alone is left
+        if kept.is_dir():
+            shutil.rmtree(kept)
+    lost, lost_s = run("lost", chunked=True)
     print(f"{'first load':<34}{'requests':>9}{'seconds':>9}")
     print(f"{'one package':<34}{whole:>9}{whole_s:>9.1f}")
     print(f"{f'chunks of {args.chunk_records} records':<34}{chunked:>9}{chunked_s:>9.1f}")
     print(f"{'chunks, killed (-9) after':<34}{killed_at:>9}")
     print(f"{'  the rerun':<34}{rerun:>9}{rerun_s:>9.1f}")
+    print(f"{'chunks, killed (-9) after':<34}{lost_at:>9}")
+    print(f"{'  the rerun without its directory':<34}{lost:>9}{lost_s:>9.1f}")
     print(f"rerun / whole chunked load: {rerun / chunked:.0%} of its requests")
     print(f"rerun / one-package load: {rerun / whole:.0%} of its requests")
+    print(f"rerun without the directory / whole chunked load: {lost / chunked:.0%}")
 
 
 def measure_overlap(args: argparse.Namespace, workdir: Path) -> None:
