@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,10 +31,24 @@ from .tuning import tune_garbage_collector
 WATCH_S = 0.5
 
 
+#: the warning Python's resource tracker prints when the run is killed with -9 ("There appear to
+#: be 5 leaked semaphore objects to clean up at shutdown"): the tracker cleans them up, so the
+#: notice only alarms a user whose run was killed
+TRACKER_NOTICE = "ignore:resource_tracker:UserWarning"
+
+
+def quiet_resource_tracker() -> None:
+    """Silences `TRACKER_NOTICE` in the resource tracker process, which the pool's queues start:
+    it takes its warning filters from this process's `-W` options (`sys.warnoptions`)."""
+    if TRACKER_NOTICE not in sys.warnoptions:
+        sys.warnoptions.append(TRACKER_NOTICE)
+
+
 class Normalizer:
     """One spawned process that normalizes the extract of a chunk pipeline (`normalize`)."""
 
     def __init__(self) -> None:
+        quiet_resource_tracker()
         self._pool = ProcessPoolExecutor(
             1,
             mp_context=multiprocessing.get_context("spawn"),
