@@ -4,8 +4,7 @@ earlier run left half done finished first; a real org's load and a chunked backf
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import dlt
@@ -18,7 +17,7 @@ from kustomer_source.clock import org_time
 from kustomer_source.org_size import searchable_records
 from kustomer_source.schedule import scheduler_interval
 
-from . import chunk_loads, chunks, history, lake
+from . import backfill, chunk_loads, chunks, history, lake
 from .pipeline import loader_format
 from .resume import finish_pending, undo_unrecorded_loads
 from .summary import report
@@ -84,15 +83,6 @@ def source_settings(args: argparse.Namespace, **bounds: Any) -> dict[str, Any]:
     return {**settings, "history": True} if args.history else settings
 
 
-def backfill_chunks(start: str, end: str, days: int) -> Iterator[tuple[str, str]]:
-    """[start, end) in chunks of `days`: each chunk is a bounded load that keeps no state."""
-    lo, hi = date.fromisoformat(start), date.fromisoformat(end)
-    while lo < hi:
-        nxt = min(lo + timedelta(days=days), hi)
-        yield lo.isoformat(), nxt.isoformat()
-        lo = nxt
-
-
 def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str) -> int:
     """Loads the org set up in .dlt/ (or in bounded backfill chunks, or a first load in
     committed chunks) and prints what landed."""
@@ -111,7 +101,9 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
     plan = None
     ranges: list[tuple[str | None, str | None]]
     if args.backfill_from and args.backfill_to:
-        ranges = list(backfill_chunks(args.backfill_from, args.backfill_to, args.chunk_days))
+        if not lake.is_filesystem(pipeline):
+            finish_pending(pipeline)  # the chunk a killed run left half done, before its note
+        ranges = list(backfill.ranges_left(pipeline, chunks.SOURCE_NAME, args))
     else:
         ranges = [(args.start_date, args.end_date)]
         # a run bounded by dates or by an external scheduler's interval keeps no cursors: it is
@@ -141,6 +133,8 @@ def load_org(args: argparse.Namespace, pipeline: dlt.Pipeline, duckdb_path: str)
             sources.append(source)
             load_selected(pipeline, sources[-1], args)
             traces.append(pipeline.last_trace)
+            if args.backfill_from and args.backfill_to:
+                backfill.note_chunk(pipeline, chunks.SOURCE_NAME, args, str(hi))
     if plan is not None:
         plan.remove()  # the cursors are set: the next run is incremental
     report(args, pipeline, sources, traces, started, duckdb_path)
