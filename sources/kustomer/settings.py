@@ -53,7 +53,9 @@ class Tuning(BaseConfiguration):
     their tables keep what they hold; the summary says when each was last read in full."""
     reconcile_every_s: int = 0
     """How often an incremental run compares the destination with the org to find records that
-    left it (deleted, merged, expired): at most once per this many seconds (0: every run)."""
+    left it (deleted, merged, expired): at most once per this many seconds (0: every run; an
+    object whose last comparison took more than 20 searches waits at least until a tenth of
+    the search budget has paid for it)."""
     search_counts_org: Optional[bool] = None  # noqa: UP045 - dlt resolves the typing form
     """Whether a search also takes a slot of the org budget (undocumented): unset, the source
     learns it from the org budget's `x-ratelimit-remaining`; true or false fixes it."""

@@ -9,9 +9,10 @@ dlt's keys; the source adds:
   span the next run looks back over (`read.lookback.SeenSpan`);
 - `NEWEST_MESSAGE_SECOND` (resource state of `message_attachments`): the id second of the newest
   message the last run read (`read.attachments`);
-- `RECONCILED_AT` and `RECONCILED_FROM` (resource state of each search-synced object): when the
-  destination was last compared with the org (local time), and that run's start in Kustomer's
-  clock (`read.reconcile`);
+- `RECONCILED_AT`, `RECONCILED_FROM` and `RECONCILED_SEARCHES` (resource state of each
+  search-synced object): when the destination was last compared with the org (local time), that
+  run's start in Kustomer's clock, and the searches the comparison spent (`read.reconcile`;
+  a costly one makes the next wait, `read.incremental.comparison_wait_s`);
 - `READ_IN_FULL_AT` (source state, by table: dlt resets a replace resource's own state on every
   run): when each big list read whole was last read in full (`resources.whole_reader`);
 - `REDACTIONS_READ_UNTIL` (resource state of `messages`): how far the audit log was read for
@@ -37,6 +38,7 @@ NEWEST_MESSAGE_SECOND = "newest_message_second"
 RECONCILED_AT = "reconciled_at"
 READ_IN_FULL_AT = "read_in_full_at"
 RECONCILED_FROM = "reconciled_from"
+RECONCILED_SEARCHES = "reconciled_searches"
 REDACTIONS_READ_UNTIL = "redactions_read_until"
 
 

@@ -16,7 +16,13 @@ from ..destination import ChangedHoldings, Holdings
 from ..metrics import RECONCILED_METRIC, RELOADED_METRIC, REMOVED_METRIC
 from ..rows import TPage
 from ..settings import Tuning
-from ..state import LOOKBACK_SPAN, RECONCILED_AT, RECONCILED_FROM, REDACTIONS_READ_UNTIL
+from ..state import (
+    LOOKBACK_SPAN,
+    RECONCILED_AT,
+    RECONCILED_FROM,
+    RECONCILED_SEARCHES,
+    REDACTIONS_READ_UNTIL,
+)
 from .first_load import read_first_load, read_unsearched
 from .lists import read_list
 from .lookback import SeenSpan, SpanTracker, read_span_checked
@@ -27,6 +33,25 @@ from .search import KeysetScan, Probe, SortNotHonoured, probe_unless_refused, re
 
 Changes = dict[str, tuple[str, bool]]
 """What a run loaded: id -> (createdAt, deleted) of each record."""
+
+
+#: a comparison with the org that spent more searches than this (an object of more than 10,000
+#: records: search may cap such totals, so it is compared in ranges, more the bigger the org)
+#: makes the next one wait until `COMPARISON_SHARE` of the search budget has paid for it
+COSTLY_COMPARISON = 20
+COMPARISON_SHARE = 0.1
+
+
+def comparison_wait_s(state: dict[str, Any], tuning: Tuning, search_limit: float | None) -> float:
+    """How long after an object's last comparison with the org the next one waits:
+    `tuning.reconcile_every_s`, or longer after a costly comparison (`COSTLY_COMPARISON`), so
+    that comparing a big org spends on average at most `COMPARISON_SHARE` of the search budget
+    (`search_limit` a minute; None, unpaced: no wait)."""
+    wait = float(tuning.reconcile_every_s)
+    spent = state.get(RECONCILED_SEARCHES)
+    if isinstance(spent, int) and spent > COSTLY_COMPARISON and search_limit:
+        wait = max(wait, 60.0 * spent / (COMPARISON_SHARE * search_limit))
+    return wait
 
 
 def read_incrementally(
@@ -156,7 +181,8 @@ def read_what_left(
         # the first time, from the run's start: a cursor in Kustomer's own clock
         yield from read_redacted(client, obj, state, REDACTIONS_READ_UNTIL, start)
     last = state.get(RECONCILED_AT)
-    if isinstance(last, int | float) and time.time() - last < tuning.reconcile_every_s:
+    wait = comparison_wait_s(state, tuning, client.limiter.budgets["search"].limit)
+    if isinstance(last, int | float) and time.time() - last < wait:
         return
     own = held.get(obj.table)
     if own is None:
@@ -168,6 +194,7 @@ def read_what_left(
     yield from reconcile(client, obj, with_changes, until, findings, held.get("notes"), since)
     state[RECONCILED_AT] = time.time()
     state[RECONCILED_FROM] = start
+    state[RECONCILED_SEARCHES] = findings.searches
     metrics = dlt.current.resource().custom_metrics
     metrics[REMOVED_METRIC] = len(findings.removed)
     metrics[RELOADED_METRIC] = findings.reloaded
