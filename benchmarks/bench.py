@@ -35,6 +35,8 @@ Examples:
       --latency-ms 2000 --jitter-ms 500 --changes 10000
   python benchmarks/bench.py --mode split --scale 10000 --plans 300,1000
   python benchmarks/bench.py --mode removals --scale 2000 --deletions 0,1,10,100
+  python benchmarks/bench.py --mode removals --scale 13000 --deletions 0,0,0 \
+      --search-rate-limit 600   # unchanged reruns: a costly comparison waits
   python benchmarks/bench.py --mode resume --scale 2000 --chunk-records 5000
   python benchmarks/bench.py --mode overlap --scales 13000,39000 --chunk-records 20000
 """
@@ -339,7 +341,11 @@ def parse_args() -> argparse.Namespace:
     if args.mode == "split" and not args.objects:
         args.objects = ",".join(SPLIT_OBJECTS)
     if args.mode in ("local", "removals"):
-        args.latency_ms = args.jitter_ms = args.rate_limit = args.search_rate_limit = 0
+        # removals: the search budget only when asked for (`--search-rate-limit`), to see a
+        # costly comparison wait (`comparison_wait_s`) on reruns of an unchanged org
+        keep = args.mode == "removals" and "--search-rate-limit" in sys.argv
+        args.latency_ms = args.jitter_ms = args.rate_limit = 0
+        args.search_rate_limit = args.search_rate_limit if keep else 0
     return args
 
 
