@@ -14,13 +14,13 @@ from helpers.org import assert_duckdb_equal_to_org
 from kustomer_sandbox import serve
 
 OBJECTS = ["customers", "notes"]
-# the sandbox org's records are created from 2023 on and its clock stands at 2026-11-01: eight
+# the sandbox org's records are created from 2023 on and its clock stands at 2026-11-01: five
 # chunks, the first of them empty
 BACKFILL = (
     "--objects", ",".join(OBJECTS),
-    "--backfill-from", "2022-01-01", "--backfill-to", "2026-12-01", "--chunk-days", "240",
+    "--backfill-from", "2022-01-01", "--backfill-to", "2026-12-01", "--chunk-days", "365",
 )  # fmt: skip
-CHUNKS = 8
+CHUNKS = 5
 
 
 def chunks_read(stdout: str) -> list[str]:
@@ -47,14 +47,14 @@ def test_a_killed_backfill_goes_on_after_its_last_chunk_loaded(tmp_path: Path) -
     with serve(seed=71, scale=40) as sb:
         for keeps_nothing in (False, True):  # a runner that keeps no working directory
             cli = Cli(sb, tmp_path / f"killed_{keeps_nothing}")
-            killed_in_chunk(cli, 5)  # four chunks loaded
+            killed_in_chunk(cli, 4)  # three chunks loaded
             if keeps_nothing:
                 shutil.rmtree(cli.pipelines_dir)
             out = cli.run(*BACKFILL)
             assert "backfill: going on from" in out.stdout, out.stdout[-2000:]
-            # the local note says four chunks; the destination's, committed with the next
-            # chunk's load, three
-            assert len(chunks_read(out.stdout)) == CHUNKS - (3 if keeps_nothing else 4), out.stdout
+            # the local note says three chunks; the destination's, committed with the next
+            # chunk's load, two
+            assert len(chunks_read(out.stdout)) == CHUNKS - (2 if keeps_nothing else 3), out.stdout
             assert_duckdb_equal_to_org(sb, cli.loader, OBJECTS)
         # the backfill ended: asked again, it runs whole
         out = cli.run(*BACKFILL)

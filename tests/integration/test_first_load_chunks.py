@@ -146,7 +146,7 @@ def test_a_killed_chunked_first_load_goes_on_without_its_working_directory(
     """A runner that keeps no working directory between runs (GitHub Actions): the plan's basis
     is in the pipeline's state in the destination, and each chunk's pipeline state, committed
     with the chunk, says how far its object got; the rerun goes on from there."""
-    with serve(seed=SEED, scale=SCALE) as sb:
+    with serve(seed=SEED, scale=SCALE // 3) as sb:
         sb.control.set_latency(15)
         cli = Cli(sb, tmp_path)
         cli.env.update(SMALL_PAGES)
