@@ -31,10 +31,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import dlt
-from dlt.common.destination.client import WithStateSync
-from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.common.storages.load_package import PackageStorage
-from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
 from kustomer_source.api.limits import shared_rate_budget
 from kustomer_source.read.chunked import CHUNK_STATE, NEXT_END, NEXT_PAGE
@@ -45,7 +42,7 @@ from . import history
 from .chunks import BEGINNING, ENTRIES, LISTS, PLAN_STATE, SOURCE_NAME, WHOLE, ChunkPlan
 from .normalizer import Normalizer
 from .pipeline import loader_format
-from .resume import delete_appended_rows
+from .resume import delete_appended_rows, stored_state
 
 #: chunks extracted at once (the lists' part beside an object's window, whose keyset scan keeps
 #: the search budget busy); this thread normalizes and loads a third meanwhile
@@ -339,18 +336,6 @@ def recover_progress(
         f"at {plan.began} loaded {parts} of its parts' chunks so far",
         flush=True,
     )
-
-
-def stored_state(main: dlt.Pipeline, pipeline_name: str) -> Any:
-    """The state of pipeline `pipeline_name` committed with its latest load into `main`'s
-    dataset, None without one (or on a destination that keeps no state)."""
-    try:
-        with main.destination_client() as client:
-            if isinstance(client, WithStateSync):
-                return load_pipeline_state_from_destination(pipeline_name, client)
-    except DestinationUndefinedEntity:  # no state table yet
-        pass
-    return None
 
 
 def next_chunk(

@@ -15,6 +15,7 @@ filled up), so that this run ends equal to the org whatever the earlier one did.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import dlt
@@ -26,6 +27,7 @@ from dlt.common.schema.utils import get_nested_tables, is_nested_table
 from dlt.common.storages.load_package import PackageStorage
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.destinations.sql_client import SqlClientBase
+from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
 LOAD_ID = "_dlt_load_id"
 
@@ -97,14 +99,30 @@ def undo_unrecorded_loads(pipeline: dlt.Pipeline, schema_name: str) -> None:
 def stored_schema(pipeline: dlt.Pipeline, schema_name: str) -> Schema | None:
     """The newest version of schema `schema_name` the destination stores (each load stores its
     schema before its first job), None without one."""
+    info = _from_destination(pipeline, schema_name, lambda c: c.get_stored_schema(schema_name))
+    return Schema.from_dict(json.loads(info.schema)) if info else None
+
+
+def stored_state(pipeline: dlt.Pipeline, pipeline_name: str) -> Any:
+    """The state of pipeline `pipeline_name` committed with its latest load into `pipeline`'s
+    dataset, None without one (or on a destination that keeps no state)."""
+    return _from_destination(
+        pipeline, None, lambda c: load_pipeline_state_from_destination(pipeline_name, c)
+    )
+
+
+def _from_destination(
+    pipeline: dlt.Pipeline, schema_name: str | None, read: Callable[[WithStateSync], Any]
+) -> Any:
+    """What `read` finds through the dataset's job client; None on a destination that keeps no
+    state, or before the dataset (or its dlt tables) exists."""
     try:
         with _destination_client(pipeline, schema_name) as client:
-            if not isinstance(client, WithStateSync):
-                return None
-            info = client.get_stored_schema(schema_name)
+            if isinstance(client, WithStateSync):
+                return read(client)
     except DestinationUndefinedEntity:  # no dataset yet
-        return None
-    return Schema.from_dict(json.loads(info.schema)) if info else None
+        pass
+    return None
 
 
 def delete_appended_rows(pipeline: dlt.Pipeline, schema: Schema, load_id: str) -> None:
@@ -147,9 +165,10 @@ def _sql_client(pipeline: dlt.Pipeline, schema_name: str) -> Any:
     return pipeline.sql_client()
 
 
-def _destination_client(pipeline: dlt.Pipeline, schema_name: str) -> Any:
-    """dlt's job client for schema `schema_name`'s dataset (see `_sql_client`)."""
-    if schema_name in pipeline.schemas:
+def _destination_client(pipeline: dlt.Pipeline, schema_name: str | None) -> Any:
+    """dlt's job client for schema `schema_name`'s dataset (see `_sql_client`; None: the
+    pipeline's default schema, or an ad hoc one)."""
+    if schema_name is not None and schema_name in pipeline.schemas:
         return pipeline.destination_client(schema_name)
     return pipeline.destination_client()
 
