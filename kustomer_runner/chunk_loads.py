@@ -179,8 +179,9 @@ def chunk_pipeline(main: dlt.Pipeline, key: str) -> dlt.Pipeline:
 def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue, normalizer: Normalizer) -> list[Any]:
     """What a killed run left of its chunk pipelines, settled before the chunks start: a chunk
     whose load completed counts as loaded; one read whole but not loaded (its extract committed)
-    is loaded now; rows a partly loaded chunk appended are deleted, and it is read again. Each
-    directory goes. Returns the traces of the loads done here."""
+    is loaded now; rows a partly loaded chunk appended are deleted, and it is read again, as is
+    one whose extract was cut before its state was saved. Each directory goes. Returns the
+    traces of the loads done here."""
     traces: list[Any] = []
     chunks = {chunk.key: chunk for chunk in queue.waiting}
     prefix = f"{main.pipeline_name}_chunk_"
@@ -190,6 +191,13 @@ def settle_leftovers(main: dlt.Pipeline, queue: ChunkQueue, normalizer: Normaliz
             shutil.rmtree(path, ignore_errors=True)
             continue
         pipeline = chunk_pipeline(main, chunk.key)
+        if pipeline.has_pending_data and not pipeline.default_schema_name:
+            # killed between dlt committing the chunk's extracted package and saving the state
+            # that goes with it (the pipeline's first schema and the chunk's note of where its
+            # object got): nothing of it was loaded, and without that note it cannot be, so the
+            # chunk is read again
+            shutil.rmtree(pipeline.working_dir, ignore_errors=True)
+            continue
         partial = [
             load_id
             for load_id in pipeline.list_normalized_load_packages()
