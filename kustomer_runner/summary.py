@@ -23,7 +23,13 @@ from dlt.extract.source import DltSource
 
 from kustomer_source.api.times import api_time, parse_api_time
 from kustomer_source.catalog import CATALOG
-from kustomer_source.metrics import NOTE_METRIC, RELOADED_METRIC, REMOVED_METRIC, SKIP_METRIC
+from kustomer_source.metrics import (
+    COMPARED_TO_METRIC,
+    NOTE_METRIC,
+    RELOADED_METRIC,
+    REMOVED_METRIC,
+    SKIP_METRIC,
+)
 
 from .lake import is_filesystem
 
@@ -61,6 +67,8 @@ class ObjectResult:
     destination was not compared with the org (`kustomer_source.read.reconcile`)."""
     reloaded: int | None = None
     """Records the comparison found missing or stale in the destination and loaded again."""
+    compared_to: str | None = None
+    """Where a comparison that spent the run's searches got (`createdAt`); the next run goes on."""
 
     @property
     def incremental(self) -> bool:
@@ -87,9 +95,12 @@ class ObjectResult:
         """What the comparison with the org found, as a suffix of the summary line."""
         if self.removed is None:
             return ""
+        checked = "checked against the org"
+        if self.compared_to:
+            checked += f" up to created {self.compared_to} (the next run goes on)"
         if not self.removed and not self.reloaded:
-            return "; checked against the org: nothing gone"
-        return f"; checked against the org: {self.removed} gone, {self.reloaded} loaded again"
+            return f"; {checked}: nothing gone"
+        return f"; {checked}: {self.removed} gone, {self.reloaded} loaded again"
 
 
 @dataclass
@@ -278,6 +289,14 @@ def object_result(
         note=note,
         removed=sum(removed) if removed else None,
         reloaded=sum(reloaded) if reloaded else None,
+        compared_to=next(
+            (
+                r.custom_metrics[COMPARED_TO_METRIC]
+                for r in resources
+                if COMPARED_TO_METRIC in r.custom_metrics
+            ),
+            None,
+        ),
     )
     bound = [
         r.incremental.incremental

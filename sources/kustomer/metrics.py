@@ -11,3 +11,6 @@ RELOADED_METRIC = "reloaded"
 """Custom metric of a search-synced resource: records the reconciliation loaded again."""
 RECONCILED_METRIC = "reconciled"
 """Custom metric of a search-synced resource: what the reconciliation did, as one line."""
+COMPARED_TO_METRIC = "compared_to"
+"""Custom metric of a search-synced resource whose comparison with the org spent its searches
+for the run: the `createdAt` it reached, which the next run goes on from."""

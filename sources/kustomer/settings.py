@@ -53,9 +53,13 @@ class Tuning(BaseConfiguration):
     their tables keep what they hold; the summary says when each was last read in full."""
     reconcile_every_s: int = 0
     """How often an incremental run compares the destination with the org to find records that
-    left it (deleted, merged, expired): at most once per this many seconds (0: every run; an
-    object whose last comparison took more than 20 searches waits at least until a tenth of
-    the search budget has paid for it)."""
+    left it (deleted, merged, expired): at most once per this many seconds (0: every run; the
+    objects whose comparisons took more than 20 searches wait until a tenth of the search
+    budget has paid for them)."""
+    comparison_searches: int = 40
+    """At most this many searches (plus the last range's pages) of one object's comparison with
+    the org in one run: a big object's comparison stops there and the next run goes on from the
+    `createdAt` it reached (0: no bound, each comparison in one run)."""
     search_counts_org: Optional[bool] = None  # noqa: UP045 - dlt resolves the typing form
     """Whether a search also takes a slot of the org budget (undocumented): unset, the source
     learns it from the org budget's `x-ratelimit-remaining`; true or false fixes it."""

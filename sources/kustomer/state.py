@@ -10,9 +10,16 @@ dlt's keys; the source adds:
 - `NEWEST_MESSAGE_SECOND` (resource state of `message_attachments`): the id second of the newest
   message the last run read (`read.attachments`);
 - `RECONCILED_AT`, `RECONCILED_FROM` and `RECONCILED_SEARCHES` (resource state of each
-  search-synced object): when the destination was last compared with the org (local time), that
-  run's start in Kustomer's clock, and the searches the comparison spent (`read.reconcile`;
-  a costly one makes the next wait, `read.incremental.comparison_wait_s`);
+  search-synced object): when the destination was last compared with the org (local time), the
+  start in Kustomer's clock of the run that began the last comparison to end (merges since then
+  are looked up), and the searches the last run's comparison spent (`read.reconcile`; a costly
+  one makes the next wait, `read.incremental.comparison_wait_s`);
+- `COMPARED_TO` and `COMPARISON_BEGAN` (resource state of each search-synced object): where an
+  unfinished comparison got (the `createdAt` the next run goes on from: a run spends at most
+  `tuning.comparison_searches` on it) and the start of the run that began it;
+- `COSTLY_COMPARISONS` (source state, by table): the searches of each object's last comparison
+  that spent more than `read.incremental.COSTLY_COMPARISON`, which together set how long each
+  waits;
 - `READ_IN_FULL_AT` (source state, by table: dlt resets a replace resource's own state on every
   run): when each big list read whole was last read in full (`resources.whole_reader`);
 - `REDACTIONS_READ_UNTIL` (resource state of `messages`): how far the audit log was read for
@@ -36,6 +43,9 @@ API_HOST = "api_host"
 LOOKBACK_SPAN = "lookback_span"
 NEWEST_MESSAGE_SECOND = "newest_message_second"
 RECONCILED_AT = "reconciled_at"
+COMPARED_TO = "compared_to"
+COMPARISON_BEGAN = "comparison_began"
+COSTLY_COMPARISONS = "costly_comparisons"
 READ_IN_FULL_AT = "read_in_full_at"
 RECONCILED_FROM = "reconciled_from"
 RECONCILED_SEARCHES = "reconciled_searches"

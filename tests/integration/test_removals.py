@@ -282,3 +282,58 @@ def test_without_the_search_role_a_warning_says_deletes_are_not_detected(tmp_pat
         sb.control.advance_clock(3600)
         out = cli.run("--objects", "notes")
         assert "deleted in Kustomer are not detected" in out.stderr
+
+
+def compare_in_parts(tmp_path: Path, budget: int) -> tuple[list[tuple[int, bool]], set[str]]:
+    """Loads the messages of an org of 1,200, deletes six spread over their creation times, then
+    runs with `comparison_searches` at `budget` until a run's comparison ends; returns each run's
+    searches (the incremental read's two included) and whether it said the next goes on, and
+    the ids deleted."""
+    with serve(seed=44, scale=300) as sb:
+        cli = Cli(sb, tmp_path)
+        cli.env["SOURCES__KUSTOMER__TUNING__COMPARISON_SEARCHES"] = str(budget)
+        run = ("--objects", "messages")
+        cli.run(*run)
+        sb.control.advance_clock(3600)
+        messages = sorted(
+            sb.control.records("messages"), key=lambda r: r["attributes"]["createdAt"]
+        )
+        gone = {m["id"] for m in messages[50::200]}  # six, from the oldest to the newest
+        for message in gone:
+            sb.control.delete("messages", message)
+        parts: list[tuple[int, bool]] = []
+        for _ in range(12):
+            sb.control.reset_requests()
+            out = cli.run(*run)
+            searches = search_requests(sb) + sb.control.requests(
+                method="POST", path_prefix="/v1/customers/archive/search"
+            )
+            parts.append((searches, "the next run goes on" in out.stdout))
+            if not parts[-1][1]:
+                break
+        assert set(marked(cli, "messages")) == gone, parts
+        assert_equal(sb, cli, ["messages"])
+        if budget:  # the next comparison starts from the beginning and finds nothing more
+            out = cli.run(*run)
+            assert "the next run goes on" not in out.stdout
+            assert set(marked(cli, "messages")) == gone
+    print(f"\nsearches of each run, comparison_searches={budget}: {parts}")
+    return parts, gone
+
+
+def test_a_big_comparison_goes_on_across_runs_within_its_searches(tmp_path: Path) -> None:
+    """A comparison that needs more searches than a run may spend (`comparison_searches`, here
+    3) stops in `createdAt` order and the next runs go on from where it got: each run's part
+    stays within the searches and what settling one range takes, every range is compared, and
+    the deletions spread over the messages' creation times are all found; 0 compares in one
+    run."""
+    whole, _ = compare_in_parts(tmp_path / "whole", 0)
+    assert len(whole) == 1, whole
+    parts, _ = compare_in_parts(tmp_path / "parts", 3)
+    assert len(parts) > 2 and not parts[-1][1], parts
+    for searches, _ in parts:
+        # the incremental read's probe and page, the comparison's 3, and settling one range:
+        # at this org's depth two more counts in search and archive search
+        assert searches <= 2 + 3 + 4, parts
+    # going on costs a few counts more than comparing at once, not a comparison again
+    assert sum(s - 2 for s, _ in parts) <= 2 * (whole[0][0] - 2), (parts, whole)

@@ -13,10 +13,13 @@ from dlt.common import logger
 from ..api.client import KustomerClient
 from ..catalog.objects import KustomerObject
 from ..destination import ChangedHoldings, Holdings
-from ..metrics import RECONCILED_METRIC, RELOADED_METRIC, REMOVED_METRIC
+from ..metrics import COMPARED_TO_METRIC, RECONCILED_METRIC, RELOADED_METRIC, REMOVED_METRIC
 from ..rows import TPage
 from ..settings import Tuning
 from ..state import (
+    COMPARED_TO,
+    COMPARISON_BEGAN,
+    COSTLY_COMPARISONS,
     LOOKBACK_SPAN,
     RECONCILED_AT,
     RECONCILED_FROM,
@@ -35,22 +38,31 @@ Changes = dict[str, tuple[str, bool]]
 """What a run loaded: id -> (createdAt, deleted) of each record."""
 
 
-#: a comparison with the org that spent more searches than this (an object of more than 10,000
-#: records: search may cap such totals, so it is compared in ranges, more the bigger the org)
-#: makes the next one wait until `COMPARISON_SHARE` of the search budget has paid for it
+#: a comparison with the org that spent more searches than this in a run (an object of more
+#: than 10,000 records: search may cap such totals, so it is compared in ranges, more the bigger
+#: the org) makes the next one wait until `COMPARISON_SHARE` of the search budget has paid for
+#: the costly comparisons of all objects
 COSTLY_COMPARISON = 20
 COMPARISON_SHARE = 0.1
 
 
-def comparison_wait_s(state: dict[str, Any], tuning: Tuning, search_limit: float | None) -> float:
-    """How long after an object's last comparison with the org the next one waits:
-    `tuning.reconcile_every_s`, or longer after a costly comparison (`COSTLY_COMPARISON`), so
-    that comparing a big org spends on average at most `COMPARISON_SHARE` of the search budget
-    (`search_limit` a minute; None, unpaced: no wait)."""
-    wait = float(tuning.reconcile_every_s)
+def comparison_wait_s(
+    state: dict[str, Any],
+    tuning: Tuning,
+    search_limit: float | None,
+    costly: Mapping[str, int] | None = None,
+) -> float:
+    """How long after an object's last comparison with the org (or the last run's part of one)
+    the next run's waits: `tuning.reconcile_every_s` (not within an unfinished comparison,
+    which goes on), or longer after a costly one (`COSTLY_COMPARISON`): the searches of every
+    object's last costly comparison (`costly`, by table) paid for by `COMPARISON_SHARE` of the
+    search budget (`search_limit` a minute; None, unpaced: no wait). So the comparisons of a big
+    org spend on average at most that share, each object in turn."""
+    wait = 0.0 if state.get(COMPARED_TO) else float(tuning.reconcile_every_s)
     spent = state.get(RECONCILED_SEARCHES)
     if isinstance(spent, int) and spent > COSTLY_COMPARISON and search_limit:
-        wait = max(wait, 60.0 * spent / (COMPARISON_SHARE * search_limit))
+        total = max(spent, sum((costly or {}).values()))
+        wait = max(wait, 60.0 * total / (COMPARISON_SHARE * search_limit))
     return wait
 
 
@@ -181,7 +193,8 @@ def read_what_left(
         # the first time, from the run's start: a cursor in Kustomer's own clock
         yield from read_redacted(client, obj, state, REDACTIONS_READ_UNTIL, start)
     last = state.get(RECONCILED_AT)
-    wait = comparison_wait_s(state, tuning, client.limiter.budgets["search"].limit)
+    costly = dlt.current.source_state().setdefault(COSTLY_COMPARISONS, {})
+    wait = comparison_wait_s(state, tuning, client.limiter.budgets["search"].limit, costly)
     if isinstance(last, int | float) and time.time() - last < wait:
         return
     own = held.get(obj.table)
@@ -191,14 +204,33 @@ def read_what_left(
     with_changes = own if not changes else ChangedHoldings(own, changes)
     since = state.get(RECONCILED_FROM)
     until = max(start, newest)
-    yield from reconcile(client, obj, with_changes, until, findings, held.get("notes"), since)
+    resume_from = state.get(COMPARED_TO)
+    began = state.get(COMPARISON_BEGAN, start) if resume_from else start
+    budget = tuning.comparison_searches or None
+    yield from reconcile(
+        client, obj, with_changes, until, findings, held.get("notes"), since, resume_from, budget
+    )
     state[RECONCILED_AT] = time.time()
-    state[RECONCILED_FROM] = start
     state[RECONCILED_SEARCHES] = findings.searches
+    if findings.searches > COSTLY_COMPARISON:
+        costly[obj.table] = findings.searches
+    else:
+        costly.pop(obj.table, None)
+    if findings.stopped_at:  # the next run goes on from there
+        state[COMPARED_TO], state[COMPARISON_BEGAN] = findings.stopped_at, began
+        reached = f"; compared up to {findings.stopped_at}, the next run goes on"
+    else:
+        state.pop(COMPARED_TO, None)
+        state.pop(COMPARISON_BEGAN, None)
+        state[RECONCILED_FROM] = began
+        reached = ""
     metrics = dlt.current.resource().custom_metrics
     metrics[REMOVED_METRIC] = len(findings.removed)
     metrics[RELOADED_METRIC] = findings.reloaded
+    if findings.stopped_at:
+        metrics[COMPARED_TO_METRIC] = findings.stopped_at
     metrics[RECONCILED_METRIC] = (
-        f"created before {start}: {len(findings.removed)} gone, {findings.reloaded} loaded "
-        f"again ({findings.searches} searches)"
+        f"created {'from ' + resume_from + ' ' if resume_from else ''}before {start}: "
+        f"{len(findings.removed)} gone, {findings.reloaded} loaded again "
+        f"({findings.searches} searches{reached})"
     )

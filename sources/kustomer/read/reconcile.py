@@ -21,6 +21,13 @@ many the org holds and how many the destination holds live:
 
 A deletion and a missing record in the same range cancel out in the counts; the next run whose
 ranges differ finds them. Records created after the cursor are the incremental read's.
+
+A big object (a million conversations' messages: by estimate a few thousand searches, since
+capped totals split down to ranges under 10,000 records) is not compared in one run: a run
+spends at most its `budget` of searches (and the pages of the range it is comparing id by id),
+comparing the ranges in `createdAt` order, and stops before the next search once one range is
+settled; the next run goes on from the `createdAt` it reached (`Findings.stopped_at`). Each
+range before that point was compared whole.
 """
 
 from __future__ import annotations
@@ -57,17 +64,38 @@ class Findings:
     removed: list[str] = field(default_factory=list)
     reloaded: int = 0
     warned: set[str] = field(default_factory=set)
+    stopped_at: str | None = None
+    """Where a comparison that spent its searches stopped (the next run goes on from there)."""
+
+
+class OutOfSearches(Exception):
+    """The comparison spent its searches for this run; the records created from `at` on are
+    left to the next run."""
+
+    def __init__(self, at: str) -> None:
+        super().__init__(at)
+        self.at = at
 
 
 class OrgRecords:
     """The org's live records of one object by `createdAt` range, through search and archive
     search."""
 
-    def __init__(self, client: KustomerClient, obj: KustomerObject, floor: str) -> None:
-        self.client, self.obj, self.floor = client, obj, floor
+    def __init__(
+        self, client: KustomerClient, obj: KustomerObject, floor: str, budget: int | None = None
+    ) -> None:
+        self.client, self.obj, self.floor, self.budget = client, obj, floor, budget
         self.field = f"{obj.search_prefix}_created_at"
         self.searches = 0
         self.archive = (obj.search_context or "").startswith(ARCHIVED_CONTEXTS)
+        self.settled = False  # a range compared to the end in this run (so it moves on)
+
+    def may_search(self, lo: str) -> None:
+        """Raises `OutOfSearches` at `lo` (the start of the range about to be counted, nothing
+        of it compared yet) once the searches reach the budget, unless no range is settled yet:
+        each run goes at least one range further, however deep the ranges it splits."""
+        if self.budget is not None and self.searches >= self.budget and self.settled:
+            raise OutOfSearches(lo)
 
     def _body(self, lo: str, hi: str) -> dict[str, Any]:
         return {
@@ -126,17 +154,22 @@ def reconcile(
     findings: Findings,
     notes: Holdings | None = None,
     since: str | None = None,
+    resume_from: str | None = None,
+    budget: int | None = None,
 ) -> Iterator[TPage | Any]:
     """Compares the records created before `until` (see the module docstring): yields rows of
     records to load again and `kustomer_removals` rows of records gone. `notes`, what the
     destination holds of notes, lets a gone customer's or conversation's notes be checked too
     (archive search has no notes, so notes search no longer sees are not counted). `since`: the
-    start of the last run that compared (merges since then are looked up in one audit read)."""
-    org = OrgRecords(client, obj, search_floor(datetime.now(timezone.utc)))
+    start of the run that began the last comparison to end (merges since then are looked up in
+    one audit read). `resume_from`: where an unfinished comparison stopped; `budget`: the
+    searches this run may spend (None: no bound); where it stopped goes to `findings`."""
+    org = OrgRecords(client, obj, search_floor(datetime.now(timezone.utc)), budget)
     try:
         try:
             # archive search has no notes: only notes search still sees can be compared
             start = BEGINNING if org.archive else max(org.floor, BEGINNING)
+            start = max(start, resume_from or start)
             known = org.count(start, until)
         except (KustomerNotFoundError, KustomerBadRequestError) as exc:
             # no archive search (it is documented, so this is a proxy or an old host):
@@ -148,9 +181,12 @@ def reconcile(
                 "in the last two years are checked against the org",
             )
             org.archive = False
-            start = max(org.floor, BEGINNING)
+            start = max(org.floor, BEGINNING, resume_from or BEGINNING)
             known = None
-        yield from _compare(client, obj, held, org, (start, until), known, findings)
+        try:
+            yield from _compare(client, obj, held, org, (start, until), known, findings)
+        except OutOfSearches as out:
+            findings.stopped_at = out.at
         targets = merge_targets(client, obj, findings, since or until)
         for at in range(0, len(findings.removed), 1000):
             batch = findings.removed[at : at + 1000]
@@ -185,15 +221,20 @@ def _compare(
     findings: Findings,
 ) -> Iterator[TPage | Any]:
     lo, hi = span
+    if known is None:
+        org.may_search(lo)
     org_count = known if known is not None else org.count(lo, hi)
     held_count = held.count(lo, hi)
     if org_count is not None and org_count == held_count:
+        org.settled = True
         return
     one_page = org_count is not None and org_count <= SEARCH_PAGE_SIZE
     mid = _middle(lo, hi)
     if one_page or mid is None:
         yield from _compare_ids(client, obj, held, org, span, findings)
+        org.settled = True
         return
+    org.may_search(lo)
     left = org.count(lo, mid)
     right = None if org_count is None or left is None else org_count - left
     yield from _compare(client, obj, held, org, (lo, mid), left, findings)
