@@ -54,7 +54,7 @@ HTTP control API (JSON; no auth; loopback only; never counted, throttled or faul
     POST   /__sandbox/clock                   {"advance_seconds": 60} -> {"now": iso}
     POST   /__sandbox/tokens                  {"roles": [...] | null, "expires_in_s": 3600}
                                               -> 201 {"token": "..."}
-    GET    /__sandbox/stats?method=GET&path_prefix=/v1/customers
+    GET    /__sandbox/stats?method=GET&path_prefix=/v1/customers&status=404
                                               {"requests": n, "throttled": n,
                                                "peak_in_flight": n, "first_request_at": epoch s,
                                                "last_request_at": epoch s}
@@ -174,6 +174,7 @@ def serve(
     no_created_by: float | None = None,
     audit_order: str | None = None,
     kobject_link_key: str | None = None,
+    past_end: str | None = None,
     profile: str | None = None,
     verbose: bool = False,
 ) -> Iterator[Sandbox]:
@@ -216,6 +217,7 @@ def serve(
         no_created_by=no_created_by,
         audit_order=audit_order,
         kobject_link_key=kobject_link_key,
+        past_end=past_end,
         profile=profile,
     )
     engine, running = start(settings, port=port, verbose=verbose)

@@ -15,6 +15,7 @@ from .unkind import (
     ERROR_FORMS,
     LINK_KEYS,
     LIST_ORDERS,
+    PAST_ENDS,
     PROFILES,
     TIE_ORDERS,
     UNSUPPORTED_SORTS,
@@ -150,7 +151,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--unsupported-sort ignore --total-cap 10000 (half the scale when that is smaller) "
         "--list-order newest --recent-update-share 0.3 --error-form kustomer "
         "--empty-relationships 0.03 --no-created-by 0.03 --audit-order newest "
-        "--kobject-link-key link",
+        "--kobject-link-key link --past-end 404",
     )
     unkind.add_argument(
         "--tie-order",
@@ -224,6 +225,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="link key of KObjects' klass and queue relationships: links (default) or link "
         "(as the OAS KObject examples spell it)",
     )
+    unkind.add_argument(
+        "--past-end",
+        choices=PAST_ENDS,
+        default=None,
+        help="a numbered list page past the end of a non-empty list: an empty page (default) "
+        "or a 404 (page 1 of an empty list stays an empty page)",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     p.epilog = (
         "To change a running sandbox (deletes, merges, redactions, retention, audit expiry): "
@@ -271,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         no_created_by=a.no_created_by,
         audit_order=a.audit_order,
         kobject_link_key=a.kobject_link_key,
+        past_end=a.past_end,
         profile=a.profile,
     )
     try:

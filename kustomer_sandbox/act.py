@@ -31,6 +31,7 @@ from .unkind import (
     LINK_KEYS,
     LIST_ORDERS,
     OPTION_NAMES,
+    PAST_ENDS,
     PROFILES,
     TIE_ORDERS,
     UNSUPPORTED_SORTS,
@@ -90,7 +91,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     o = sub.add_parser(
         "options",
         help="show or set the unkind options (tie order, unsupported sorts, capped totals, "
-        "list order, recent updates, error form, empty relationships, missing creators)",
+        "list order, recent updates, error form, empty relationships, missing creators, "
+        "pages past the end)",
     )
     o.add_argument("--profile", choices=PROFILES, default=None)
     o.add_argument("--tie-order", choices=TIE_ORDERS, default=None)
@@ -103,6 +105,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     o.add_argument("--no-created-by", type=float, default=None)
     o.add_argument("--audit-order", choices=AUDIT_ORDERS, default=None)
     o.add_argument("--kobject-link-key", choices=LINK_KEYS, default=None)
+    o.add_argument("--past-end", choices=PAST_ENDS, default=None)
     c = sub.add_parser("advance-clock", help="move the sandbox clock forward")
     c.add_argument("seconds", type=float)
     return p.parse_args(argv)

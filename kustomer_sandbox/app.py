@@ -44,7 +44,7 @@ from .limits import Fault, mangle_list_body
 from .removals import check_redaction
 from .shapes import load_shapes
 from .timefmt import iso_ms
-from .unkind import Ties, kustomer_error
+from .unkind import Ties, kustomer_error, past_end_detail, past_the_end
 
 #: research §6: "Body size limits: 100 kB most endpoints"
 MAX_BODY = 100 * 1024
@@ -348,6 +348,7 @@ class Api:
             ties=Ties(options.tie_order, self.engine.settings.seed),
         )
         last_page = -(-total // page_size)
+        self._check_past_end(page, page_size, total, ep.path)
         meta: dict[str, Any] | None = {}
         assert meta is not None
         if ep.obj in STRING_PAGING_META:
@@ -368,6 +369,11 @@ class Api:
             raise ApiError(404, f"page {page} of {ep.path} not found (injected fault)")
         body = list_body(meta, links, texts, self._included(includes, texts))
         return Response(200, mangle_list_body(body, faults) if faults else body)
+
+    def _check_past_end(self, page: int, page_size: int, total: int, path: str) -> None:
+        """A 404 for a page past the end of a non-empty numbered list (``past_end="404"``)."""
+        if past_the_end(self.engine.options, page, page_size, total):
+            raise ApiError(404, past_end_detail(path, page, page_size, total))
 
     def _extra(self, match: extras.Match, req: Request) -> Response:
         params = _params(req.query)
@@ -600,8 +606,9 @@ class Api:
         merges = self.engine.removals.merges_of(rt.record_id or "")
         if merges is None:
             raise ApiError(404, f"customer {rt.record_id} not found")
-        chunk = merges[(page - 1) * size : page * size]
         path = f"/v1/customers/{rt.record_id}/merges"
+        self._check_past_end(page, size, len(merges), path)
+        chunk = merges[(page - 1) * size : page * size]
         links = paged_links(path, page, size, -(-len(merges) // size), _extra(req.query))
         texts = [json.dumps(m, separators=(",", ":")) for m in chunk]
         return Response(200, list_body({"pageSize": size, "page": page}, links, texts))

@@ -184,6 +184,7 @@ class Control:
         no_created_by: float | None = None,
         audit_order: str | None = None,
         kobject_link_key: str | None = None,
+        past_end: str | None = None,
         profile: str | None = None,
     ) -> dict[str, Any]:
         """Change the unkind options (see :mod:`.unkind`; None = unchanged): the named
@@ -200,6 +201,7 @@ class Control:
                 "no_created_by": no_created_by,
                 "audit_order": audit_order,
                 "kobject_link_key": kobject_link_key,
+                "past_end": past_end,
             },
             profile,
         )
@@ -219,9 +221,12 @@ class Control:
 
     # ------------------------------------------------------------------ traffic
 
-    def requests(self, method: str | None = None, path_prefix: str | None = None) -> int:
-        """API requests served since start or the last :meth:`reset_requests`."""
-        return self._e.stats.requests(method, path_prefix)
+    def requests(
+        self, method: str | None = None, path_prefix: str | None = None, status: int | None = None
+    ) -> int:
+        """API requests served since start or the last :meth:`reset_requests` (``status``: only
+        those answered with it, e.g. 404)."""
+        return self._e.stats.requests(method, path_prefix, status)
 
     def reset_requests(self) -> None:
         """Reset the request and 429 counters."""
@@ -301,6 +306,15 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "yes")
 
 
+def _status(value: str | None) -> int | None:
+    """The ``status`` filter of ``GET /__sandbox/stats`` (None: every status)."""
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ControlError(400, f"status must be an HTTP status, got {value!r}")
+    return int(value)
+
+
 def handle_control(
     control: Control, engine: Engine, method: str, path: str, query: dict[str, str], body: bytes
 ) -> tuple[int, Any]:
@@ -354,7 +368,9 @@ def _dispatch(
         return 201, {"token": token}
     if route == ("GET", "stats") and n == 1:
         return 200, {
-            "requests": c.requests(query.get("method"), query.get("path_prefix")),
+            "requests": c.requests(
+                query.get("method"), query.get("path_prefix"), _status(query.get("status"))
+            ),
             "throttled": c.throttled(),
             "peak_in_flight": c.peak_in_flight(query.get("path_prefix")),
             # when the first and the last request since the last reset were served (epoch s)

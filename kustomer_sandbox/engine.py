@@ -73,6 +73,7 @@ class Settings:
     no_created_by: float | None = None
     audit_order: str | None = None
     kobject_link_key: str | None = None
+    past_end: str | None = None
     #: a named set of unkind options ("unkind"), under the ones given one by one
     profile: str | None = None
 

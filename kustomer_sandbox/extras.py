@@ -31,6 +31,7 @@ from .envelope import data_body, list_body, paged_links
 from .kobjects import Attr, KlassDef
 from .layout import CLOCK_START_MS, DAY_MS, SPAN_MS, salt_of
 from .timefmt import iso_ms, parse_iso
+from .unkind import past_end_detail, past_the_end
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -308,11 +309,23 @@ def object_id(created_ms: int, salt: int) -> str:
 
 
 def _page_of(
-    items: list[Any], path: str, page: int, size: int, extra: list[tuple[str, str]]
+    engine: Engine,
+    items: list[Any],
+    path: str,
+    page: int,
+    size: int,
+    extra: list[tuple[str, str]],
 ) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
+    _check_past_end(engine, path, page, size, len(items))
     chunk = items[(page - 1) * size : page * size]
     last = -(-len(items) // size)
     return chunk, {"pageSize": size, "page": page}, paged_links(path, page, size, last, extra)
+
+
+def _check_past_end(engine: Engine, path: str, page: int, size: int, total: int) -> None:
+    """LookupError (a 404) for a page past the end of a non-empty list (``past_end="404"``)."""
+    if past_the_end(engine.options, page, size, total):
+        raise LookupError(past_end_detail(path, page, size, total))
 
 
 def answer(
@@ -328,7 +341,7 @@ def answer(
     ko = engine.kobjects
     size = min(page_size, 100)
     if match.name == "tags":
-        chunk, meta, links = _page_of(ex.live_tags(), "/v1/tags", page, size, extra)
+        chunk, meta, links = _page_of(engine, ex.live_tags(), "/v1/tags", page, size, extra)
         return list_body(meta, links, [_dumps(t) for t in chunk])
     if match.name == "slas":
         which = params.get("versions")
@@ -342,7 +355,7 @@ def answer(
             if which:
                 body["included"] = ex.included(ex.included_versions([sla], which))
             return _dumps(body).encode()
-        chunk, meta, links = _page_of(ex.slas, "/v1/slas", page, size, extra)
+        chunk, meta, links = _page_of(engine, ex.slas, "/v1/slas", page, size, extra)
         body = {"meta": meta, "links": links, "data": chunk}
         if which:
             body["included"] = ex.included(ex.included_versions(chunk, which))
@@ -360,7 +373,7 @@ def answer(
             if (k["attributes"].get("status") == status)
             or (status == "existing_only" and ko.records(k["attributes"]["name"]))
         ]
-        chunk, meta, links = _page_of(klasses, "/v1/klasses", page, size, extra)
+        chunk, meta, links = _page_of(engine, klasses, "/v1/klasses", page, size, extra)
         return list_body(meta, links, [_dumps(k) for k in chunk])
     if match.name == "kobjects":
         name = match.args[0]
@@ -376,6 +389,7 @@ def answer(
             raise ValueError("fromDate must be an ISO 8601 date-time") from exc
         texts, total = ko.page(name, (page - 1) * size, size, since)
         path = f"/v1/klasses/{name}"
+        _check_past_end(engine, path, page, size, total)
         links = paged_links(path, page, size, -(-total // size), extra)
         return list_body({"pageSize": size, "page": page}, links, texts)
     # a schedule by id, with its holidays on ?include=holidays

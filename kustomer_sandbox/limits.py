@@ -226,11 +226,11 @@ class Latency:
 
 
 class Stats:
-    """Counts of API requests served (by method and path) and of 429s."""
+    """Counts of API requests served (by method, path and status) and of 429s."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by: Counter[tuple[str, str]] = Counter()
+        self._by: Counter[tuple[str, str, int]] = Counter()
         self._throttled = 0
         self._in_flight: Counter[str] = Counter()
         self._peak: Counter[str] = Counter()
@@ -265,18 +265,22 @@ class Stats:
             now = time.time()
             self._first = now if self._first is None else self._first
             self._last = now
-            self._by[(method, path)] += 1
+            self._by[(method, path, status)] += 1
             if status == 429:
                 self._throttled += 1
 
-    def requests(self, method: str | None = None, path_prefix: str | None = None) -> int:
-        """Requests served, optionally only one method and/or paths under a prefix."""
+    def requests(
+        self, method: str | None = None, path_prefix: str | None = None, status: int | None = None
+    ) -> int:
+        """Requests served, optionally only one method, paths under a prefix and/or answers
+        with one status."""
         with self._lock:
             return sum(
                 n
-                for (m, p), n in self._by.items()
+                for (m, p, s), n in self._by.items()
                 if (method is None or m == method.upper())
                 and (path_prefix is None or p.startswith(path_prefix))
+                and (status is None or s == status)
             )
 
     def span(self) -> tuple[float | None, float | None]:

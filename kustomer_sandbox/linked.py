@@ -48,7 +48,7 @@ from .layout import FIRST_USER_MS, ORG_SETUP_MS
 from .relations import SYNTHETIC_PATHS, knowledge_base_id
 from .store import Store, time_key
 from .timefmt import iso_ms
-from .unkind import Ties
+from .unkind import Ties, past_end_detail, past_the_end
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -184,9 +184,14 @@ def _ordered(engine: Engine, recs: list[dict[str, Any]]) -> list[dict[str, Any]]
     return recs
 
 
-def _paged(texts: list[str], path: str, page: Page, included: list[str] | None = None) -> bytes:
+def _paged(
+    engine: Engine, texts: list[str], path: str, page: Page, included: list[str] | None = None
+) -> bytes:
     """A page of ready records: ``meta {pageSize, page}``, ``links {self, first, prev, next}``
-    (the documented sub-resource envelope)."""
+    (the documented sub-resource envelope); LookupError (a 404) for a page past the end of a
+    non-empty list under ``past_end="404"``."""
+    if past_the_end(engine.options, page.page, page.size, len(texts)):
+        raise LookupError(past_end_detail(path, page.page, page.size, len(texts)))
     chunk = texts[(page.page - 1) * page.size : page.page * page.size]
     links = paged_links(path, page.page, page.size, -(-len(texts) // page.size), page.extra)
     return list_body({"pageSize": page.size, "page": page.page}, links, chunk, included)
@@ -227,7 +232,7 @@ def _owner_messages(engine: Engine, m: Linked, page: Page) -> bytes:
     texts = [_dumps(r) for r in _ordered(engine, recs)]
     chunk = texts[(page.page - 1) * page.size : page.page * page.size]
     included = included_json(store.org, chunk, store.redacted_attachments) if wants else None
-    return _paged(texts, f"/v1/{owner}/{rid}/messages", page, included)
+    return _paged(engine, texts, f"/v1/{owner}/{rid}/messages", page, included)
 
 
 def _message_attachments(engine: Engine, m: Linked, page: Page) -> bytes:
@@ -236,7 +241,7 @@ def _message_attachments(engine: Engine, m: Linked, page: Page) -> bytes:
     message = _live(store, "messages", mid)
     texts = included_json(store.org, [_dumps(message)], store.redacted_attachments)
     # inferred: a message without attachments answers an empty page (it exists)
-    return _paged(texts, f"/v1/messages/{mid}/attachments", page)
+    return _paged(engine, texts, f"/v1/messages/{mid}/attachments", page)
 
 
 def _attachment(engine: Engine, m: Linked, page: Page) -> bytes:
@@ -256,7 +261,7 @@ def _owner_kobjects(engine: Engine, m: Linked, page: Page) -> bytes:
     recs = [r for r in engine.kobjects.records(name) if _rel(r, rel) == rid]
     texts = [_dumps(r) for r in _ordered(engine, recs)]
     # the OAS example's page links name the Klass's list, /v1/klasses/<name>
-    return _paged(texts, f"/v1/klasses/{name}", page)
+    return _paged(engine, texts, f"/v1/klasses/{name}", page)
 
 
 def _default(engine: Engine, m: Linked, page: Page) -> bytes:

@@ -3,7 +3,8 @@
 Kustomer's documentation promises no order among search ties, does not say what search does
 with a sort it calls unavailable, whether ``meta.total`` is exact, in which order the lists
 without a documented ``sort`` come, how much of an old org is touched recently, which error
-body an endpoint sends, or how often a relationship is empty. The sandbox answers each the kind
+body an endpoint sends, how often a relationship is empty, or what a numbered list page past
+the list's end answers. The sandbox answers each the kind
 way by default (today's behaviour) and the unkind way when asked: one :class:`Options` per
 sandbox, set by ``serve(...)``, the CLI, :meth:`Control.set_options` and
 ``POST /__sandbox/options``. The named profile ``unkind`` turns them all on at once.
@@ -25,6 +26,7 @@ LIST_ORDERS = ("id", "newest", "updated")
 ERROR_FORMS = ("jsonapi", "kustomer")
 AUDIT_ORDERS = ("oldest", "newest")
 LINK_KEYS = ("links", "link")
+PAST_ENDS = ("empty", "404")
 PROFILES = ("unkind",)
 
 
@@ -62,6 +64,12 @@ class Options:
     #: the link key of a KObject's ``klass`` and ``queue`` relationships: "links", as every
     #: other relationship, or "link", as the four OAS KObject examples spell it
     kobject_link_key: str = "links"
+    #: what a numbered (``page``/``pageSize``) list answers for a page after its last page:
+    #: "empty" (200, an empty ``data``) or "404" (an error body in ``error_form``; a fork of
+    #: singer-io/tap-kustomer saw 404s past the end of some lists). Page 1 of an empty list is
+    #: an empty page either way: a list that is empty is not past its end. Search and the
+    #: cursor-paged audit log are not numbered lists and are left alone
+    past_end: str = "empty"
 
     def check(self) -> None:
         """ValueError for a value out of range."""
@@ -72,6 +80,7 @@ class Options:
             ("error_form", ERROR_FORMS),
             ("audit_order", AUDIT_ORDERS),
             ("kobject_link_key", LINK_KEYS),
+            ("past_end", PAST_ENDS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}")
@@ -101,8 +110,8 @@ def profile_options(profile: str, scale: int) -> dict[str, Any]:
     reach that, at half the scale (so that the customer, conversation, note and message
     searches are capped), newest-first lists, 30% of the old records updated recently, the
     ``{code, message, meta}`` error body, 3% of the to-one relationships empty, 3% of the
-    records without a creator, the audit log newest first and KObjects' ``klass``/``queue``
-    link key spelled ``link``.
+    records without a creator, the audit log newest first, KObjects' ``klass``/``queue``
+    link key spelled ``link`` and a 404 for a numbered list page past the list's end.
     """
     if profile != "unkind":
         raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
@@ -117,6 +126,7 @@ def profile_options(profile: str, scale: int) -> dict[str, Any]:
         "no_created_by": 0.03,
         "audit_order": "newest",
         "kobject_link_key": "link",
+        "past_end": "404",
     }
 
 
@@ -141,6 +151,17 @@ def resolve(
     opts = Options(**values)
     opts.check()
     return opts
+
+
+def past_the_end(options: Options, page: int, page_size: int, total: int) -> bool:
+    """Whether page ``page`` of a numbered list of ``total`` records answers 404
+    (``past_end="404"``): a page after the last page of a non-empty list."""
+    return options.past_end == "404" and total > 0 and (page - 1) * page_size >= total
+
+
+def past_end_detail(path: str, page: int, page_size: int, total: int) -> str:
+    """The detail of that 404 (inferred: Kustomer's wording is not known)."""
+    return f"page {page} of {path} not found: the list ends at page {-(-total // page_size)}"
 
 
 # ---------------------------------------------------------------------- draws per record

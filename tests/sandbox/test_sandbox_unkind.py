@@ -54,6 +54,7 @@ def test_defaults_are_the_kind_readings(client: Client, sb: Sandbox) -> None:
         "no_created_by",
         "audit_order",
         "kobject_link_key",
+        "past_end",
     }
     r = client.control("GET", "/options")
     assert r.status_code == 200 and r.json()["tie_order"] == "id"
@@ -100,6 +101,7 @@ def test_the_unkind_profile_turns_every_option_on() -> None:
             "no_created_by": 0.03,
             "audit_order": "newest",
             "kobject_link_key": "link",
+            "past_end": "404",
             "profile": "unkind",
         }
         client = Client(sb)
@@ -550,3 +552,90 @@ def test_kobject_link_key_as_the_examples_spell_it(fresh: Sandbox, fresh_client:
         assert after["relationships"]["queue"]["link"]["self"].startswith("/v1/routing/queues/")
     one = fresh_client.get(f"{path}/{kind[0]['id']}").json()["data"]
     assert "link" in one["relationships"]["klass"]
+
+
+# ---------------------------------------------------------------------- pages past the end (L4)
+
+
+def test_a_page_past_the_end_answers_404_under_past_end(
+    fresh: Sandbox, fresh_client: Client
+) -> None:
+    c = fresh_client
+    customers = fresh.control.count("customers")
+    past = -(-customers // 10) + 1  # the page after the last one of 10 records
+    conv = c.get("/v1/conversations", pageSize=1).json()["data"][0]["id"]
+    numbered = [  # (path, a page past its end at pageSize 10): one of each kind of numbered list
+        ("/v1/customers", past),
+        ("/v1/tags", 50),
+        ("/v1/klasses", 50),
+        ("/v1/klasses/ecomm-order", 50),
+        (f"/v1/conversations/{conv}/messages", 50),
+    ]
+    for path, page in numbered:  # default: an empty page
+        r = c.get(path, page=page, pageSize=10)
+        assert r.status_code == 200 and r.json()["data"] == [], (path, r.text)
+    last = c.get("/v1/customers", page=past - 1, pageSize=10).json()
+    fresh.control.reset_requests()
+    fresh.control.set_options(past_end="404")
+    for path, page in numbered:
+        for beyond in (page, page + 7):
+            r = c.get(path, page=beyond, pageSize=10)
+            assert r.status_code == 404, (path, beyond, r.text)
+            assert r.json()["errors"][0]["code"] == "not_found"
+            assert set(r.json()["errors"][0]) == {"status", "code", "title", "detail"}
+        assert c.get(path, pageSize=10).status_code == 200  # page 1 of each is there
+    assert fresh.control.requests(status=404) == 2 * len(numbered)
+    assert fresh.control.requests(path_prefix="/v1/customers", status=404) == 2
+    assert fresh.control.requests(status=200) == len(numbered)
+    stats = c.control("GET", "/stats?status=404&path_prefix=/v1/tags").json()
+    assert stats["requests"] == 2
+    assert c.control("GET", "/stats?status=many").status_code == 400
+    # the last page is unchanged: its records, next null
+    assert c.get("/v1/customers", page=past - 1, pageSize=10).json() == last
+    assert last["data"] and last["links"]["next"] is None
+    # the body of error_form
+    fresh.control.set_options(error_form="kustomer")
+    err = c.get("/v1/customers", page=past, pageSize=10).json()["errors"][0]
+    assert set(err) == {"code", "message", "meta"} and err["code"] == "not_found"
+    ends = f"the list ends at page {past - 1}"
+    assert err["message"] == f"page {past} of /v1/customers not found: {ends}"
+    # search and the audit log are not numbered lists: left alone
+    r = c.search({"queryContext": "customer"}, page=90, pageSize=100)
+    assert r.status_code == 200 and r.json()["data"] == []
+    assert c.get("/v1/audit-logs", count=1000).status_code == 200
+    # back to the default
+    fresh.control.set_options(past_end="empty")
+    assert c.get("/v1/customers", page=past, pageSize=10).json()["data"] == []
+    r = c.control("POST", "/options", {"past_end": "410"})
+    assert r.status_code == 400 and fresh.control.options()["past_end"] == "empty"
+    with pytest.raises(ValueError), serve(scale=3, past_end="never"):
+        pass
+
+
+def test_page_1_of_an_empty_list_stays_an_empty_page(fresh: Sandbox, fresh_client: Client) -> None:
+    """An empty list is not past its end: its page 1 (and any other) is an empty page."""
+    c = fresh_client
+    fresh.control.set_options(past_end="404")
+    made = c.control("POST", "/klasses", {"name": "device", "attributes": [{"key": "serialStr"}]})
+    assert made.status_code == 201, made.text
+    customer = c.get("/v1/customers", pageSize=1).json()["data"][0]["id"]
+    for path in ("/v1/klasses/device", f"/v1/customers/{customer}/merges"):
+        for page in (1, 2):
+            r = c.get(path, page=page)
+            assert r.status_code == 200 and r.json()["data"] == [], (path, page, r.text)
+            assert r.json()["links"]["next"] is None
+    assert fresh.control.requests(status=404) == 0
+
+
+def test_past_end_on_the_command_line() -> None:
+    from kustomer_sandbox.__main__ import parse_args
+    from kustomer_sandbox.act import parse_args as act_args
+    from kustomer_sandbox.act import request
+
+    assert parse_args(["--past-end", "404"]).past_end == "404"
+    assert parse_args([]).past_end is None  # the profile's, else "empty"
+    assert request(act_args(["options", "--past-end", "404"])) == (
+        "POST",
+        "/options",
+        {"past_end": "404"},
+    )

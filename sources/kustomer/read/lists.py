@@ -8,13 +8,14 @@ time and memory stays bounded whatever the size of the org.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from dlt.common import logger
 
 from ..api.client import KustomerClient, list_data, more_pages
+from ..api.errors import KustomerError, KustomerNotFoundError, KustomerResponseError
 from ..catalog.objects import KustomerObject
 from ..catalog.shapes import load_shapes
 from ..rows import TPage, rows_of
@@ -62,7 +63,8 @@ def list_pages(
     last = int(total) if isinstance(total, int) else None
     if not data or not _more_pages(client, obj, first, 1, last):
         return
-    yield from _numbered_pages(client, obj, query, concurrency, last, in_flight)
+    promised = more_pages(first) is not None or last is not None
+    yield from _numbered_pages(client, obj, query, concurrency, last, in_flight, promised=promised)
 
 
 def _more_pages(
@@ -113,12 +115,24 @@ def _numbered_pages(
     in_flight: Callable[[], int] | None = None,
     first: int = 2,
     upto: int | None = None,
+    promised: bool = False,
 ) -> Generator[tuple[list[Any], Any], None, None]:
     """Pages `first`.. of a list (up to page `upto`), `concurrency` requests in flight, yielded
-    in page order."""
+    in page order.
+
+    `promised`: whether the page before `first` said page `first` follows (its `links.next`, or
+    `meta.totalPages`). *Inferred*: a real org may answer a page past a list's end 404 instead
+    of an empty page. So a 404 for a page nothing promised (after a page without `links`, or the
+    first page of a range that starts past the end) ends the list, unless a page after it holds
+    records; a 404 for page 1, for a promised page or for a page before one with records stops
+    the run (the list broke off). Pages in flight past a page that ended the list are never
+    read, whatever they answer.
+    """
 
     def fetch(number: int) -> Any:
-        return client.get_json(obj.path, {**query, "page": number}, what=obj.table, page=number)
+        # no `page` for the error translation: a 404 comes back as KustomerNotFoundError for
+        # any page, and is judged below
+        return client.get_json(obj.path, {**query, "page": number}, what=obj.table)
 
     pool = ThreadPoolExecutor(concurrency, thread_name_prefix=f"kustomer-{obj.table}")
     pending: deque[tuple[int, Future[Any]]] = deque()
@@ -140,17 +154,48 @@ def _numbered_pages(
             if not pending:
                 return
             page, future = pending.popleft()
-            body = future.result()
+            try:
+                body = future.result()
+            except KustomerNotFoundError:
+                if page == 1:
+                    raise
+                if promised:
+                    raise _broke_off(obj, page, f"after page {page - 1} said it follows") from None
+                later = _page_with_records(pending or [(page + 1, pool.submit(fetch, page + 1))])
+                if later is not None:
+                    raise _broke_off(obj, page, f"while page {later} holds records") from None
+                logger.info(f"{obj.table}: page {page} answered 404, past the list's end")
+                return
             ramp = min(concurrency, ramp * 2)
             data = list_data(body, f"page {page} of {obj.table}")
             if data:
                 yield data, body
             if not data or not _more_pages(client, obj, body, page, last):
                 return
+            promised = more_pages(body) is not None or last is not None
     finally:
         for _, future in pending:
             future.cancel()
         pool.shutdown(wait=True)
+
+
+def _page_with_records(pages: Iterable[tuple[int, Future[Any]]]) -> int | None:
+    """The first of these pages (number, request) that answers records, or None."""
+    for number, future in pages:
+        try:
+            body = future.result()
+        except KustomerError:
+            continue
+        if isinstance(body, dict) and isinstance(body.get("data"), list) and body["data"]:
+            return number
+    return None
+
+
+def _broke_off(obj: KustomerObject, page: int, why: str) -> KustomerResponseError:
+    return KustomerResponseError(
+        f"Kustomer answered 404 for page {page} of {obj.table} {why}: the list broke off, so "
+        "the source cannot tell which records the rest of it holds"
+    )
 
 
 def read_single(client: KustomerClient, obj: KustomerObject) -> Iterator[TPage]:
