@@ -15,6 +15,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +39,7 @@ from .failures import (
     disk_full,
     fail,
     missing_setting_message,
+    out_of_memory,
     quiet_tracebacks,
     root_cause_message,
     sentences,
@@ -57,7 +59,7 @@ from .pipeline import (
     org_pipeline,
 )
 from .runlock import PipelineBusyError, run_lock
-from .tuning import tune_garbage_collector
+from .tuning import DUCKDB_SETTINGS, tune_garbage_collector
 
 STATIC_EXTRAS = (TAGS.table, *(extra.table for extra in EXTRA_TABLES), ATTACHMENTS_TABLE)
 """Tables of the source beyond the catalog: --objects may name them before the source is made."""
@@ -74,6 +76,13 @@ def chunk_records(text: str) -> int | None:
     if value < 0:
         raise argparse.ArgumentTypeError("records a chunk cannot be negative")
     return value
+
+
+def memory_size(text: str) -> str:
+    """--duckdb-memory-limit: a size DuckDB reads, as 512MB, 1GB or 2GiB."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([KMGT]i?B)", text.strip(), re.IGNORECASE):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 512MB or 2GB")
+    return text.strip()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -146,6 +155,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a live bar on a terminal, a line per step every 15 s otherwise (default: auto)",
     )
     add("--pipelines-dir", help="where dlt keeps pipeline state (default ~/.dlt/pipelines)")
+    add(
+        "--duckdb-memory-limit",
+        type=memory_size,
+        default=DUCKDB_SETTINGS["memory_limit"],
+        metavar="SIZE",
+        help="the memory DuckDB may use while it loads (default %(default)s); raise it (1GB) "
+        "if a load stops with DuckDB's out of memory error",
+    )
     args = parser.parse_args(argv)
     if args.dataset is None:
         on_duckdb = args.destination == "duckdb"
@@ -183,7 +200,11 @@ def run(new_pipeline: PipelineFactory = org_pipeline, argv: list[str] | None = N
     except ConfigurationException as exc:
         return fail(str(exc), args, started)
     except PipelineStepFailed as exc:
-        stopped = disk_full(exc, exc.step) or root_cause_message(exc)
+        stopped = (
+            disk_full(exc, exc.step)
+            or out_of_memory(exc, exc.step, args.duckdb_memory_limit)
+            or root_cause_message(exc)
+        )
         return fail(sentences(stopped, step_outcome(exc.step)), args, started, exc)
     except Exception as exc:
         # a full disk can also break dlt's own bookkeeping after the step failed

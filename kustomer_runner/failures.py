@@ -84,6 +84,25 @@ def disk_full(exc: BaseException, step: str) -> str | None:
     return None
 
 
+def out_of_memory(exc: BaseException, step: str, limit: str) -> str | None:
+    """One line for a load that DuckDB's memory cap stopped (its out of memory error anywhere
+    behind `exc`), else None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(seen)
+        if (
+            type(seen).__name__ == "OutOfMemoryException"
+            or "Out of Memory Error" in text
+            or "could not allocate block of size" in text  # the same, failing a commit
+        ):
+            return (
+                f"DuckDB ran out of the memory it may use ({limit}) during {step}; run again "
+                "with a higher --duckdb-memory-limit (1GB, 2GB)"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def sentences(*parts: str) -> str:
     """Parts of a message joined as sentences, each ending in one full stop (never `..`)."""
     return " ".join(_sentence(part) for part in parts if part.strip())
@@ -112,7 +131,17 @@ class NoTracebacks(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.exc_info, record.exc_text, record.stack_info = None, None, None
+        message = record.getMessage()
+        if TRACEBACK in message:  # a retried job's message carries the whole stack
+            before, _, stack = message.partition(TRACEBACK)
+            raised = [line for line in stack.splitlines() if RAISED.match(line)][-1:]
+            record.msg, record.args = before + "".join(raised).strip(), None
         return True
+
+
+TRACEBACK = "Traceback (most recent call last):"
+RAISED = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\w*: ")
+"""A traceback's line that names what was raised."""
 
 
 def quiet_tracebacks() -> None:

@@ -97,7 +97,8 @@ def open_destination(args: argparse.Namespace, duckdb_path: str) -> Iterator[Any
         yield None
         return
     created = not Path(duckdb_path).exists()
-    connection = duckdb.connect(duckdb_path, config=DUCKDB_SETTINGS)
+    limit = getattr(args, "duckdb_memory_limit", None) or DUCKDB_SETTINGS["memory_limit"]
+    connection = duckdb.connect(duckdb_path, config={**DUCKDB_SETTINGS, "memory_limit": limit})
     try:
         yield dlt.destinations.duckdb(connection)
     finally:

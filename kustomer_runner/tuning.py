@@ -23,7 +23,9 @@ def tune_garbage_collector() -> None:
 
 DUCKDB_SETTINGS: dict[str, str | bool | int | float | list[str]] = {"memory_limit": "512MB"}
 """DuckDB's settings for the file a run loads into (`duckdb.connect(path, config=...)`): the memory
-cap keeps a load of a million messages under 1 GB in all. They are given to the connection rather
-than set in `.dlt/config.toml` (`[destination.duckdb.credentials.global_config]`): dlt reads that
-section as the destination's credentials, which a config file may not hold, so `dlt.attach(...)
-.dataset()` run next to that file failed."""
+cap keeps a load of a million messages under 1 GB in all (`--duckdb-memory-limit` sets another;
+a chunk of a wide table needed more than 256 MB at 418,000 records, docs/performance.md).
+They are given to the connection rather than set in `.dlt/config.toml`
+(`[destination.duckdb.credentials.global_config]`): dlt reads that section as the destination's
+credentials, which a config file may not hold, so `dlt.attach(...).dataset()` run next to that
+file failed."""

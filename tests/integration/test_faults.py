@@ -309,3 +309,26 @@ def test_field_types_changing_between_runs_lose_no_value(tmp_path: Path) -> None
         )
         assert rows == [(second, 7, None, None, None), (first, None, "five", "gone", "a@b.c")]
         assert_duckdb_equal_to_org(sb, cli.loader, ["customers"])
+
+
+def test_duckdb_out_of_memory_says_what_to_raise_and_the_rerun_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """A load that DuckDB's memory cap stops (`--duckdb-memory-limit`, here far too low for a
+    table of about 150 columns) ends with one line that names the setting, no traceback in the
+    retries logged before it; a rerun with the default cap loads what the first one read."""
+    with serve(seed=5, scale=20) as sb:
+        cli = Cli(sb, tmp_path)
+        # one retry, not dlt's five: the retries are what the user waits for here
+        error = cli.fails(
+            "--objects", "conversations", "--duckdb-memory-limit", "16MB",
+            LOAD__RAISE_ON_MAX_RETRIES="1",
+        )  # fmt: skip
+        assert "DuckDB ran out of the memory it may use (16MB)" in error, error
+        assert "--duckdb-memory-limit" in error, error
+        out = cli.run("--objects", "conversations")
+        said = out.stdout + out.stderr  # the package left behind is loaded, or undone and read
+        assert "an earlier run" in said.lower(), out.stdout[-1500:]
+        assert_duckdb_equal_to_org(sb, cli.loader, ["conversations"])
+        bad = cli.run("--duckdb-memory-limit", "lots", ok=False)
+        assert bad.returncode == 2 and "is not a size such as 512MB" in bad.stderr
