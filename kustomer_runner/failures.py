@@ -8,6 +8,7 @@ import errno
 import logging
 import re
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -70,25 +71,29 @@ def stopped_in(args: argparse.Namespace) -> str:
     return "extract"
 
 
+def causes(exc: BaseException | None) -> Iterator[BaseException]:
+    """`exc` and the errors behind it, outermost first."""
+    while exc is not None:
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 def disk_full(exc: BaseException, step: str) -> str | None:
     """One line for a run that a full disk stopped (ENOSPC anywhere behind `exc`), else None."""
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in causes(exc):
         if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC) or (
             "No space left on device" in str(seen)
         ):
             where = getattr(seen, "filename", None) or _full_file(str(seen))
             at = f" writing {where}" if where else ""
             return f"The disk is full (No space left on device{at}) during {step}"
-        seen = seen.__cause__ or seen.__context__
     return None
 
 
 def out_of_memory(exc: BaseException, step: str, limit: str) -> str | None:
     """One line for a load that DuckDB's memory cap stopped (its out of memory error anywhere
     behind `exc`), else None."""
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in causes(exc):
         text = str(seen)
         if (
             type(seen).__name__ == "OutOfMemoryException"
@@ -99,7 +104,6 @@ def out_of_memory(exc: BaseException, step: str, limit: str) -> str | None:
                 f"DuckDB ran out of the memory it may use ({limit}) during {step}; run again "
                 "with a higher --duckdb-memory-limit (1GB, 2GB)"
             )
-        seen = seen.__cause__ or seen.__context__
     return None
 
 
@@ -169,9 +173,8 @@ def fail(
 
 def failed_object(exc: BaseException | None) -> str | None:
     """The resource (object) whose reader raised behind a failed step, if one did."""
-    while exc is not None:
-        name = getattr(exc, "resource_name", None)
+    for seen in causes(exc):
+        name = getattr(seen, "resource_name", None)
         if isinstance(name, str):
             return name
-        exc = exc.__cause__ or exc.__context__
     return None

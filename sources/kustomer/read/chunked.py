@@ -31,7 +31,6 @@ from typing import Any
 from dlt.common import logger
 
 from ..api.client import KustomerClient
-from ..api.errors import KustomerNotFoundError
 from ..api.times import api_time, parse_api_time
 from ..catalog.objects import KustomerObject
 from ..rows import TPage, rows_of
@@ -128,7 +127,9 @@ def read_list_chunk(
     state: MutableMapping[str, Any],
 ) -> Iterator[TPage]:
     """Pages `pages` (first, how many) of the object's list for a range that ends at `end` (see
-    the module docstring); the outcome goes in `state[CHUNK_STATE]`: `NEXT_PAGE` or `DONE`."""
+    the module docstring); the outcome goes in `state[CHUNK_STATE]`: `NEXT_PAGE` or `DONE`. A
+    chunk that starts past the list's end finds it ended (`lists.page_range` takes a 404 there
+    as the end, kustomer-behaviour L4)."""
     first, count = pages
     slack = timedelta(seconds=max(tuning.list_cut_slack_s, 0))
     # with first_load_split off the list is read to its end (orgs with back-dated imports)
@@ -141,31 +142,26 @@ def read_list_chunk(
         if unordered:  # the list cannot stop early: on to its end
             yield from page_range(client, obj, size, concurrency, first + count, 1 << 30)
 
-    try:
-        for data in pages_read():
-            read += 1
-            ids = [str(record.get("id") or "") for record in data]
-            if stop and any(b < a for a, b in zip([last_id, *ids], ids, strict=False)):
-                logger.warning(
-                    f"{obj.table}: {obj.path} is not in ascending id order, so its part of a "
-                    "chunked first load cannot stop where the window begins; reading the rest "
-                    "of the list in this chunk"
-                )
-                stop, unordered = None, True
-            last_id = max([last_id, *ids])
-            yield rows_of(obj, data)
-            created = (data[-1].get("attributes") or {}).get("createdAt") if data else None
-            if stop and isinstance(created, str) and _api(created) >= stop:
-                break
-            short = len(data) < min(size, obj.page_size)  # the list's last page
-        else:
-            if read == count and not unordered and not short:
-                state[CHUNK_STATE] = {NEXT_PAGE: first + count}
-                return
-    except KustomerNotFoundError:
-        if read or first == 1:
-            raise
-        # inferred: a page past the list's end may answer 404 rather than an empty page
+    for data in pages_read():
+        read += 1
+        ids = [str(record.get("id") or "") for record in data]
+        if stop and any(b < a for a, b in zip([last_id, *ids], ids, strict=False)):
+            logger.warning(
+                f"{obj.table}: {obj.path} is not in ascending id order, so its part of a "
+                "chunked first load cannot stop where the window begins; reading the rest "
+                "of the list in this chunk"
+            )
+            stop, unordered = None, True
+        last_id = max([last_id, *ids])
+        yield rows_of(obj, data)
+        created = (data[-1].get("attributes") or {}).get("createdAt") if data else None
+        if stop and isinstance(created, str) and _api(created) >= stop:
+            break
+        short = len(data) < min(size, obj.page_size)  # the list's last page
+    else:
+        if read == count and not unordered and not short:
+            state[CHUNK_STATE] = {NEXT_PAGE: first + count}
+            return
     state[CHUNK_STATE] = {DONE: True}
 
 
